@@ -1,0 +1,123 @@
+"""`crm run` (all in one process), `crm web`, `crm worker` and `crm scheduler`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from crm import migrate, runtime
+from crm.config import PROJECT_ROOT
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@click.option("--no-migrate", is_flag=True, help="Do not apply migrations at start.")
+def run(host: str, port: int, threads: int, no_migrate: bool) -> None:
+    """Web, worker and scheduler in one process (SQLite, embedded queue and file outbox by default)."""
+    from werkzeug.serving import make_server
+
+    settings = runtime.settings()
+    if not no_migrate:
+        click.echo("Applying database migrations ...")
+        migrate.upgrade(settings.database_url)
+
+    import workers.actors  # noqa: F401  (declares the actors)
+    from crm import create_app
+    from workers.broker import broker, is_embedded
+    from workers.embedded import EmbeddedRuntime
+
+    app = create_app()
+    embedded = EmbeddedRuntime(broker, worker_threads=threads)
+    embedded.start()
+    server = make_server(host, port, app, threaded=True)
+    stop = threading.Event()
+
+    def shutdown(signum: int, _frame: FrameType | None) -> None:
+        click.echo(f"\nReceived signal {signum}: finishing current work and stopping ...")
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    queue = "embedded queue" if is_embedded(broker) else "broker " + settings.broker_url.split("@")[-1]
+    click.echo(
+        f"IMP Lead CRM is running at http://{host}:{port}\n"
+        f"  database: {_database_label(settings.database_url)}\n"
+        f"  queue:    {queue} ({threads} worker threads, scheduler and sweep in-process)\n"
+        f"  mail:     {settings.mail_url}\n"
+        f"  intake form: http://{host}:{port}/apply    workspace: http://{host}:{port}/leads\n"
+        "Press Ctrl+C to stop."
+    )
+    try:
+        server.serve_forever()
+    finally:
+        embedded.stop()
+        click.echo("Stopped.")
+
+
+def _database_label(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("web")
+@click.option("--bind", default=None, help="Address to listen on (default from deploy/gunicorn.conf.py).")
+@click.option("--workers", "web_workers", default=None, type=int, help="Gunicorn worker processes.")
+def web(bind: str | None, web_workers: int | None) -> None:
+    """The web application under gunicorn (configuration in deploy/gunicorn.conf.py)."""
+    runtime.settings()  # fail fast on bad configuration
+    args = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py")]
+    if bind:
+        args += ["--bind", bind]
+    if web_workers:
+        args += ["--workers", str(web_workers)]
+    args.append("crm.wsgi:app")
+    os.execv(sys.executable, args)
+
+
+@click.command("worker")
+@click.option("--processes", "-p", default=2, show_default=True, type=int)
+@click.option("--threads", "-t", default=8, show_default=True, type=int)
+@click.option("--queues", "-Q", multiple=True, help="Only these queues.")
+def worker(processes: int, threads: int, queues: tuple[str, ...]) -> None:
+    """Dramatiq worker processes consuming from CRM_BROKER_URL."""
+    settings = runtime.settings()
+    if not settings.broker_url:
+        raise click.UsageError(
+            "CRM_BROKER_URL is not set: with the embedded queue the workers run inside `crm run`."
+        )
+    args = [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes),
+            "--threads", str(threads), "--path", str(Path(PROJECT_ROOT))]
+    for queue in queues:
+        args += ["--queues", queue]
+    os.execv(sys.executable, args)
+
+
+@click.command("scheduler")
+def scheduler() -> None:
+    """The periodic tick: due email steps, the sweep of overdue jobs. Safe to start twice."""
+    from workers.scheduler import run_scheduler
+
+    stop = threading.Event()
+
+    def shutdown(signum: int, _frame: FrameType | None) -> None:
+        click.echo(f"Received signal {signum}: stopping after the current tick ...")
+        stop.set()
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    click.echo("Scheduler running. Press Ctrl+C to stop.")
+    run_scheduler(stop)
+    click.echo("Scheduler stopped.")
+
+
+COMMANDS: list[click.Command] = [run, web, worker, scheduler]

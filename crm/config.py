@@ -1,0 +1,107 @@
+"""Settings read from the environment (and `.env`, loaded by the CLI and the WSGI entry point)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CRM_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; start-up must stop with this message."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+@dataclass
+class Settings:
+    env: str = "development"
+    database_url: str = ""
+    broker_url: str = ""
+    mail_url: str = ""
+    secret_key: str = ""
+    webhook_secret: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    rate_limit: str = "60/minute"
+    rate_limit_storage: str = "memory://"
+    allowed_origins: list[str] = field(default_factory=list)
+    trusted_proxies: int = 0
+    mail_from: str = "IMP Lead CRM <no-reply@localhost>"
+    business_name: str = "Your Immigration Consultancy"
+    business_address: str = ""
+    business_contact: str = ""
+    licence_number: str = ""
+    log_format: str = "text"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        settings = cls(
+            env=env.get("CRM_ENV", "development"),
+            database_url=env.get("CRM_DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'crm.sqlite3'}",
+            broker_url=env.get("CRM_BROKER_URL", ""),
+            mail_url=env.get("CRM_MAIL_URL", "") or f"file://{VAR_DIR / 'outbox'}",
+            secret_key=env.get("CRM_SECRET_KEY", ""),
+            webhook_secret=env.get("CRM_WEBHOOK_SECRET", ""),
+            base_url=env.get("CRM_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            rate_limit=env.get("CRM_RATE_LIMIT", "60/minute"),
+            rate_limit_storage=env.get("CRM_RATE_LIMIT_STORAGE", "memory://"),
+            allowed_origins=_list(env.get("CRM_ALLOWED_ORIGINS")),
+            trusted_proxies=int(env.get("CRM_TRUSTED_PROXIES", "0") or 0),
+            mail_from=env.get("CRM_MAIL_FROM", "") or cls.mail_from,
+            business_name=env.get("CRM_BUSINESS_NAME", "") or cls.business_name,
+            business_address=env.get("CRM_BUSINESS_ADDRESS", ""),
+            business_contact=env.get("CRM_BUSINESS_CONTACT", ""),
+            licence_number=env.get("CRM_LICENCE_NUMBER", ""),
+            log_format=env.get("CRM_LOG_FORMAT", "json" if env.get("CRM_ENV") == "production" else "text"),
+        )
+        settings.validate()
+        return settings
+
+    @property
+    def is_development(self) -> bool:
+        return self.env in {"development", "test"}
+
+    def validate(self) -> None:
+        if not self.secret_key:
+            if not self.is_development:
+                raise ConfigError(
+                    "CRM_SECRET_KEY is not set. Set it in the environment or in .env "
+                    '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))").'
+                )
+            # Development only: a per-process random key, so sessions and tokens reset on restart.
+            self.secret_key = _development_secret()
+
+    def as_flask_config(self) -> dict[str, object]:
+        return {f"CRM_{f.name.upper()}": getattr(self, f.name) for f in fields(self)}
+
+
+def _development_secret() -> str:
+    """A key kept under var/ so that a development server's links survive a restart."""
+    path = VAR_DIR / "dev-secret-key"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        key = secrets.token_urlsafe(48)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(key)
+        except OSError:
+            pass
+        return key
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return _bool(os.environ.get(name), default)

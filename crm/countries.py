@@ -1,0 +1,111 @@
+"""Country names, aliases, nationality adjectives and ISO codes, in English and French.
+
+ISO 3166 comes from pycountry (names, official names, common names and their French
+translations); everyday names it lacks are data in crm/data/country_aliases.yaml.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gettext
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pycountry
+import yaml
+
+ALIASES_FILE = Path(__file__).parent / "data" / "country_aliases.yaml"
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and punctuation, collapse spaces: 'Côte d’Ivoire' -> 'cote d ivoire'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    words = re.sub(r"[^0-9a-z]+", " ", stripped.casefold()).split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class CountryMatch:
+    code: str
+    name: str
+    how: str  # code, name, alias, demonym, close-match
+
+
+@cache
+def _index() -> tuple[dict[str, str], dict[str, str]]:
+    names: dict[str, str] = {}
+    french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.setdefault(fold(value), country.alpha_2)
+                names.setdefault(fold(french.gettext(value)), country.alpha_2)
+    data = yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8"))
+    for alias, code in data["aliases"].items():
+        names[fold(alias)] = code
+    demonyms = {fold(word): code for word, code in data["demonyms"].items()}
+    return names, demonyms
+
+
+def country_name(code: str, language: str = "en") -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    name = getattr(country, "common_name", None) or country.name
+    if language == "fr":
+        french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
+        return french.gettext(country.name)
+    return name
+
+
+def lookup_country(text: str, *, allow_close: bool = True) -> CountryMatch | None:
+    """Resolve what a person typed to an ISO alpha-2 code, or None when it is not a country."""
+    if not text or len(text) > 100:
+        return None
+    stripped = text.strip()
+    if len(stripped) in (2, 3) and stripped.isascii() and stripped.isalpha():
+        upper = stripped.upper()
+        if upper == "UK":
+            return CountryMatch("GB", country_name("GB"), "alias")
+        country = pycountry.countries.get(alpha_2=upper) if len(upper) == 2 else None
+        country = country or (pycountry.countries.get(alpha_3=upper) if len(upper) == 3 else None)
+        if country is not None:
+            return CountryMatch(country.alpha_2, country_name(country.alpha_2), "code")
+    key = fold(stripped)
+    if not key:
+        return None
+    names, demonyms = _index()
+    if key in names:
+        return CountryMatch(names[key], country_name(names[key]), "name")
+    if key in demonyms:
+        return CountryMatch(demonyms[key], country_name(demonyms[key]), "demonym")
+    if allow_close and len(key) >= 5:
+        close = difflib.get_close_matches(key, list(names) + list(demonyms), n=1, cutoff=0.84)
+        if close:
+            code = names.get(close[0]) or demonyms[close[0]]
+            return CountryMatch(code, country_name(code), "close-match")
+    return None
+
+
+def demonym_index() -> dict[str, str]:
+    """Folded nationality adjectives to ISO codes (for reading free text)."""
+    return dict(_index()[1])
+
+
+def name_index() -> dict[str, str]:
+    """Folded country names and aliases to ISO codes (for reading free text)."""
+    return dict(_index()[0])
+
+
+@cache
+def all_country_options(language: str) -> list[tuple[str, str]]:
+    """(code, name) for every country, sorted by name in that language, for select boxes."""
+    options = [(country.alpha_2, country_name(country.alpha_2, language)) for country in pycountry.countries]
+    return sorted(options, key=lambda option: fold(option[1]))

@@ -1,0 +1,1 @@
+"""Lead intake: validation, normalisation, storage and the webhook."""

@@ -1,0 +1,154 @@
+"""Turn validated fields into the values stored on a lead: ISO countries, E.164 phones, ages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from crm.countries import lookup_country
+from crm.intake.provinces import lookup_province
+from crm.intake.schema import IntakeFields
+
+# Fields copied onto the lead's facts as they are (after validation).
+FACT_FIELDS = (
+    "french_ability", "english_ability", "interest", "occupation", "noc_code", "job_offer",
+    "employer_name", "company_name", "years_with_employer", "employer_has_canadian_office",
+    "owns_business", "enrolled_in_post_secondary", "studied_in_canada", "spouse_status_in_canada",
+    "pr_application_pending", "message",
+)
+
+
+class NormaliseError(ValueError):
+    """Field-level problems found while normalising (same shape as a 422 body)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class NormalisedInquiry:
+    first_name: str
+    last_name: str | None
+    email: str
+    email_key: str
+    phone: str | None
+    phone_e164: str | None
+    citizenships: list[str]
+    unknown_countries: list[str]
+    country_of_residence: str | None
+    date_of_birth: date | None
+    stated_age: int | None
+    preferred_language: str | None
+    job_offer_province: str | None
+    consent_marketing: bool
+    consent_text: str | None
+    facts: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # how ambiguous input was read
+
+    def as_json(self) -> dict[str, Any]:
+        data = {
+            "first_name": self.first_name, "last_name": self.last_name, "email": self.email,
+            "phone": self.phone, "phone_e164": self.phone_e164, "citizenships": self.citizenships,
+            "unknown_countries": self.unknown_countries, "country_of_residence": self.country_of_residence,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "age": self.stated_age, "preferred_language": self.preferred_language,
+            "job_offer_province": self.job_offer_province, "consent_marketing": self.consent_marketing,
+            "notes": self.notes,
+        }
+        data.update(self.facts)
+        return data
+
+
+def normalise_email(address: str) -> tuple[str, str]:
+    """(address to write to, identity key). Raises NormaliseError when it is not an address."""
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise NormaliseError({"email": [str(exc)]}) from exc
+    normalised = result.normalized
+    return normalised, normalised.casefold()
+
+
+def normalise_phone(raw: str, region: str | None) -> str | None:
+    try:
+        number = phonenumbers.parse(raw, region or "CA")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise(fields: IntakeFields) -> NormalisedInquiry:
+    errors: dict[str, list[str]] = {}
+    notes: list[str] = []
+    email = email_key = ""
+    try:
+        email, email_key = normalise_email(fields.email)
+    except NormaliseError as exc:
+        errors.update(exc.errors)
+
+    citizenships: list[str] = []
+    unknown: list[str] = []
+    typed = [*fields.citizenships, *([fields.nationality] if fields.nationality else [])]
+    for text in typed:
+        match = lookup_country(text)
+        if match is None:
+            if text not in unknown:
+                unknown.append(text)
+            continue
+        if match.how == "close-match":
+            notes.append(f"citizenship {text!r} read as {match.name} ({match.code})")
+        if match.code not in citizenships:
+            citizenships.append(match.code)
+
+    residence: str | None = None
+    if fields.country_of_residence:
+        match = lookup_country(fields.country_of_residence)
+        if match is None:
+            unknown.append(fields.country_of_residence)
+        else:
+            residence = match.code
+            if match.how == "close-match":
+                notes.append(f"country of residence {fields.country_of_residence!r} read as {match.name}")
+
+    province: str | None = None
+    if fields.job_offer_province:
+        province = lookup_province(fields.job_offer_province)
+        if province is None:
+            errors["job_offer_province"] = ["Not a Canadian province or territory (a name or a code such as QC)."]
+
+    if fields.date_of_birth and fields.age is not None:
+        notes.append("both date of birth and age given: the date of birth is used")
+
+    if errors:
+        raise NormaliseError(errors)
+
+    phone_e164 = normalise_phone(fields.phone, residence) if fields.phone else None
+    facts = {name: getattr(fields, name) for name in FACT_FIELDS if getattr(fields, name) is not None}
+    if province:
+        facts["job_offer_province"] = province
+    return NormalisedInquiry(
+        first_name=fields.first_name,
+        last_name=fields.last_name,
+        email=email,
+        email_key=email_key,
+        phone=fields.phone,
+        phone_e164=phone_e164,
+        citizenships=citizenships,
+        unknown_countries=unknown,
+        country_of_residence=residence,
+        date_of_birth=fields.date_of_birth,
+        stated_age=None if fields.date_of_birth else fields.age,
+        preferred_language=fields.preferred_language,
+        job_offer_province=province,
+        consent_marketing=bool(fields.consent_marketing),
+        consent_text=fields.consent_text,
+        facts=facts,
+        notes=notes,
+    )

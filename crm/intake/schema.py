@@ -1,0 +1,208 @@
+"""The intake contract's fields (shared/docs/intake-contract.md), validated with pydantic.
+
+Validation only checks shapes and ranges; turning names into codes is normalise.py's job, so that
+an unknown country is kept as typed (and flagged later) rather than refused.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+LIST_FIELDS = frozenset({"citizenships"})
+BOOLEAN_FIELDS = frozenset(
+    {"job_offer", "employer_has_canadian_office", "owns_business", "enrolled_in_post_secondary",
+     "studied_in_canada", "pr_application_pending", "consent_marketing"}
+)
+# Characters that never belong in a one-line field: they would let a value break out of an email
+# header or a CSV cell. Multi-line fields (message, consent wording) only refuse NUL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_NUL = re.compile(r"\x00")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _strip(value: Any) -> Any:
+    value = _blank_to_none(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _one_line(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if _CONTROL.search(value):
+        raise ValueError("must be a single line without control characters")
+    if _SURROGATE.search(value):
+        raise ValueError("contains invalid Unicode")
+    return value
+
+
+def _multi_line(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if _NUL.search(value):
+        raise ValueError("must not contain NUL characters")
+    if _SURROGATE.search(value):
+        raise ValueError("contains invalid Unicode")
+    return value
+
+
+def _as_list(value: Any) -> Any:
+    """'FR, IE' or ['FR', 'IE'] -> ['FR', 'IE']; a form's repeated field arrives as a list already."""
+    value = _blank_to_none(value)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        items: list[Any] = []
+        for item in value:
+            if isinstance(item, str):
+                items.extend(part.strip() for part in item.split(",") if part.strip())
+            else:
+                items.append(item)
+        return items
+    return value
+
+
+def _date_string(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value.strip()):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value.strip()
+
+
+def _past_date(value: date | None) -> date | None:
+    if value is None:
+        return None
+    if value > date.today():
+        raise ValueError("must not be in the future")
+    if value.year < 1900:
+        raise ValueError("must be after 1900")
+    return value
+
+
+def _lower(value: Any) -> Any:
+    value = _strip(value)
+    return value.lower() if isinstance(value, str) else value
+
+
+def _no_float_age(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    return value.strip() if isinstance(value, str) else value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+Name = Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=100)]
+Short = Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=200)]
+Url = Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=2000)]
+Bool = Annotated[bool | None, BeforeValidator(_blank_to_none)]
+Ability = Annotated[Literal["none", "basic", "intermediate", "advanced", "native"] | None,
+                    BeforeValidator(_lower)]
+CountryText = Annotated[OneLine, Field(min_length=1, max_length=100)]
+
+
+class IntakeFields(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    first_name: Annotated[str, BeforeValidator(_strip), AfterValidator(_one_line),
+                          Field(min_length=1, max_length=100)]
+    last_name: Name = None
+    email: Annotated[str, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=320)]
+    phone: Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=64)] = None
+    citizenships: Annotated[list[CountryText], BeforeValidator(_as_list), Field(max_length=5)] = []
+    nationality: Annotated[CountryText | None, BeforeValidator(_strip)] = None
+    country_of_residence: Annotated[CountryText | None, BeforeValidator(_strip)] = None
+    date_of_birth: Annotated[date | None, BeforeValidator(_date_string), AfterValidator(_past_date)] = None
+    age: Annotated[int | None, BeforeValidator(_no_float_age), Field(ge=0, le=120)] = None
+    preferred_language: Annotated[Literal["en", "fr"] | None, BeforeValidator(_lower)] = None
+    french_ability: Ability = None
+    english_ability: Ability = None
+    interest: Annotated[Literal["work", "hire", "business", "study", "family", "other"] | None,
+                        BeforeValidator(_lower)] = None
+    occupation: Short = None
+    noc_code: Annotated[str | None, BeforeValidator(_strip), Field(pattern=r"^\d{5}$")] = None
+    job_offer: Bool = None
+    job_offer_province: Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line),
+                                  Field(max_length=60)] = None
+    employer_name: Short = None
+    company_name: Short = None
+    years_with_employer: Annotated[float | None, BeforeValidator(_no_float_age), Field(ge=0, le=70)] = None
+    employer_has_canadian_office: Bool = None
+    owns_business: Bool = None
+    enrolled_in_post_secondary: Bool = None
+    studied_in_canada: Bool = None
+    spouse_status_in_canada: Annotated[
+        Literal["none", "worker", "student", "permanent_resident"] | None, BeforeValidator(_lower)
+    ] = None
+    pr_application_pending: Bool = None
+    message: Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_multi_line),
+                       Field(max_length=5000)] = None
+    consent_marketing: Bool = None
+    consent_text: Annotated[str | None, BeforeValidator(_strip), AfterValidator(_multi_line),
+                            Field(max_length=2000)] = None
+    source_url: Url = None
+    utm_source: Short = None
+    utm_medium: Short = None
+    utm_campaign: Short = None
+    form_id: Short = None
+    # Honeypot: any value at all marks the submission as spam; never an error.
+    website: Any = None
+
+
+_MESSAGES = {
+    "missing": "This field is required.",
+    "string_type": "Must be a string.",
+    "bool_parsing": "Must be true or false (true/false, yes/no, on, 1/0).",
+    "bool_type": "Must be true or false (true/false, yes/no, on, 1/0).",
+    "int_parsing": "Must be a whole number.",
+    "int_type": "Must be a whole number.",
+    "int_from_float": "Must be a whole number.",
+    "float_parsing": "Must be a number.",
+    "float_type": "Must be a number.",
+    "list_type": "Must be a list of strings.",
+    "date_from_datetime_parsing": "Must be a date written YYYY-MM-DD.",
+    "date_parsing": "Must be a real date written YYYY-MM-DD.",
+    "date_type": "Must be a date written YYYY-MM-DD.",
+    "string_pattern_mismatch": "Must be a NOC 2021 code of five digits.",
+}
+
+
+def field_errors(error: ValidationError) -> dict[str, list[str]]:
+    """Pydantic's errors as {field: [message, ...]}: the contract's 422 body."""
+    errors: dict[str, list[str]] = {}
+    for item in error.errors(include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else "body"
+        kind = item["type"]
+        if kind == "string_type" and item.get("input") is None and len(item["loc"]) == 1:
+            message = _MESSAGES["missing"]
+        elif kind in _MESSAGES:
+            message = _MESSAGES[kind]
+        elif kind == "value_error":
+            text = str(item["ctx"]["error"]).rstrip(".")
+            message = text[:1].upper() + text[1:] + "."
+        else:
+            message = item["msg"].rstrip(".") + "."
+        if len(item["loc"]) > 1 and isinstance(item["loc"][1], int):
+            message = f"Item {item['loc'][1] + 1}: {message}"
+        if message not in errors.setdefault(field, []):
+            errors[field].append(message)
+    return errors
+
+
+def validate_fields(payload: dict[str, Any]) -> IntakeFields:
+    """Raise pydantic.ValidationError for invalid fields; unknown fields are ignored."""
+    return IntakeFields.model_validate(payload)

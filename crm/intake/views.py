@@ -1,0 +1,175 @@
+"""POST /api/leads (the webhook) and the public /apply form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+
+from crm.countries import all_country_options as _country_options
+from crm.countries import fold
+from crm.extensions import limiter
+from crm.http import database, json_error, wants_html
+from crm.i18n import translator
+from crm.intake.parsing import BodyError, group_form_fields, media_type, parse_json, parse_urlencoded
+from crm.intake.provinces import PROVINCES, province_name
+from crm.intake.security import SignatureError, check_form_token, issue_form_token, verify_signature
+from crm.intake.service import IntakeError, IntakeRequest, IntakeResult, receive_inquiry
+
+bp = Blueprint("intake", __name__)
+
+JSON_TYPES = {"application/json"}
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+KEPT_HEADERS = ("User-Agent", "Origin", "Referer", "Content-Type", "Accept-Language", "X-Forwarded-For")
+INTEGRITY_RETRIES = 4
+
+
+def _rate_limit() -> str:
+    return str(current_app.config["CRM_RATE_LIMIT"])
+
+
+def _rate_limit_off() -> bool:
+    return _rate_limit().strip().lower() == "off"
+
+
+def _origin_allowed(origin: str | None) -> bool:
+    if not origin:
+        return False
+    own = request.host_url.rstrip("/")
+    return origin == own or origin in current_app.config["CRM_ALLOWED_ORIGINS"]
+
+
+def _read_fields(kind: str, body: bytes) -> dict[str, Any]:
+    if kind in JSON_TYPES:
+        return parse_json(body)
+    if kind == "multipart/form-data":
+        return group_form_fields(list(request.form.items(multi=True)))
+    return parse_urlencoded(body)
+
+
+def _check_sender(body: bytes, fields: dict[str, Any]) -> dict[str, list[str]] | None:
+    """Field-level errors when the sender is not allowed to post, else None."""
+    secret = current_app.config["CRM_WEBHOOK_SECRET"]
+    origin = request.headers.get("Origin")
+    signature = request.headers.get("X-CRM-Signature")
+    if secret and (signature or not (_form_token(fields) or _origin_allowed(origin))):
+        try:
+            verify_signature(secret, signature, body)
+        except SignatureError as exc:
+            return {"X-CRM-Signature": [str(exc)]}
+        return None
+    allowed = current_app.config["CRM_ALLOWED_ORIGINS"]
+    if origin and allowed and not _origin_allowed(origin) and not signature:
+        return {"Origin": ["This website is not allowed to post leads (see CRM_ALLOWED_ORIGINS)."]}
+    return None
+
+
+def _form_token(fields: dict[str, Any]) -> dict[str, str] | None:
+    return check_form_token(current_app.config["SECRET_KEY"], fields.get("form_token"))
+
+
+@bp.post("/api/leads")
+@limiter.limit(_rate_limit, exempt_when=_rate_limit_off, per_method=True)
+def create_lead() -> Response:
+    kind = media_type(request.content_type)
+    if kind not in JSON_TYPES | FORM_TYPES:
+        return json_error(415, {"Content-Type": [
+            "Send application/json or application/x-www-form-urlencoded (or multipart/form-data)."]})
+    body = request.get_data(cache=True)
+    try:
+        fields = _read_fields(kind, body)
+    except BodyError as exc:
+        return json_error(exc.status, {"body": [exc.message]})
+
+    sender_errors = _check_sender(body, fields)
+    if sender_errors is not None:
+        status = 401 if "X-CRM-Signature" in sender_errors else 403
+        return json_error(status, sender_errors)
+
+    idempotency_key = request.headers.get("Idempotency-Key")
+    if idempotency_key is not None and not 1 <= len(idempotency_key.strip()) <= 255:
+        return json_error(422, {"Idempotency-Key": ["Must be 1 to 255 characters."]})
+    token = _form_token(fields) or {}
+    intake = IntakeRequest(
+        body=body,
+        content_type=request.content_type or kind,
+        fields=fields,
+        headers={name: request.headers[name][:500] for name in KEPT_HEADERS if name in request.headers},
+        remote_addr=request.remote_addr,
+        idempotency_key=idempotency_key.strip() if idempotency_key else None,
+        form_language=_form_language(token),
+    )
+    try:
+        result = _store(intake)
+    except IntakeError as exc:
+        if wants_html() and kind in FORM_TYPES and token:
+            return _render_form(token.get("lang", "en"), fields, exc.errors, status=exc.status)
+        return json_error(exc.status, exc.errors)
+
+    if result.created and result.jobs:
+        current_app.extensions["crm.dispatcher"].dispatch(result.jobs)
+    if wants_html():
+        return redirect(url_for("intake.thanks", lang=result.language), code=303)  # type: ignore[return-value]
+    response = jsonify(result.as_json())
+    response.status_code = 201 if result.created else 200
+    return response
+
+
+def _form_language(token: dict[str, str]) -> str | None:
+    language = token.get("lang") or request.args.get("lang")
+    return language if language in ("en", "fr") else None
+
+
+def _store(intake: IntakeRequest) -> IntakeResult:
+    """Run the intake transaction; a unique-constraint race means a concurrent twin won: run again."""
+    for attempt in range(INTEGRITY_RETRIES):
+        try:
+            with database().transaction() as session:
+                return receive_inquiry(session, intake)
+        except IntegrityError:
+            if attempt == INTEGRITY_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _page_language() -> str:
+    language = request.args.get("lang", "")
+    if language in ("en", "fr"):
+        return language
+    best = request.accept_languages.best_match(["en", "fr"])
+    return best or "en"
+
+
+def _render_form(language: str, values: dict[str, Any], errors: dict[str, list[str]],
+                 status: int = 200) -> Response:
+    html = render_template(
+        "apply/form.html", lang=language, t=translator(language), values=values, errors=errors,
+        form_token=issue_form_token(current_app.config["SECRET_KEY"], language),
+    )
+    return Response(html, status=status)
+
+
+@bp.get("/apply")
+def apply_form() -> Response:
+    return _render_form(_page_language(), {}, {})
+
+
+@bp.get("/apply/thanks")
+def thanks() -> str:
+    language = _page_language()
+    return render_template("apply/thanks.html", lang=language, t=translator(language))
+
+
+@bp.app_context_processor
+def _form_helpers() -> dict[str, Any]:
+    return {"country_options": country_options, "province_options": province_options}
+
+
+def country_options(language: str) -> list[tuple[str, str]]:
+    return _country_options(language)
+
+
+def province_options(language: str) -> list[tuple[str, str]]:
+    return [(code, province_name(code, language)) for code in sorted(PROVINCES, key=lambda c: fold(
+        province_name(c, language)))]

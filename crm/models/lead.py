@@ -1,0 +1,132 @@
+"""A lead is one person (or one employer contact), identified by a normalised email address."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.db import Base, JSONType, UTCDateTime, new_id, utcnow
+
+if TYPE_CHECKING:
+    from crm.models.inquiry import Inquiry
+    from crm.models.user import User
+
+
+class LeadStatus(StrEnum):
+    RECEIVED = "received"  # stored, waiting for classification
+    CLASSIFIED = "classified"  # classified, nobody has contacted the lead yet ("new" in the queue)
+    CONTACTED = "contacted"
+    CONSULTATION_BOOKED = "consultation_booked"
+    RETAINED = "retained"
+    LOST = "lost"
+    SPAM = "spam"
+    FAILED = "failed"  # classification failed repeatedly; the error is on the lead's timeline
+
+
+OPEN_STATUSES = frozenset(
+    {LeadStatus.RECEIVED, LeadStatus.CLASSIFIED, LeadStatus.CONTACTED, LeadStatus.CONSULTATION_BOOKED,
+     LeadStatus.FAILED}
+)
+
+# Which status a consultant may move a lead to from each status. The system itself moves
+# received -> classified | failed | spam (classification) and back to received (reclassify).
+ALLOWED_TRANSITIONS: dict[LeadStatus, frozenset[LeadStatus]] = {
+    LeadStatus.RECEIVED: frozenset({LeadStatus.CONTACTED, LeadStatus.SPAM, LeadStatus.LOST}),
+    LeadStatus.CLASSIFIED: frozenset(
+        {LeadStatus.CONTACTED, LeadStatus.CONSULTATION_BOOKED, LeadStatus.LOST, LeadStatus.SPAM}
+    ),
+    LeadStatus.CONTACTED: frozenset(
+        {LeadStatus.CONSULTATION_BOOKED, LeadStatus.RETAINED, LeadStatus.LOST, LeadStatus.SPAM}
+    ),
+    LeadStatus.CONSULTATION_BOOKED: frozenset(
+        {LeadStatus.CONTACTED, LeadStatus.RETAINED, LeadStatus.LOST}
+    ),
+    LeadStatus.RETAINED: frozenset({LeadStatus.LOST}),
+    LeadStatus.LOST: frozenset({LeadStatus.CONTACTED}),
+    LeadStatus.SPAM: frozenset({LeadStatus.CLASSIFIED}),
+    LeadStatus.FAILED: frozenset({LeadStatus.CONTACTED, LeadStatus.LOST, LeadStatus.SPAM}),
+}
+
+
+def can_transition(current: str, target: str) -> bool:
+    try:
+        return LeadStatus(target) in ALLOWED_TRANSITIONS[LeadStatus(current)]
+    except ValueError:
+        return False
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(320))
+    # The identity used for de-duplication: the normalised address, lower-cased.
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    citizenships: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    unknown_countries: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    country_of_residence: Mapped[str | None] = mapped_column(String(2))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    stated_age: Mapped[int | None] = mapped_column(Integer)
+    stated_age_on: Mapped[date | None] = mapped_column(Date)
+    preferred_language: Mapped[str] = mapped_column(String(2), default="en")
+    # The latest value of every structured field across the lead's inquiries.
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    status: Mapped[str] = mapped_column(String(32), default=LeadStatus.RECEIVED.value, index=True)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    primary_stream: Mapped[str | None] = mapped_column(String(64), index=True)
+    lead_type: Mapped[str | None] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    first_inquiry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_inquiry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Opaque token placed in Reply-To addresses so that replies can be matched to the lead.
+    reply_token: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: new_id().replace("-", ""))
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notes_count: Mapped[int] = mapped_column(Integer, default=0)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    inquiries: Mapped[list[Inquiry]] = relationship(
+        back_populates="lead", order_by="Inquiry.received_at", cascade="all, delete-orphan"
+    )
+    flags: Mapped[list[LeadFlag]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+    __table_args__ = (
+        # The consultant queue: open leads by priority, then by how long they have waited.
+        Index("ix_leads_queue", "status", "score", "last_inquiry_at", "id"),
+        Index("ix_leads_assignee_queue", "assignee_id", "score", "last_inquiry_at", "id"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def flag_names(self) -> list[str]:
+        return sorted(flag.flag for flag in self.flags)
+
+
+class LeadFlag(Base):
+    """One flag on a lead (age-out-soon, needs-review, email-failed, spam, ...), for queue filters."""
+
+    __tablename__ = "lead_flags"
+
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True)
+    flag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)

@@ -1,0 +1,84 @@
+"""Email sequences in the database: enrolments, their scheduled steps, and deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.db import Base, UTCDateTime, utcnow
+
+
+class EnrolmentStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    COMPLETED = "completed"
+
+
+class StepStatus(StrEnum):
+    SCHEDULED = "scheduled"  # waiting for its due time
+    QUEUED = "queued"  # claimed by the scheduler, message sent to send_step
+    SENT = "sent"
+    SKIPPED = "skipped"  # not sent: content already sent, no consent, sequence stopped
+    FAILED = "failed"  # gave up; the error is kept
+
+
+class Enrolment(Base):
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default=EnrolmentStatus.ACTIVE.value)
+    stop_reason: Mapped[str | None] = mapped_column(String(64))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ScheduledStep(Base):
+    __tablename__ = "scheduled_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    step_index: Mapped[int] = mapped_column(Integer)
+    # What the step says, independent of the sequence: re-enrolment skips content already sent.
+    content_key: Mapped[str] = mapped_column(String(100))
+    template: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=StepStatus.SCHEDULED.value)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "step_index"),
+        Index("ix_scheduled_steps_status_due_at", "status", "due_at"),
+    )
+
+
+class Delivery(Base):
+    """One email to one lead. Unique per (lead, content): claimed before sending, so never sent twice."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_steps.id", ondelete="SET NULL"))
+    content_key: Mapped[str] = mapped_column(String(100))
+    sequence: Mapped[str] = mapped_column(String(64))
+    template: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default="sending")  # sending, sent, failed, bounced
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("lead_id", "content_key"),)

@@ -1,0 +1,1 @@
+"""Dramatiq workers: the broker set-up and thin actors that call into `crm`."""

@@ -1,0 +1,48 @@
+"""The broker, chosen by CRM_BROKER_URL: redis://, amqp://, or unset for the embedded queue.
+
+The embedded queue is Dramatiq's in-process StubBroker, consumed by worker threads inside
+`crm run`. It keeps nothing across restarts, which is safe because every job is a database row
+and the sweep re-sends whatever was not finished.
+
+Importing this module sets the global broker, so import it before any actor module.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dramatiq
+from dotenv import load_dotenv
+from dramatiq.brokers.stub import StubBroker
+
+from workers.middleware import DatabaseSession
+
+load_dotenv()
+
+
+def make_broker(url: str | None) -> dramatiq.Broker:
+    broker: dramatiq.Broker
+    if not url:
+        broker = StubBroker()
+        broker.emit_after("process_boot")
+    elif url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker = RedisBroker(url=url)
+    elif url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        # A short heartbeat returns a dead worker's unacknowledged messages within seconds.
+        broker = RabbitmqBroker(url=url, heartbeat=int(os.environ.get("CRM_AMQP_HEARTBEAT", "10")))
+    else:
+        raise ValueError("CRM_BROKER_URL must start with redis://, rediss:// or amqp://, or be unset")
+    broker.add_middleware(DatabaseSession())
+    return broker
+
+
+def is_embedded(broker: dramatiq.Broker) -> bool:
+    return isinstance(broker, StubBroker)
+
+
+broker = make_broker(os.environ.get("CRM_BROKER_URL"))
+dramatiq.set_broker(broker)

@@ -1,0 +1,69 @@
+"""The scheduler: one active process runs the periodic tasks (due email steps, the sweep).
+
+Any number may be started; they compete for a lease in the database and only the holder ticks.
+The tasks are also safe to run twice (they claim rows with conditional updates), so a lease that
+changes hands mid-tick cannot double-send.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from crm import leases, runtime
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+LEASE_TTL = timedelta(seconds=int(os.environ.get("CRM_SCHEDULER_LEASE_SECONDS", "15")))
+
+
+@dataclass
+class PeriodicTask:
+    name: str
+    every_seconds: float
+    run: Callable[[], object]
+
+
+def tasks() -> list[PeriodicTask]:
+    """The periodic tasks; each feature adds its own here."""
+    found: list[PeriodicTask] = []
+    return found
+
+
+def run_scheduler(stop: threading.Event, tick_seconds: float = 1.0,
+                  holder: str | None = None) -> None:
+    """Run until `stop` is set: hold the lease and run each task when it is due."""
+    holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    db = runtime.database()
+    last_run: dict[str, float] = {}
+    leader = False
+    while not stop.is_set():
+        is_leader = leases.try_acquire(db, LEASE_NAME, holder, LEASE_TTL)
+        if is_leader != leader:
+            log.info("scheduler %s %s the lease", holder, "took" if is_leader else "lost")
+            leader = is_leader
+        if leader:
+            for task in tasks():
+                now = time.monotonic()
+                if now - last_run.get(task.name, 0.0) >= task.every_seconds:
+                    last_run[task.name] = now
+                    _run_task(task)
+        stop.wait(tick_seconds)
+    if leader:
+        leases.release(db, LEASE_NAME, holder)
+
+
+def _run_task(task: PeriodicTask) -> None:
+    try:
+        task.run()
+    except Exception:
+        # One failing task must not stop the others or the scheduler; it runs again next period.
+        log.exception("periodic task %s failed", task.name)
