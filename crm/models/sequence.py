@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crm.db import Base, UTCDateTime, utcnow
+from crm.db import Base, JSONType, UTCDateTime, utcnow
 
 
 class EnrolmentStatus(StrEnum):
@@ -36,6 +37,8 @@ class Enrolment(Base):
     status: Mapped[str] = mapped_column(String(16), default=EnrolmentStatus.ACTIVE.value)
     stop_reason: Mapped[str | None] = mapped_column(String(64))
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while paused, so that resuming shifts the remaining steps by the time spent paused.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -73,9 +76,17 @@ class Delivery(Base):
     sequence: Mapped[str] = mapped_column(String(64))
     template: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2))
-    status: Mapped[str] = mapped_column(String(16), default="sending")  # sending, sent, failed, bounced
+    # sending: claimed, outcome not yet known; deferred: a temporary failure, to be retried;
+    # sent; bounced; failed; unknown: a worker died after the claim, so the server may or may not
+    # have accepted it. Never resent (at-most-once); flagged for a consultant to check.
+    status: Mapped[str] = mapped_column(String(16), default="sending")
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(Text, default="")
+    # Exactly what was sent, so that the preview shows what the lead got even after templates change.
+    text_body: Mapped[str] = mapped_column(Text, default="")
+    html_body: Mapped[str] = mapped_column(Text, default="")
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

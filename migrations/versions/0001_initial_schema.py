@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:39:45.740493
+Create Date: 2026-11-26 01:40:11.262911
 """
 
 from collections.abc import Sequence
@@ -194,6 +194,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("stop_reason", sa.String(length=64), nullable=True),
         sa.Column("enrolled_at", crm.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("paused_at", crm.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("ended_at", crm.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_enrolments_lead_id_leads"), ondelete="CASCADE"
@@ -330,6 +331,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("to_address", sa.String(length=320), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("text_body", sa.Text(), nullable=False),
+        sa.Column("html_body", sa.Text(), nullable=False),
+        sa.Column("headers", crm.db.JSONType(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("message_id", sa.String(length=255), nullable=True),
         sa.Column("created_at", crm.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", crm.db.UTCDateTime(timezone=True), nullable=True),
