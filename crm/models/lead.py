@@ -109,6 +109,8 @@ class Lead(Base):
     # Minus the score, computed by the database: the queue sorts by (queue_rank, last_inquiry_at, id)
     # ascending, so that one row comparison gives keyset pagination on one index.
     queue_rank: Mapped[int] = mapped_column(Integer, Computed("0 - score", persisted=True))
+    # The last name lower-cased by the database, so that the queue's search finds "Murphy" by "mur".
+    last_name_key: Mapped[str | None] = mapped_column(String(100), Computed("lower(last_name)", persisted=True))
 
     inquiries: Mapped[list[Inquiry]] = relationship(
         back_populates="lead", order_by="Inquiry.received_at", cascade="all, delete-orphan"
@@ -130,6 +132,7 @@ class Lead(Base):
         # Prefix search on names and email (text_pattern_ops: LIKE 'x%' on a non-C collation).
         Index("ix_leads_search_text", "search_text", postgresql_ops={"search_text": "text_pattern_ops"}),
         Index("ix_leads_email_key_prefix", "email_key", postgresql_ops={"email_key": "text_pattern_ops"}),
+        Index("ix_leads_last_name_key", "last_name_key", postgresql_ops={"last_name_key": "text_pattern_ops"}),
     )
 
     @property

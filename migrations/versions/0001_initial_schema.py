@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:40:11.262911
+Create Date: 2026-11-26 01:40:49.952197
 """
 
 from collections.abc import Sequence
@@ -109,6 +109,9 @@ def upgrade() -> None:
         sa.Column("notes_count", sa.Integer(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("queue_rank", sa.Integer(), sa.Computed("0 - score", persisted=True), nullable=False),
+        sa.Column(
+            "last_name_key", sa.String(length=100), sa.Computed("lower(last_name)", persisted=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["users.id"], name=op.f("fk_leads_assignee_id_users"), ondelete="SET NULL"
         ),
@@ -125,6 +128,12 @@ def upgrade() -> None:
             "ix_leads_email_key_prefix", ["email_key"], unique=False, postgresql_ops={"email_key": "text_pattern_ops"}
         )
         batch_op.create_index(batch_op.f("ix_leads_last_inquiry_at"), ["last_inquiry_at"], unique=False)
+        batch_op.create_index(
+            "ix_leads_last_name_key",
+            ["last_name_key"],
+            unique=False,
+            postgresql_ops={"last_name_key": "text_pattern_ops"},
+        )
         batch_op.create_index(
             "ix_leads_open_queue",
             ["queue_rank", "last_inquiry_at", "id"],
@@ -408,6 +417,7 @@ def downgrade() -> None:
             ),
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
+        batch_op.drop_index("ix_leads_last_name_key", postgresql_ops={"last_name_key": "text_pattern_ops"})
         batch_op.drop_index(batch_op.f("ix_leads_last_inquiry_at"))
         batch_op.drop_index("ix_leads_email_key_prefix", postgresql_ops={"email_key": "text_pattern_ops"})
         batch_op.drop_index("ix_leads_assignee_queue")
