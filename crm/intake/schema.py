@@ -106,9 +106,15 @@ def _no_float_age(value: Any) -> Any:
 
 
 OneLine = Annotated[str, AfterValidator(_one_line)]
-Name = Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=100)]
-Short = Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=200)]
-Url = Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=2000)]
+def _optional_text(max_length: int, after: Any = _one_line) -> Any:
+    """An optional string: blank means absent; the length limit applies to strings only."""
+    return Annotated[Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_strip),
+                     AfterValidator(after)]
+
+
+Name = _optional_text(100)
+Short = _optional_text(200)
+Url = _optional_text(2000)
 Bool = Annotated[bool | None, BeforeValidator(_blank_to_none)]
 Ability = Annotated[Literal["none", "basic", "intermediate", "advanced", "native"] | None,
                     BeforeValidator(_lower)]
@@ -122,25 +128,24 @@ class IntakeFields(BaseModel):
                           Field(min_length=1, max_length=100)]
     last_name: Name = None
     email: Annotated[str, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=320)]
-    phone: Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=64)] = None
+    phone: _optional_text(64) = None
     citizenships: Annotated[list[CountryText], BeforeValidator(_as_list), Field(max_length=5)] = []
     nationality: Annotated[CountryText | None, BeforeValidator(_strip)] = None
     country_of_residence: Annotated[CountryText | None, BeforeValidator(_strip)] = None
     date_of_birth: Annotated[date | None, BeforeValidator(_date_string), AfterValidator(_past_date)] = None
-    age: Annotated[int | None, BeforeValidator(_no_float_age), Field(ge=0, le=120)] = None
+    age: Annotated[Annotated[int, Field(ge=0, le=120)] | None, BeforeValidator(_no_float_age)] = None
     preferred_language: Annotated[Literal["en", "fr"] | None, BeforeValidator(_lower)] = None
     french_ability: Ability = None
     english_ability: Ability = None
     interest: Annotated[Literal["work", "hire", "business", "study", "family", "other"] | None,
                         BeforeValidator(_lower)] = None
     occupation: Short = None
-    noc_code: Annotated[str | None, BeforeValidator(_strip), Field(pattern=r"^\d{5}$")] = None
+    noc_code: Annotated[Annotated[str, Field(pattern=r"^\d{5}$")] | None, BeforeValidator(_strip)] = None
     job_offer: Bool = None
-    job_offer_province: Annotated[str | None, BeforeValidator(_strip), AfterValidator(_one_line),
-                                  Field(max_length=60)] = None
+    job_offer_province: _optional_text(60) = None
     employer_name: Short = None
     company_name: Short = None
-    years_with_employer: Annotated[float | None, BeforeValidator(_no_float_age), Field(ge=0, le=70)] = None
+    years_with_employer: Annotated[Annotated[float, Field(ge=0, le=70)] | None, BeforeValidator(_no_float_age)] = None
     employer_has_canadian_office: Bool = None
     owns_business: Bool = None
     enrolled_in_post_secondary: Bool = None
@@ -149,11 +154,10 @@ class IntakeFields(BaseModel):
         Literal["none", "worker", "student", "permanent_resident"] | None, BeforeValidator(_lower)
     ] = None
     pr_application_pending: Bool = None
-    message: Annotated[str | None, BeforeValidator(_blank_to_none), AfterValidator(_multi_line),
-                       Field(max_length=5000)] = None
+    message: Annotated[Annotated[str, Field(max_length=5000)] | None, BeforeValidator(_blank_to_none),
+                       AfterValidator(_multi_line)] = None
     consent_marketing: Bool = None
-    consent_text: Annotated[str | None, BeforeValidator(_strip), AfterValidator(_multi_line),
-                            Field(max_length=2000)] = None
+    consent_text: _optional_text(2000, _multi_line) = None
     source_url: Url = None
     utm_source: Short = None
     utm_medium: Short = None

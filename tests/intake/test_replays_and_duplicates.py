@@ -1,0 +1,123 @@
+"""Idempotency keys, 24-hour replays and de-duplication by email, including concurrent posts."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from crm.db import Database, utcnow
+from crm.models import Activity, Inquiry, Lead
+from tests.intake.helpers import counts, lead_payload, post_json
+
+both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
+def test_the_same_idempotency_key_and_body_replays_with_200(client: FlaskClient, db: Database) -> None:
+    first = post_json(client, lead_payload(), headers={"Idempotency-Key": "form-42"})
+    again = post_json(client, lead_payload(), headers={"Idempotency-Key": "form-42"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json == again.json
+    assert counts(db)["inquiries"] == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_422(client: FlaskClient, db: Database) -> None:
+    post_json(client, lead_payload(), headers={"Idempotency-Key": "form-43"})
+    response = post_json(client, lead_payload(message="different"), headers={"Idempotency-Key": "form-43"})
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json["errors"]  # type: ignore[index]
+    assert counts(db)["inquiries"] == 1
+
+
+def test_the_same_payload_from_the_same_email_within_24_hours_is_a_replay(
+    client: FlaskClient, db: Database
+) -> None:
+    first = post_json(client, lead_payload())
+    again = post_json(client, lead_payload())
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json == again.json
+    assert counts(db) == {"leads": 1, "inquiries": 1, "consents": 1, "jobs": 1}
+
+
+def test_the_same_payload_after_24_hours_is_a_new_inquiry(client: FlaskClient, db: Database) -> None:
+    first = post_json(client, lead_payload())
+    with db.transaction() as session:
+        session.execute(update(Inquiry).values(received_at=utcnow() - timedelta(hours=25)))
+    again = post_json(client, lead_payload())
+    assert again.status_code == 201
+    assert again.json["id"] == first.json["id"]  # type: ignore[index]
+    assert again.json["inquiry_id"] != first.json["inquiry_id"]  # type: ignore[index]
+    assert counts(db)["inquiries"] == 2
+
+
+@both_backends
+def test_a_second_inquiry_from_a_known_email_is_a_new_inquiry_on_the_same_lead(
+    client: FlaskClient, db: Database
+) -> None:
+    first = post_json(client, lead_payload(occupation="Nurse"))
+    second = post_json(client, lead_payload(email="AOIFE.MURPHY@Example.IE", occupation="Midwife",
+                                            message="Also: my partner is a software developer."))
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json["id"] == second.json["id"]  # type: ignore[index]
+    with db.session() as session:
+        lead = session.get(Lead, first.json["id"])  # type: ignore[index]
+        assert lead is not None and lead.facts["occupation"] == "Midwife"
+        timeline = session.scalars(select(Activity.summary).where(Activity.lead_id == lead.id)
+                                   .order_by(Activity.id)).all()
+        assert timeline == ["First inquiry", "New inquiry from a known lead"]
+    assert counts(db)["leads"] == 1 and counts(db)["inquiries"] == 2
+
+
+def test_two_people_with_the_same_name_and_phone_are_never_merged(client: FlaskClient, db: Database) -> None:
+    post_json(client, lead_payload(email="sam@example.com", first_name="Sam", phone="+1 416 555 0101"))
+    post_json(client, lead_payload(email="sam.other@example.com", first_name="Sam", phone="+1 416 555 0101"))
+    assert counts(db)["leads"] == 2
+
+
+def _post_concurrently(app: Flask, bodies: list[bytes], headers: dict[str, str]) -> list[int]:
+    statuses: list[int] = []
+    barrier = threading.Barrier(len(bodies))
+    lock = threading.Lock()
+
+    def post(body: bytes) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post("/api/leads", data=body, content_type="application/json", headers=headers)
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+@both_backends
+def test_20_concurrent_identical_posts_with_one_key_store_exactly_one_inquiry(app: Flask, db: Database) -> None:
+    body = json.dumps(lead_payload()).encode()
+    statuses = _post_concurrently(app, [body] * 20, {"Idempotency-Key": "burst-1"})
+    assert sorted(statuses) == [200] * 19 + [201]
+    assert counts(db) == {"leads": 1, "inquiries": 1, "consents": 1, "jobs": 1}
+
+
+@both_backends
+def test_20_concurrent_identical_posts_without_a_key_store_exactly_one_inquiry(app: Flask, db: Database) -> None:
+    body = json.dumps(lead_payload()).encode()
+    statuses = _post_concurrently(app, [body] * 20, {})
+    assert sorted(statuses) == [200] * 19 + [201]
+    assert counts(db)["inquiries"] == 1
+
+
+@both_backends
+def test_concurrent_different_inquiries_from_one_email_make_one_lead(app: Flask, db: Database) -> None:
+    bodies = [json.dumps(lead_payload(message=f"question {i}")).encode() for i in range(10)]
+    statuses = _post_concurrently(app, bodies, {})
+    assert statuses == [201] * 10
+    assert counts(db)["leads"] == 1 and counts(db)["inquiries"] == 10
