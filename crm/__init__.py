@@ -17,6 +17,7 @@ from crm.db import Database
 from crm.extensions import csrf, limiter
 from crm.http import close_db_session, json_error, wants_html
 from crm.jobs import Dispatcher
+from crm.observability.web import init_app as init_observability
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.extensions["crm.db"] = database or runtime.database()
     app.extensions["crm.dispatcher"] = dispatcher or _broker_dispatcher()
     app.teardown_appcontext(close_db_session)
+    init_observability(app, settings)
 
     limiter.init_app(app)
     csrf.init_app(app)

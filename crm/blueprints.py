@@ -8,4 +8,6 @@ from flask import Blueprint
 def all_blueprints() -> list[tuple[Blueprint, bool]]:
     """(blueprint, exempt from CSRF) pairs; API blueprints that use tokens are exempt."""
     found: list[tuple[Blueprint, bool]] = []
+    from crm.observability.metrics import bp as metrics_bp
+    found.append((metrics_bp, False))
     return found

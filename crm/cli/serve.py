@@ -95,7 +95,9 @@ def worker(processes: int, threads: int, queues: tuple[str, ...]) -> None:
         raise click.UsageError(
             "CRM_BROKER_URL is not set: with the embedded queue the workers run inside `crm run`."
         )
-    args = [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes),
+    # crm.observability.worker: structured logs with message and lead ids in each worker process.
+    args = [sys.executable, "-m", "dramatiq", "workers.actors", "crm.observability.worker",
+            "--processes", str(processes),
             "--threads", str(threads), "--path", str(Path(PROJECT_ROOT))]
     for queue in queues:
         args += ["--queues", queue]
@@ -105,8 +107,10 @@ def worker(processes: int, threads: int, queues: tuple[str, ...]) -> None:
 @click.command("scheduler")
 def scheduler() -> None:
     """The periodic tick: due email steps, the sweep of overdue jobs. Safe to start twice."""
+    from crm.observability import logs
     from workers.scheduler import run_scheduler
 
+    logs.configure(runtime.settings().log_format)
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: FrameType | None) -> None:

@@ -1,0 +1,1 @@
+"""Operations: structured logs with request and lead ids, Prometheus metrics read from the database."""
