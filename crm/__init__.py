@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_cors import CORS
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -61,11 +62,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     limiter.init_app(app)
     csrf.init_app(app)
+    if settings.allowed_origins:
+        # Only the intake endpoint is open to other websites' pages, and only from listed origins.
+        CORS(app, resources={r"^/api/leads$": {"origins": settings.allowed_origins, "methods": ["POST"],
+                                             "allow_headers": ["Content-Type", "Idempotency-Key"],
+                                             "max_age": 600}})
 
-    from crm import health
+    from crm import api_docs, health
     from crm.intake import views as intake_views
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(api_docs.bp)
     app.register_blueprint(intake_views.bp)
     csrf.exempt(intake_views.bp)
     _register_optional_blueprints(app)
