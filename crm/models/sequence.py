@@ -89,6 +89,9 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a worker last claimed it for sending: a claim older than the actor's time limit means that
+    # worker died between the claim and recording the outcome.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
 
