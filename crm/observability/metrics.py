@@ -14,6 +14,7 @@ from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -136,7 +137,7 @@ def _latency_histogram(session: Session, now: datetime) -> HistogramMetricFamily
     ).all()
     latencies = [max((sent - received).total_seconds(), 0.0) for received, sent in rows]
     counts = [sum(1 for value in latencies if value <= bound) for bound in LATENCY_BUCKETS]
-    buckets = [(_bucket_label(bound), count) for bound, count in zip(LATENCY_BUCKETS, counts, strict=True)]
+    buckets = [(floatToGoString(bound), count) for bound, count in zip(LATENCY_BUCKETS, counts, strict=True)]
     buckets.append(("+Inf", len(latencies)))
     histogram = HistogramMetricFamily(
         "crm_first_email_latency_seconds",
@@ -144,10 +145,6 @@ def _latency_histogram(session: Session, now: datetime) -> HistogramMetricFamily
     )
     histogram.add_metric([], buckets, sum(latencies))
     return histogram
-
-
-def _bucket_label(bound: float) -> str:
-    return str(int(bound)) if bound.is_integer() else str(bound)
 
 
 def render(db: Database) -> bytes:
@@ -158,5 +155,6 @@ def render(db: Database) -> bytes:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    return Response(render(database()), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
-                    headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+    response = Response(render(database()), headers={"Cache-Control": "no-store"})
+    response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+    return response
