@@ -10,4 +10,5 @@ def all_blueprints() -> list[tuple[Blueprint, bool]]:
     found: list[tuple[Blueprint, bool]] = []
     from crm.observability.metrics import bp as metrics_bp
     found.append((metrics_bp, False))
+    from crm.web import blueprints as workspace_blueprints; found.extend(workspace_blueprints())  # noqa: E702, I001
     return found

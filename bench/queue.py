@@ -1,0 +1,177 @@
+"""Consultant queue benchmark: server time of the queue pages and the lead page at 1,000 and 1,000,000 leads.
+
+Usage: .venv/bin/python -m bench.queue [--sizes 1000,1000000] [--repeat 30] [--keep]
+
+Each size gets its own PostgreSQL database (migrated with the real migration), filled with COPY.
+Times are measured in process around the Flask test client (server time: routing, queries,
+template rendering), after warm-up; the baseline (1,000 leads) runs in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from crm import create_app, migrate, runtime
+from crm.config import Settings
+from crm.db import Database
+from crm.jobs import NullDispatcher
+from crm.workspace import accounts
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+STREAMS = ["iec-working-holiday", "iec-young-professionals", "intra-company-transferee", "francophone-mobility",
+           "free-trade-professional", "entrepreneur", "spousal-open-work-permit", "post-graduation-work-permit",
+           "global-talent-stream", "needs-review"]
+COUNTRIES = ["FR", "IE", "GB", "AU", "DE", "MX", "US", "BE", "KR", "JP", "IT", "ES", "CH", "NZ", "IN"]
+STATUSES = ["classified"] * 5 + ["contacted"] * 2 + ["received", "consultation_booked", "retained", "lost", "spam"]
+FIRST = ["aoife", "jean", "marie", "liam", "sofia", "kenji", "lucas", "emma", "noah", "chloe", "mateo", "ines"]
+LAST = ["murphy", "dubois", "martin", "tanaka", "garcia", "smith", "rossi", "muller", "kim", "brown"]
+CONSULTANTS = 8
+
+
+def _db_url(name: str) -> str:
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def create_database(name: str) -> str:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _db_url(name)
+    migrate.upgrade(url)
+    return url
+
+
+def fill(url: str, size: int, seed: int = 7) -> str:
+    """COPY `size` leads (plus inquiries and activities for one lead in 20); returns a lead id to open."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    db = Database(url)
+    with db.transaction() as session:
+        for i in range(CONSULTANTS):
+            accounts.create_user(session, f"consultant{i}@bench.example", "consultant", "bench-password-1")
+    db.dispose()
+    sample_id = ""
+    with psycopg.connect(url.replace("postgresql://", "postgresql://", 1)) as conn:
+        lead_buf, inq_buf, act_buf = io.StringIO(), io.StringIO(), io.StringIO()
+        for n in range(size):
+            lead_id = str(uuid.UUID(int=rng.getrandbits(128)))
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            email = f"{first}.{last}{n}@example.org"
+            received = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 120))
+            status = rng.choice(STATUSES)
+            assignee = rng.choice([r"\N"] * 3 + [str(i + 1) for i in range(CONSULTANTS)])
+            stream = rng.choice(STREAMS)
+            citizenships = json.dumps([rng.choice(COUNTRIES)])
+            lead_buf.write("\t".join([
+                lead_id, email, email, first.title(), last.title(), citizenships, "[]", rng.choice(["en", "fr"]),
+                "{}", status, received.isoformat(), stream, str(rng.randrange(0, 101)), assignee,
+                received.isoformat(), received.isoformat(), received.isoformat(), received.isoformat(),
+                uuid.UUID(int=rng.getrandbits(128)).hex, "0", f"{first} {last} {email}",
+            ]) + "\n")
+            if n % 20 == 0:
+                body = json.dumps({"first_name": first, "email": email, "message": "Hello <b>there</b>"})
+                inq_buf.write("\t".join([str(uuid.UUID(int=rng.getrandbits(128))), lead_id, received.isoformat(),
+                                         "\\\\x" + body.encode().hex(), "application/json", "{}",
+                                         body.replace("\\", "\\\\"), "{}", uuid.uuid4().hex, "en",
+                                         "f", ]) + "\n")
+                act_buf.write("\t".join([lead_id, received.isoformat(), "inquiry", "First inquiry", "{}"]) + "\n")
+                sample_id = sample_id or lead_id
+        with conn.cursor() as cur:
+            with cur.copy("COPY leads (id, email, email_key, first_name, last_name, citizenships, unknown_countries, "
+                          "preferred_language, facts, status, status_changed_at, primary_stream, score, assignee_id, "
+                          "first_inquiry_at, last_inquiry_at, created_at, updated_at, reply_token, notes_count, "
+                          "search_text) FROM STDIN") as copy:
+                copy.write(lead_buf.getvalue())
+            with cur.copy("COPY inquiries (id, lead_id, received_at, raw_body, content_type, headers, payload, "
+                          "normalised, request_hash, language, is_spam) FROM STDIN") as copy:
+                copy.write(inq_buf.getvalue())
+            with cur.copy("COPY activities (lead_id, at, kind, summary, data) FROM STDIN") as copy:
+                copy.write(act_buf.getvalue())
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+    return sample_id
+
+
+def measure(url: str, lead_id: str, repeat: int) -> dict[str, tuple[float, float]]:
+    settings = Settings.from_env({"CRM_ENV": "test", "CRM_SECRET_KEY": "bench", "CRM_DATABASE_URL": url,
+                                  "CRM_RATE_LIMIT": "off"})
+    db = Database(url)
+    runtime.use(settings, db)
+    app = create_app(settings, database=db, dispatcher=NullDispatcher())
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    response = client.post("/login", data={"email": "consultant0@bench.example", "password": "bench-password-1"})
+    assert response.status_code == 302, response.status_code
+    pages = {
+        "default queue page": "/leads",
+        "filtered page (stream + nationality + language)":
+            "/leads?stream=francophone-mobility&nationality=FR&language=fr",
+        "second page (keyset)": None,
+        "search (last name prefix)": "/leads?q=tanak&scope=all",
+        "lead page": f"/leads/{lead_id}",
+    }
+    first = client.get("/leads").get_data(as_text=True)
+    marker = "after="
+    start = first.find(marker)
+    pages["second page (keyset)"] = "/leads?" + first[start:first.find('"', start)].replace("&amp;", "&")
+    results: dict[str, tuple[float, float]] = {}
+    for label, path in pages.items():
+        assert path
+        for _ in range(3):
+            assert client.get(path).status_code == 200, path
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        times.sort()
+        results[label] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
+    db.dispose()
+    runtime.reset()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,1000000")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    all_results: dict[int, dict[str, tuple[float, float]]] = {}
+    for size in sizes:
+        name = f"crm_bench_queue_{size}"
+        started = time.perf_counter()
+        url = create_database(name)
+        lead_id = fill(url, size)
+        print(f"filled {size:,} leads in {time.perf_counter() - started:.0f} s", flush=True)
+        all_results[size] = measure(url, lead_id, args.repeat)
+        for label, (median, p95) in all_results[size].items():
+            print(f"{size:>9,}  {label:<50} median {median:6.1f} ms  p95 {p95:6.1f} ms", flush=True)
+        if not args.keep:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if len(sizes) >= 2:
+        base, big = all_results[sizes[0]], all_results[sizes[-1]]
+        print(f"\n| page | {sizes[0]:,} leads (median / p95 ms) | {sizes[-1]:,} leads (median / p95 ms) | ratio |")
+        print("|---|---|---|---|")
+        for label in base:
+            ratio = big[label][0] / base[label][0]
+            print(f"| {label} | {base[label][0]:.1f} / {base[label][1]:.1f} "
+                  f"| {big[label][0]:.1f} / {big[label][1]:.1f} | {ratio:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()

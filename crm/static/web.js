@@ -1,0 +1,24 @@
+// Consultant workspace: small progressive enhancements (the pages work without them).
+(function () {
+  "use strict";
+  var all = document.getElementById("select-all");
+  if (all) {
+    all.addEventListener("change", function () {
+      document.querySelectorAll('input[name="lead_ids"]').forEach(function (box) { box.checked = all.checked; });
+    });
+  }
+  var tabs = document.querySelector("[data-counts-url]");
+  if (tabs && window.fetch) {
+    fetch(tabs.getAttribute("data-counts-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) { return; }
+        tabs.querySelectorAll("[data-count-for]").forEach(function (span) {
+          var n = body.counts[span.getAttribute("data-count-for")] || 0;
+          span.textContent = n > body.cap ? body.cap.toLocaleString() + "+" : String(n);
+          if (!n) { span.parentElement.classList.add("zero"); }
+        });
+      })
+      .catch(function () { /* counts are a nicety; the queue works without them */ });
+  }
+})();

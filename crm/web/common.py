@@ -1,0 +1,141 @@
+"""Shared pieces of the workspace's web layer: login, language, access rules, helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user
+from werkzeug.wrappers import Response
+
+from crm.http import db_session
+from crm.i18n import LANGUAGES, translator
+from crm.models import Lead, User
+from crm.workspace import WorkspaceError
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.session_protection = "basic"
+login_manager.login_message = None  # type: ignore[assignment]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STREAMS = (
+    "iec-working-holiday", "iec-young-professionals", "iec-co-op", "iec-recognized-organization",
+    "global-talent-stream", "entrepreneur", "intra-company-transferee", "francophone-mobility",
+    "reciprocal-employment", "free-trade-professional", "spousal-open-work-permit",
+    "post-graduation-work-permit", "bridging-open-work-permit", "significant-benefit", "needs-review",
+)
+
+
+class LoginUser:
+    """Flask-Login's view of a User row (the row itself belongs to the request's session)."""
+
+    def __init__(self, user: User) -> None:
+        self.row = user
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.row.active)
+
+    def get_id(self) -> str:
+        return str(self.row.id)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> LoginUser | None:
+    if not user_id.isdigit():
+        return None
+    user = db_session().get(User, int(user_id))
+    return LoginUser(user) if user is not None and user.active else None
+
+
+def init_app(app: Flask) -> None:
+    if "login_manager" not in app.extensions and not hasattr(app, "login_manager"):
+        login_manager.init_app(app)
+
+
+def me() -> User:
+    """The signed-in user (routes are login-protected, so there is one)."""
+    if "api_user" in g:
+        return cast(User, g.api_user)
+    return cast(LoginUser, current_user).row
+
+
+def language() -> str:
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in LANGUAGES:
+        return str(session["lang"])
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return cast(LoginUser, current_user).row.ui_language or "en"
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def template_context() -> dict[str, Any]:
+    lang = language()
+    user = cast(LoginUser, current_user).row if getattr(current_user, "is_authenticated", False) else None
+    return {"lang": lang, "t": translator(lang), "user": user, "streams": STREAMS}
+
+
+def setup_blueprint(bp: Blueprint) -> None:
+    bp.record_once(lambda state: init_app(state.app))
+    bp.context_processor(template_context)
+    bp.add_app_template_filter(duration, "duration")
+
+
+def admin_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not me().is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def can_act_on(user: User, lead: Lead) -> bool:
+    """Consultants act on their own and unassigned leads; a colleague's lead is read-only to them."""
+    return user.is_admin or lead.assignee_id in (None, user.id)
+
+
+def require_act_on(user: User, lead: Lead) -> None:
+    if not can_act_on(user, lead):
+        raise WorkspaceError("This lead belongs to another consultant.", status=403, field="assignee")
+
+
+def back_to(default: str) -> Response:
+    """Redirect to a same-site `next` URL (never an external one) or to the default."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = default
+    return redirect(target)
+
+
+def dispatch_after_commit(jobs: list[Any]) -> None:
+    if jobs:
+        current_app.extensions["crm.dispatcher"].dispatch(jobs)
+
+
+def lead_url(lead_id: str) -> str:
+    return url_for("lead.show", lead_id=lead_id)
+
+
+def duration(value: timedelta) -> str:
+    """A waiting time as "3 d 4 h", "5 h 12 min" or "8 min"."""
+    minutes = max(int(value.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"

@@ -1,0 +1,33 @@
+"""The manager's dashboard (/dashboard): charts rendered on the server as SVG."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from crm.countries import country_name
+from crm.http import db_session
+from crm.i18n import translator
+from crm.web import charts
+from crm.web.common import language, setup_blueprint
+from crm.workspace import stats
+
+bp = Blueprint("dashboard", __name__)
+setup_blueprint(bp)
+
+
+@bp.get("/dashboard")
+@login_required
+def index() -> str:
+    lang = language()
+    t = translator(lang)
+    data = stats.dashboard(db_session())
+    week_labels = [week.strftime("%d %b") if lang == "en" else week.strftime("%d/%m") for week in data.weeks]
+    nationalities = [(country_name(code, lang) or code, count) for code, count in data.nationalities]
+    funnel = [(t(label.replace("_", " ").capitalize()), count) for label, count in data.funnel]
+    return render_template(
+        "web/dashboard.html", data=data,
+        weekly_chart=charts.stacked_columns(t("New leads per week by stream"), week_labels, data.per_week),
+        nationality_chart=charts.horizontal_bars(t("Top nationalities"), nationalities, "series-1"),
+        funnel_chart=charts.horizontal_bars(t("Funnel from received to retained"), funnel, "series-2"),
+    )

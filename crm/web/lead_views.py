@@ -1,0 +1,192 @@
+"""The lead page (/leads/<id>) and its actions; admin-only PIPEDA export and erase."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from crm.http import db_session
+from crm.i18n import translator
+from crm.models import Delivery, Inquiry
+from crm.web.common import admin_required, can_act_on, dispatch_after_commit, language, lead_url, me, setup_blueprint
+from crm.workspace import WorkspaceError, accounts, actions, leadview, privacy
+
+bp = Blueprint("lead", __name__)
+setup_blueprint(bp)
+
+# Rendered email HTML is shown in a sandboxed frame: no scripts, no forms, no network, same site only.
+EMAIL_FRAME_CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; "
+                   "sandbox")
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    return None
+
+
+def _flash_error(exc: WorkspaceError) -> None:
+    flash(translator(language())(exc.message), "error")
+
+
+@bp.get("/leads/<lead_id>")
+def show(lead_id: str) -> str:
+    db = db_session()
+    try:
+        lead = actions.get_lead(db, lead_id)
+    except WorkspaceError:
+        abort(404)
+    user = me()
+    data = leadview.lead_page(db, lead)
+    return render_template(
+        "web/lead.html", data=data, lead=lead, can_act=can_act_on(user, lead),
+        targets=actions.allowed_targets(lead.status), consultants=accounts.active_consultants(db),
+        raw=leadview.raw_body_text, previews=_previews(db, lead) if request.args.get("preview") else None,
+    )
+
+
+def _previews(db, lead):  # type: ignore[no-untyped-def]
+    from crm import sequences
+
+    step = request.args.get("step")
+    return sequences.preview(db, lead, int(step) if step and step.isdigit() else None,
+                             settings=current_app.extensions["crm.settings"])
+
+
+@bp.get("/leads/<lead_id>/preview/<int:step>.html")
+def preview_html(lead_id: str, step: int) -> Response:
+    """One step's email HTML exactly as it will be (or was) sent, for the sandboxed preview frame."""
+    from crm import sequences
+
+    db = db_session()
+    lead = db.get(leadview.Lead, lead_id)
+    if lead is None:
+        abort(404)
+    found = sequences.preview(db, lead, step, settings=current_app.extensions["crm.settings"])
+    if not found:
+        abort(404)
+    return _email_frame(found[0].html)
+
+
+def _email_frame(html: str) -> Response:
+    response = Response(html or "", mimetype="text/html")
+    response.headers["Content-Security-Policy"] = EMAIL_FRAME_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/leads/<lead_id>/inquiries/<inquiry_id>/raw")
+def raw_inquiry(lead_id: str, inquiry_id: str) -> Response:
+    """The stored body byte for byte, as plain text that a browser will not interpret."""
+    inquiry = db_session().get(Inquiry, inquiry_id)
+    if inquiry is None or inquiry.lead_id != lead_id:
+        abort(404)
+    response = Response(bytes(inquiry.raw_body or b""), mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'inline; filename="inquiry-{inquiry.id}.txt"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/leads/<lead_id>/emails/<int:delivery_id>")
+def delivery_html(lead_id: str, delivery_id: int) -> Response:
+    """The HTML body that was sent, for the sandboxed preview frame."""
+    delivery = db_session().get(Delivery, delivery_id)
+    if delivery is None or delivery.lead_id != lead_id:
+        abort(404)
+    return _email_frame(delivery.html_body)
+
+
+def _act(lead_id: str, action_name: str) -> Response:
+    """Run one action on the lead in a transaction; report refusals as a message on the page."""
+    db = db_session()
+    user = me()
+    jobs = []
+    try:
+        lead = actions.get_lead(db, lead_id)
+        if action_name not in ("note", "claim") and not can_act_on(user, lead):
+            raise WorkspaceError("This lead belongs to another consultant.", status=403)
+        form = request.form
+        if action_name == "status":
+            actions.change_status(db, lead, form.get("status") or "", user)
+        elif action_name == "note":
+            actions.add_note(db, lead, form.get("note") or "", user)
+        elif action_name == "claim":
+            actions.claim(db, lead, user)
+        elif action_name == "assign":
+            raw = form.get("assignee") or ""
+            if not user.is_admin and raw not in ("none", str(user.id)):
+                raise WorkspaceError("Only an admin can assign a lead to someone else.", status=403)
+            actions.assign(db, lead, None if raw == "none" else actions.find_user(
+                db, int(raw) if raw.isdigit() else -1), user)
+        elif action_name == "reclassify":
+            job = actions.reclassify(db, lead, user)
+            jobs = [job] if job else []
+        elif action_name == "sequence":
+            _sequence_action(db, lead.id, form.get("do") or "", user.id)
+        db.commit()
+    except WorkspaceError as exc:
+        db.rollback()
+        if exc.status == 404:
+            abort(404)
+        _flash_error(exc)
+        return redirect(lead_url(lead_id))  # type: ignore[return-value]
+    dispatch_after_commit(jobs)
+    flash(translator(language())("Saved."))
+    return redirect(lead_url(lead_id))  # type: ignore[return-value]
+
+
+def _sequence_action(db, lead_id: str, do: str, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    from crm import sequences
+
+    reason = (request.form.get("reason") or "consultant").strip()[:64] or "consultant"
+    if do == "pause":
+        sequences.pause(db, lead_id, user_id, reason)
+    elif do == "resume":
+        sequences.resume(db, lead_id, user_id, reason)
+    elif do == "stop":
+        sequences.stop(db, lead_id, reason, by_user_id=user_id)
+    else:
+        raise WorkspaceError("Unknown sequence action.")
+
+
+for _name in ("status", "note", "claim", "assign", "reclassify", "sequence"):
+    bp.add_url_rule(f"/leads/<lead_id>/{_name}", f"act_{_name}",
+                    (lambda name: lambda lead_id: _act(lead_id, name))(_name), methods=["POST"])
+
+
+@bp.get("/leads/<lead_id>/export.json")
+@admin_required
+def export_json(lead_id: str) -> Response:
+    db = db_session()
+    lead = db.get(leadview.Lead, lead_id)
+    if lead is None:
+        abort(404)
+    body = json.dumps(privacy.export_person(db, lead), ensure_ascii=False, indent=2, default=str)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="lead-{lead.id}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/leads/<lead_id>/erase")
+@admin_required
+def erase(lead_id: str) -> Response:
+    db = db_session()
+    lead = db.get(leadview.Lead, lead_id)
+    if lead is None:
+        abort(404)
+    if request.form.get("confirm") != "ERASE":
+        flash(translator(language())("Type ERASE to confirm."), "error")
+        return redirect(lead_url(lead_id))  # type: ignore[return-value]
+    try:
+        privacy.erase_person(db, lead, me())
+        db.commit()
+    except WorkspaceError as exc:
+        db.rollback()
+        _flash_error(exc)
+        return redirect(lead_url(lead_id))  # type: ignore[return-value]
+    flash(translator(language())("The lead's personal data was erased."))
+    return redirect(url_for("lead.show", lead_id=lead_id))  # type: ignore[return-value]

@@ -1,0 +1,86 @@
+"""The queue (/leads): filters, keyset pages, counts per stream, bulk actions and CSV export."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from flask_login import login_required
+
+from crm.http import db_session
+from crm.i18n import translator
+from crm.models import LeadStatus
+from crm.web.common import back_to, can_act_on, language, me, setup_blueprint
+from crm.workspace import WorkspaceError, accounts, actions, queue
+
+bp = Blueprint("queue", __name__)
+setup_blueprint(bp)
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    return None
+
+
+@bp.get("/")
+def home() -> Response:
+    return redirect(url_for("queue.index"))  # type: ignore[return-value]
+
+
+@bp.get("/leads")
+def index() -> str:
+    db = db_session()
+    flt = queue.QueueFilter.from_args(request.args)
+    page = queue.queue_page(db, me(), flt, request.args.get("after"))
+    return render_template(
+        "web/queue.html", page=page, flt=flt, args=flt.as_args(),
+        consultants=accounts.active_consultants(db), statuses=[s.value for s in LeadStatus],
+        flags=queue.FLAG_FILTERS, bulk_targets=sorted(s.value for s in LeadStatus if s.value not in
+                                                      ("received", "failed")),
+    )
+
+
+@bp.get("/leads/counts")
+def counts() -> Response:
+    flt = queue.QueueFilter.from_args(request.args)
+    found = queue.stream_counts(db_session(), me(), flt)
+    return jsonify({"counts": found, "cap": queue.COUNT_CAP})
+
+
+@bp.get("/leads/export.csv")
+def export_csv() -> Response:
+    flt = queue.QueueFilter.from_args(request.args)
+    db, user = db_session(), me()
+    response = Response(stream_with_context(queue.csv_lines(db, user, flt)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="leads.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/leads/bulk")
+def bulk() -> Response:
+    db = db_session()
+    user = me()
+    lead_ids = request.form.getlist("lead_ids")
+    action = request.form.get("action")
+    try:
+        leads = [actions.get_lead(db, lead_id) for lead_id in dict.fromkeys(lead_ids)]
+        blocked = [lead.id for lead in leads if not can_act_on(user, lead)]
+        if blocked:
+            raise WorkspaceError("Some selected leads belong to another consultant.", status=403)
+        if action == "assign":
+            raw = request.form.get("assignee") or ""
+            if raw != "none" and not user.is_admin and raw != str(user.id):
+                raise WorkspaceError("Only an admin can assign leads to someone else.", status=403)
+            assignee = None if raw == "none" else actions.find_user(db, int(raw) if raw.isdigit() else -1)
+            result = actions.bulk_assign(db, lead_ids, assignee, user)
+        elif action == "status":
+            result = actions.bulk_status(db, lead_ids, request.form.get("status") or "", user)
+        else:
+            raise WorkspaceError("Choose an action.")
+        db.commit()
+        flash(translator(language())("{changed} updated, {skipped} skipped.", changed=len(result.changed),
+                                     skipped=len(result.skipped)))
+    except WorkspaceError as exc:
+        db.rollback()
+        flash(translator(language())(exc.message), "error")
+    return back_to(url_for("queue.index"))

@@ -1,0 +1,143 @@
+"""What a consultant does to a lead: status changes, notes, assignment, reclassification.
+
+Each action writes an Activity row so the lead's timeline shows who did what and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.jobs import pending_job, record_job
+from crm.models import ALLOWED_TRANSITIONS, Activity, Job, Lead, LeadStatus, User, can_transition
+from crm.workspace import WorkspaceError
+
+MAX_NOTE_LENGTH = 10_000
+MAX_BULK = 500
+
+
+def allowed_targets(status: str) -> list[str]:
+    try:
+        return sorted(s.value for s in ALLOWED_TRANSITIONS[LeadStatus(status)])
+    except (KeyError, ValueError):
+        return []
+
+
+def get_lead(session: Session, lead_id: str) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise WorkspaceError("No such lead.", status=404, field="id")
+    return lead
+
+
+def change_status(session: Session, lead: Lead, target: str, by: User, now: datetime | None = None) -> None:
+    """Move the lead to `target` if the transition table allows it; tell the sequences."""
+    now = now or utcnow()
+    old = lead.status
+    if not can_transition(old, target):
+        raise WorkspaceError(f"A lead cannot go from {old} to {target}.", status=409, field="status")
+    lead.status = target
+    lead.status_changed_at = now
+    if target in (LeadStatus.CONTACTED.value, LeadStatus.CONSULTATION_BOOKED.value) and lead.first_contacted_at is None:
+        lead.first_contacted_at = now
+    session.add(Activity(lead_id=lead.id, at=now, kind="status", user_id=by.id,
+                         summary=f"Status: {old} → {target}", data={"from": old, "to": target}))
+    from crm import sequences
+
+    sequences.on_status_changed(session, lead, old, target, now, by_user_id=by.id)
+
+
+def add_note(session: Session, lead: Lead, text: str, by: User, now: datetime | None = None) -> Activity:
+    text = text.strip()
+    if not text:
+        raise WorkspaceError("The note is empty.", field="note")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise WorkspaceError(f"A note holds at most {MAX_NOTE_LENGTH} characters.", field="note")
+    note = Activity(lead_id=lead.id, at=now or utcnow(), kind="note", user_id=by.id, summary=text,
+                    data={"author": by.email})
+    session.add(note)
+    lead.notes_count = (lead.notes_count or 0) + 1
+    return note
+
+
+def assign(session: Session, lead: Lead, assignee: User | None, by: User, now: datetime | None = None) -> None:
+    """Give the lead to `assignee` (None: back to the unassigned pool)."""
+    now = now or utcnow()
+    if assignee is not None and not assignee.active:
+        raise WorkspaceError("This consultant is deactivated.", field="assignee")
+    if lead.assignee_id == (assignee.id if assignee else None):
+        return
+    previous = lead.assignee_id
+    lead.assignee_id = assignee.id if assignee else None
+    if assignee is not None:
+        assignee.last_assigned_at = now
+    summary = (f"Assigned to {assignee.email}" if assignee and assignee.id != by.id
+               else "Claimed" if assignee else "Returned to the unassigned pool")
+    session.add(Activity(lead_id=lead.id, at=now, kind="assignment", user_id=by.id, summary=summary,
+                         data={"from": previous, "to": lead.assignee_id}))
+
+
+def claim(session: Session, lead: Lead, by: User, now: datetime | None = None) -> None:
+    """Take an unassigned lead (or one's own); a consultant cannot take a colleague's lead."""
+    if lead.assignee_id not in (None, by.id) and not by.is_admin:
+        raise WorkspaceError("Another consultant already has this lead.", status=409, field="assignee")
+    assign(session, lead, by, by, now)
+
+
+def find_user(session: Session, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise WorkspaceError("No such active consultant.", field="assignee")
+    return user
+
+
+@dataclass
+class BulkResult:
+    changed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # lead id -> why
+
+
+def _bulk_leads(session: Session, lead_ids: Iterable[str]) -> list[Lead]:
+    ids = list(dict.fromkeys(lead_ids))
+    if len(ids) > MAX_BULK:
+        raise WorkspaceError(f"Select at most {MAX_BULK} leads at a time.", field="lead_ids")
+    if not ids:
+        raise WorkspaceError("Select at least one lead.", field="lead_ids")
+    return list(session.scalars(select(Lead).where(Lead.id.in_(ids))))
+
+
+def bulk_assign(session: Session, lead_ids: Iterable[str], assignee: User | None, by: User) -> BulkResult:
+    result = BulkResult()
+    for lead in _bulk_leads(session, lead_ids):
+        assign(session, lead, assignee, by)
+        result.changed.append(lead.id)
+    return result
+
+
+def bulk_status(session: Session, lead_ids: Iterable[str], target: str, by: User) -> BulkResult:
+    result = BulkResult()
+    for lead in _bulk_leads(session, lead_ids):
+        if can_transition(lead.status, target):
+            change_status(session, lead, target, by)
+            result.changed.append(lead.id)
+        else:
+            result.skipped[lead.id] = f"{lead.status} → {target} is not allowed"
+    return result
+
+
+def reclassify(session: Session, lead: Lead, by: User, now: datetime | None = None) -> Job | None:
+    """Record a classify_lead job (the caller dispatches it after commit); None if one is pending."""
+    if lead.anonymised_at is not None:
+        raise WorkspaceError("This lead was erased.", status=409, field="id")
+    if pending_job(session, "classify_lead", lead.id) is not None:
+        return None
+    session.add(Activity(lead_id=lead.id, at=now or utcnow(), kind="reclassify", user_id=by.id,
+                         summary="Reclassification requested"))
+    return record_job(session, "classify_lead", lead.id, {"lead_id": lead.id, "trigger": "reclassify"})

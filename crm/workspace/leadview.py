@@ -1,0 +1,164 @@
+"""Everything the lead page and the JSON API show about one lead, read in a few queries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.models import (
+    Activity,
+    Classification,
+    ConsentRecord,
+    Delivery,
+    Enrolment,
+    Inquiry,
+    Lead,
+    ScheduledStep,
+    StepStatus,
+    Suppression,
+    User,
+)
+
+CANDIDATE_KEYS = ("stream", "exemption_code", "verdict", "reasons", "missing")
+
+
+def current_classification(session: Session, lead_id: str) -> Classification | None:
+    return session.scalars(
+        select(Classification).where(Classification.lead_id == lead_id, Classification.is_current.is_(True))
+        .order_by(Classification.created_at.desc(), Classification.id.desc()).limit(1)
+    ).first()
+
+
+def current_enrolment(session: Session, lead_id: str) -> Enrolment | None:
+    return session.scalars(
+        select(Enrolment).where(Enrolment.lead_id == lead_id)
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc()).limit(1)
+    ).first()
+
+
+def next_step(session: Session, enrolment: Enrolment) -> ScheduledStep | None:
+    return session.scalars(
+        select(ScheduledStep).where(ScheduledStep.enrolment_id == enrolment.id,
+                                    ScheduledStep.status == StepStatus.SCHEDULED.value)
+        .order_by(ScheduledStep.due_at).limit(1)
+    ).first()
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def classification_json(row: Classification | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "primary_stream": row.primary_stream,
+        "lead_type": row.lead_type,
+        "candidates": [{key: candidate.get(key) for key in CANDIDATE_KEYS} for candidate in row.candidates or []],
+        "score": row.score,
+        "flags": list(row.flags or []),
+        "ruleset": row.ruleset_version,
+        "classified_at": _iso(row.created_at),
+    }
+
+
+def sequence_json(session: Session, lead_id: str) -> dict[str, Any] | None:
+    enrolment = current_enrolment(session, lead_id)
+    if enrolment is None:
+        return None
+    step = next_step(session, enrolment)
+    return {"name": enrolment.sequence, "status": enrolment.status,
+            "next_send_at": _iso(step.due_at) if step and enrolment.status == "active" else None}
+
+
+def lead_json(session: Session, lead: Lead) -> dict[str, Any]:
+    """GET /api/leads/<id>: exactly the shape in docs/intake-contract.md."""
+    return {
+        "id": lead.id,
+        "status": lead.status,
+        "email": lead.email,
+        "first_name": lead.first_name,
+        "citizenships": list(lead.citizenships or []),
+        "preferred_language": lead.preferred_language,
+        "classification": classification_json(current_classification(session, lead.id)),
+        "sequence": sequence_json(session, lead.id),
+    }
+
+
+def lead_summary_json(lead: Lead, assignee_email: str | None, overdue: bool) -> dict[str, Any]:
+    """One row of GET /api/leads."""
+    return {
+        "id": lead.id, "status": lead.status, "email": lead.email, "first_name": lead.first_name,
+        "last_name": lead.last_name, "citizenships": list(lead.citizenships or []),
+        "preferred_language": lead.preferred_language, "primary_stream": lead.primary_stream,
+        "score": lead.score, "flags": lead.flag_names, "assignee": assignee_email,
+        "last_inquiry_at": _iso(lead.last_inquiry_at), "overdue": overdue,
+    }
+
+
+def raw_body_text(inquiry: Inquiry) -> str:
+    """The stored body as text for display (pretty-printed when it is JSON); the template escapes it."""
+    text = bytes(inquiry.raw_body or b"").decode("utf-8", errors="replace")
+    if "json" in (inquiry.content_type or ""):
+        try:
+            return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
+
+
+@dataclass
+class LeadPage:
+    lead: Lead
+    assignee: User | None
+    inquiries: list[Inquiry]
+    consents: list[ConsentRecord]
+    suppressed: Suppression | None
+    classifications: list[Classification]
+    activities: list[Activity]
+    enrolments: list[Enrolment]
+    steps: list[ScheduledStep]
+    deliveries: list[Delivery]
+    authors: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def classification(self) -> Classification | None:
+        current = [c for c in self.classifications if c.is_current]
+        return current[0] if current else None
+
+    @property
+    def enrolment(self) -> Enrolment | None:
+        return self.enrolments[0] if self.enrolments else None
+
+
+def lead_page(session: Session, lead: Lead) -> LeadPage:
+    lead_id = lead.id
+    activities = list(session.scalars(select(Activity).where(Activity.lead_id == lead_id)
+                                      .order_by(Activity.at.desc(), Activity.id.desc()).limit(500)))
+    author_ids = {a.user_id for a in activities if a.user_id is not None}
+    authors = dict(session.execute(select(User.id, User.email).where(User.id.in_(author_ids))).tuples().all()) \
+        if author_ids else {}
+    return LeadPage(
+        lead=lead,
+        assignee=session.get(User, lead.assignee_id) if lead.assignee_id else None,
+        inquiries=list(session.scalars(select(Inquiry).where(Inquiry.lead_id == lead_id)
+                                       .order_by(Inquiry.received_at.desc()).limit(100))),
+        consents=list(session.scalars(select(ConsentRecord).where(ConsentRecord.lead_id == lead_id)
+                                      .order_by(ConsentRecord.recorded_at.desc()))),
+        suppressed=session.scalars(select(Suppression).where(Suppression.email_key == lead.email_key)).first(),
+        classifications=list(session.scalars(select(Classification).where(Classification.lead_id == lead_id)
+                                             .order_by(Classification.created_at.desc(),
+                                                       Classification.id.desc()).limit(50))),
+        activities=activities,
+        enrolments=list(session.scalars(select(Enrolment).where(Enrolment.lead_id == lead_id)
+                                        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc()))),
+        steps=list(session.scalars(select(ScheduledStep).where(ScheduledStep.lead_id == lead_id)
+                                   .order_by(ScheduledStep.due_at))),
+        deliveries=list(session.scalars(select(Delivery).where(Delivery.lead_id == lead_id)
+                                        .order_by(Delivery.created_at.desc()))),
+        authors=authors,
+    )

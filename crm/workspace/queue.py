@@ -1,0 +1,278 @@
+"""The consultant queue: filters, keyset pagination, counts per stream and CSV export.
+
+Order: best score first, then the lead waiting longest. The sort key is (queue_rank, last_inquiry_at,
+id), all ascending (queue_rank is minus the score, computed by the database), so that the page after a
+row is one row-value comparison on one index: no OFFSET, constant work per page at any table size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, exists, func, literal, or_, select, tuple_, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.models import Lead, LeadFlag, LeadStatus, User
+from crm.models.lead import OPEN_STATUS_VALUES
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+COUNT_CAP = 10_000
+FLAG_FILTERS = ("age-out-soon", "needs-review", "email-failed")
+# Statuses where nobody has spoken to the lead yet: these can be overdue.
+AWAITING_CONTACT = frozenset({LeadStatus.RECEIVED.value, LeadStatus.CLASSIFIED.value, LeadStatus.FAILED.value})
+SCOPES = ("mine", "all", "unassigned", "assigned-to-me")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the consultant asked for. `scope` "mine" = my leads plus the unassigned ones."""
+
+    scope: str = "mine"
+    status: str = "open"  # "open", "any" or one LeadStatus value
+    stream: str | None = None
+    nationality: str | None = None
+    language: str | None = None
+    consultant: int | None = None  # a user id; overrides scope
+    flag: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> QueueFilter:
+        """Read the filter from query-string values; unusable values are ignored, never an error."""
+
+        def text(name: str, limit: int = 100) -> str | None:
+            value = (args.get(name) or "").strip()
+            return value[:limit] or None
+
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(text(name, 10) or "")
+            except ValueError:
+                return None
+
+        scope = text("scope") or "mine"
+        status = text("status") or "open"
+        if status not in {"open", "any"} | {s.value for s in LeadStatus}:
+            status = "open"
+        consultant = text("consultant")
+        flag = text("flag")
+        language = text("language", 2)
+        nationality = text("nationality", 2)
+        return cls(
+            scope=scope if scope in SCOPES else "mine",
+            status=status,
+            stream=text("stream", 64),
+            nationality=nationality.upper() if nationality else None,
+            language=language.lower() if language else None,
+            consultant=int(consultant) if consultant and consultant.isdigit() else None,
+            flag=flag if flag in FLAG_FILTERS else None,
+            date_from=day("from"),
+            date_to=day("to"),
+            q=text("q", 200),
+        )
+
+    def as_args(self) -> dict[str, str]:
+        """The query-string form, without defaults (for links: next page, CSV export, stream tabs)."""
+        values = {
+            "scope": self.scope if self.scope != "mine" else None,
+            "status": self.status if self.status != "open" else None,
+            "stream": self.stream, "nationality": self.nationality, "language": self.language,
+            "consultant": str(self.consultant) if self.consultant else None, "flag": self.flag,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None, "q": self.q,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def without_stream(self) -> QueueFilter:
+        return replace(self, stream=None)
+
+
+@dataclass
+class QueueRow:
+    lead: Lead
+    assignee_email: str | None
+    waiting: timedelta
+    overdue: bool
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None
+    filter: QueueFilter
+    now: datetime = field(default_factory=utcnow)
+
+
+def business_deadline(received: datetime) -> datetime:
+    """One business day after `received` (Saturdays and Sundays do not count)."""
+    deadline = received + timedelta(days=1)
+    while deadline.weekday() >= 5:
+        deadline += timedelta(days=1)
+    return deadline
+
+
+def is_overdue(lead: Lead, now: datetime) -> bool:
+    return lead.status in AWAITING_CONTACT and now > business_deadline(lead.last_inquiry_at)
+
+
+def encode_cursor(lead: Lead) -> str:
+    raw = json.dumps([lead.queue_rank, lead.last_inquiry_at.isoformat(), lead.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, datetime, str] | None:
+    """The sort key of the last row seen, or None for a missing or malformed cursor."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        rank, at, lead_id = json.loads(raw)
+        moment = datetime.fromisoformat(at)
+        if not isinstance(rank, int) or not isinstance(lead_id, str) or moment.tzinfo is None:
+            return None
+        return rank, moment.astimezone(UTC), lead_id
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return None
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _citizenship_clause(session: Session, code: str) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return type_coerce(Lead.citizenships, JSONB).contains([code])
+    each = func.json_each(Lead.citizenships).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value == code))
+
+
+def apply_filter(session: Session, query: Select[Any], flt: QueueFilter, user: User,
+                 include_stream: bool = True) -> Select[Any]:
+    if flt.status == "open":
+        query = query.where(Lead.status.in_(OPEN_STATUS_VALUES))
+    elif flt.status != "any":
+        query = query.where(Lead.status == flt.status)
+    if flt.consultant is not None:
+        query = query.where(Lead.assignee_id == flt.consultant)
+    elif flt.scope == "mine":
+        query = query.where(or_(Lead.assignee_id == user.id, Lead.assignee_id.is_(None)))
+    elif flt.scope == "assigned-to-me":
+        query = query.where(Lead.assignee_id == user.id)
+    elif flt.scope == "unassigned":
+        query = query.where(Lead.assignee_id.is_(None))
+    if include_stream and flt.stream:
+        query = query.where(Lead.primary_stream == flt.stream)
+    if flt.language:
+        query = query.where(Lead.preferred_language == flt.language)
+    if flt.nationality:
+        query = query.where(_citizenship_clause(session, flt.nationality))
+    if flt.flag:
+        query = query.where(exists().where(LeadFlag.lead_id == Lead.id, LeadFlag.flag == flt.flag))
+    if flt.date_from:
+        query = query.where(Lead.last_inquiry_at >= datetime.combine(flt.date_from, time.min, UTC))
+    if flt.date_to:
+        query = query.where(Lead.last_inquiry_at < datetime.combine(flt.date_to + timedelta(days=1), time.min, UTC))
+    if flt.q:
+        term = flt.q.casefold().strip()
+        pattern = _like_prefix(term)
+        # Prefix matches only, each served by its own index: first name (or "first last"), last
+        # name, email address.
+        query = query.where(or_(
+            Lead.search_text.like(pattern, escape="\\"),
+            Lead.last_name_key.like(pattern, escape="\\"),
+            Lead.email_key.like(pattern, escape="\\"),
+        ))
+    return query
+
+
+ORDER = (Lead.queue_rank, Lead.last_inquiry_at, Lead.id)
+
+
+def queue_page(session: Session, user: User, flt: QueueFilter, cursor: str | None = None,
+               limit: int = PAGE_SIZE, now: datetime | None = None) -> QueuePage:
+    """One page of the queue after `cursor` (the last row of the previous page)."""
+    now = now or utcnow()
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = apply_filter(session, select(Lead, User.email).outerjoin(User, User.id == Lead.assignee_id), flt, user)
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(tuple_(*ORDER) > tuple_(literal(after[0]), literal(after[1], Lead.last_inquiry_at.type),
+                                                     literal(after[2])))
+    rows = session.execute(query.order_by(*ORDER).limit(limit + 1)).all()
+    leads = [(lead, email) for lead, email in rows[:limit]]
+    page_rows = [QueueRow(lead, email, now - lead.last_inquiry_at, is_overdue(lead, now)) for lead, email in leads]
+    next_cursor = encode_cursor(leads[-1][0]) if len(rows) > limit else None
+    return QueuePage(page_rows, next_cursor, flt, now)
+
+
+def stream_counts(session: Session, user: User, flt: QueueFilter, cap: int = COUNT_CAP) -> dict[str, int]:
+    """Leads per stream for the filter (ignoring its stream), each count stopping at `cap`.
+
+    Capping keeps the cost bounded on a large table: "10,000+" is as useful as an exact figure.
+    """
+    streams = [stream for (stream,) in session.execute(select(Lead.primary_stream).distinct()) if stream]
+    counts: dict[str, int] = {}
+    for stream in sorted(streams):
+        inner = apply_filter(session, select(literal(1)).select_from(Lead), flt.without_stream(), user)
+        inner = inner.where(Lead.primary_stream == stream).limit(cap + 1).subquery()
+        counts[stream] = int(session.execute(select(func.count()).select_from(inner)).scalar_one())
+    return counts
+
+
+def iter_filtered(session: Session, user: User, flt: QueueFilter,
+                  batch: int = 500) -> Iterator[tuple[Lead, str | None]]:
+    """Every lead the filter matches, in queue order, fetched page by page (for the CSV export)."""
+    cursor: str | None = None
+    while True:
+        page = queue_page(session, user, flt, cursor, limit=min(batch, MAX_PAGE_SIZE))
+        for row in page.rows:
+            yield row.lead, row.assignee_email
+        session.expunge_all()  # keep memory flat on a long export
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+CSV_COLUMNS = ("id", "first_name", "last_name", "email", "phone", "status", "primary_stream", "score",
+               "citizenships", "preferred_language", "assignee", "first_inquiry_at", "last_inquiry_at", "flags")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet runs cells starting with these as formulas: quote them (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_lines(session: Session, user: User, flt: QueueFilter) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        value = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return value
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for lead, assignee in iter_filtered(session, user, flt):
+        writer.writerow([_cell(v) for v in (
+            lead.id, lead.first_name, lead.last_name, lead.email, lead.phone_e164 or lead.phone, lead.status,
+            lead.primary_stream, lead.score, " ".join(lead.citizenships or []), lead.preferred_language, assignee,
+            lead.first_inquiry_at.isoformat(), lead.last_inquiry_at.isoformat(), " ".join(lead.flag_names))])
+        yield flush()
+
