@@ -35,6 +35,7 @@ class PeriodicTask:
 def tasks() -> list[PeriodicTask]:
     """The periodic tasks; each feature adds its own here."""
     found: list[PeriodicTask] = []
+    from workers.actors.sweep import sweep_task; found.append(sweep_task())  # noqa: E702, I001  (classify sweep)
     return found
 
 

@@ -1,0 +1,78 @@
+"""Ages on a given day, from a date of birth or from an age stated on an earlier day.
+
+An age range "18-35" counts completed years: a person may apply from their 18th birthday until the
+day before their 36th birthday. Someone born on 29 February has their birthday on 1 March in other
+years (they have not completed the year until 29 February has passed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+def age_on(born: date, day: date) -> int:
+    """Completed years on `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def birthday(born: date, years: int) -> date:
+    """The day the person completes `years` years (1 March for a 29 February birth in a common year)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 3, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate_day)
+        except ValueError:
+            continue
+    raise ValueError("unreachable")
+
+
+@dataclass(frozen=True)
+class AgeKnowledge:
+    """What we know of a person's age today: exact (from a date of birth) or a range (stated age)."""
+
+    low: int  # youngest possible age today
+    high: int  # oldest possible age today
+    exact: bool
+    born_earliest: date  # earliest possible date of birth
+    born_latest: date  # latest possible date of birth
+    source: str  # "date_of_birth", "stated_age", "message"
+
+    def within(self, min_age: int, max_age: int) -> bool | None:
+        """True: certainly within; False: certainly outside; None: the range straddles a limit."""
+        if self.low >= min_age and self.high <= max_age:
+            return True
+        if self.high < min_age or self.low > max_age:
+            return False
+        return None
+
+    def ages_out_on(self, max_age: int) -> date:
+        """The first day the person may be over `max_age` (their (max_age+1)th birthday, earliest case)."""
+        return birthday(self.born_earliest, max_age + 1)
+
+    def reaches_on(self, min_age: int) -> date:
+        """The last day on which the person will certainly have reached `min_age`."""
+        return birthday(self.born_latest, min_age)
+
+
+def from_date_of_birth(born: date, today: date) -> AgeKnowledge:
+    age = age_on(born, today)
+    return AgeKnowledge(age, age, True, born, born, "date_of_birth")
+
+
+def from_stated_age(age: int, stated_on: date, today: date, source: str = "stated_age") -> AgeKnowledge:
+    """A person aged `age` on `stated_on` was born between these two days (both inclusive)."""
+    latest = birthday(stated_on, -age) if (stated_on.month, stated_on.day) != (2, 29) else \
+        date(stated_on.year - age, 2, 28)
+    earliest = birthday(stated_on, -(age + 1)) + timedelta(days=1)
+    if (stated_on.month, stated_on.day) == (2, 29):
+        earliest = date(stated_on.year - age - 1, 3, 1)
+    return AgeKnowledge(age_on(latest, today), age_on(earliest, today), False, earliest, latest, source)

@@ -1,0 +1,132 @@
+"""The classifier: a lead's facts in, ranked candidates, a primary stream, a score and flags out.
+
+Pure domain code: no database, web or queue. It never raises on odd input (missing, contradictory
+or unknown facts): such leads get the `needs-review` stream with the reasons.
+"""
+
+from __future__ import annotations
+
+from crm.classify import streams
+from crm.classify.context import Context
+from crm.classify.iec import iec_candidates
+from crm.classify.model import Candidate, ClassificationResult, LeadInput
+from crm.classify.ruleset import Ruleset, load_ruleset
+
+MAX_CANDIDATES = 8
+
+
+def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationResult:
+    """Classify one lead against the ruleset (the packaged one by default)."""
+    rs = ruleset or load_ruleset()
+    if lead.is_spam:
+        return ClassificationResult("needs-review", "worker", 0, [], ["spam"], [], rs.version,
+                                    lead.language if lead.language in ("en", "fr") else "en")
+    ctx = Context(lead, rs)
+    candidates = _candidates(ctx)
+    candidates.sort(key=Candidate.sort_key)
+    primary = _primary(ctx, candidates)
+    if primary == "needs-review":
+        ctx.flag("needs-review")
+        candidates.insert(0, _review_candidate(ctx, candidates))
+    else:  # the primary stream leads the list (it may not be the first by rank, see _primary)
+        candidates.sort(key=lambda c: c.stream != primary)
+    if ctx.signals:
+        ctx.flag("free-text")
+    score, score_reasons = _score(ctx, primary, candidates)
+    return ClassificationResult(
+        primary_stream=primary, lead_type=ctx.lead_type, score=score, score_reasons=score_reasons,
+        flags=sorted(ctx.flags), candidates=candidates[:MAX_CANDIDATES], ruleset_version=rs.version,
+        language=ctx.lang,
+        signals=[{"kind": s.kind, "value": s.value, "quote": s.quote} for s in ctx.signals.values()],
+    )
+
+
+def _candidates(ctx: Context) -> list[Candidate]:
+    if ctx.lead_type == "employer":
+        return streams.employer_candidates(ctx)
+    found: list[Candidate] = []
+    for evaluate in (streams.bridging, streams.post_graduation, streams.spousal, streams.intra_company,
+                     streams.francophone, streams.free_trade, streams.global_talent, streams.entrepreneur,
+                     streams.reciprocal):
+        candidate = evaluate(ctx)
+        if candidate is not None:
+            found.append(candidate)
+    found += iec_candidates(ctx)
+    benefit = streams.significant_benefit(ctx, found)
+    if benefit is not None:
+        found.append(benefit)
+    return found
+
+
+def _primary(ctx: Context, candidates: list[Candidate]) -> str:
+    if ctx.flags & {"contradiction"}:
+        return "needs-review"
+    viable = [c for c in candidates if c.viable]
+    confirmed = [c for c in viable if c.confidence != "unconfirmed"]
+    if confirmed:
+        if ctx.lead_type == "entrepreneur":
+            # What a business owner asked about comes first when it fits, even if another stream fits better.
+            for candidate in confirmed:
+                if candidate.stream == "entrepreneur":
+                    return candidate.stream
+        return confirmed[0].stream
+    if viable:
+        ctx.review(ctx.t("The only fit rests on an unconfirmed rule"))
+        return "needs-review"
+    if not ctx.citizenships and ctx.lead_type == "worker":
+        ctx.review(ctx.t("Citizenship is not known"))
+    if candidates and all(c.verdict == "ineligible" for c in candidates):
+        ctx.review(ctx.t("No stream fits on what we know: {reason}", reason=candidates[0].reasons[-1]))
+    if not ctx.review_reasons:
+        ctx.review(ctx.t("Not enough information to choose a stream"))
+    return "needs-review"
+
+
+def _review_candidate(ctx: Context, candidates: list[Candidate]) -> Candidate:
+    missing: list[str] = []
+    if not ctx.citizenships and ctx.lead_type == "worker":
+        missing.append(ctx.t("Citizenship"))
+    for candidate in candidates[:3]:
+        for item in candidate.missing:
+            if item not in missing:
+                missing.append(item)
+    rule = ctx.rs.stream("needs-review")
+    return Candidate("needs-review", None, "needs_info", list(ctx.review_reasons), missing, rule.confidence,
+                     rule.source, -10)
+
+
+def _score(ctx: Context, primary: str, candidates: list[Candidate]) -> tuple[int, list[str]]:
+    """Priority 0-100: how likely and how urgent. Each point comes with its reason."""
+    points = 10
+    reasons: list[str] = []
+
+    def add(value: int, reason: str) -> None:
+        nonlocal points
+        points += value
+        reasons.append(f"{value:+d} {reason}")
+
+    best = next((c for c in candidates if c.stream == primary), None)
+    if best is not None and best.verdict == "eligible":
+        add(35, ctx.t("eligible for {stream}", stream=ctx.rs.stream(primary).name[ctx.lang]))
+    elif best is not None and best.verdict == "likely":
+        add(25, ctx.t("likely fit for {stream}", stream=ctx.rs.stream(primary).name[ctx.lang]))
+    else:
+        add(5, ctx.t("needs a consultant's review"))
+    if "age-out-soon" in ctx.flags:
+        add(25, ctx.t("ages out of IEC within {months} months", months=ctx.rs.age_out_warning_months))
+    if ctx.job_offer:
+        add(10, ctx.t("has a Canadian job offer"))
+    if ctx.lead_type == "employer":
+        add(15, ctx.t("employer: possibly several hires"))
+        count = ctx.signals["hire"].value if "hire" in ctx.signals else None
+        if isinstance(count, int) and count >= 2:
+            add(5, ctx.t("wants to hire {count}", count=count))
+    elif ctx.lead_type == "entrepreneur":
+        add(10, ctx.t("business owner"))
+    if primary in ("bridging-open-work-permit", "post-graduation-work-permit"):
+        add(10, ctx.t("time-sensitive permit"))
+    if best is not None and best.viable and not best.missing:
+        add(5, ctx.t("no missing facts"))
+    if any(ctx.lead.messages):
+        add(5, ctx.t("wrote a message"))
+    return max(0, min(100, points)), reasons

@@ -1,0 +1,159 @@
+"""What the classifier knows about one lead once form fields and message signals are combined.
+
+Form fields always win; a message signal is used only where the matching field is missing, and
+every reason built from one quotes the words it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Any
+
+from crm.classify.ages import AgeKnowledge, from_date_of_birth, from_stated_age
+from crm.classify.model import LeadInput
+from crm.classify.ruleset import Ruleset
+from crm.classify.signals import Signal, keyword_pattern, normalise, read_message
+from crm.countries import country_name
+from crm.i18n import translate
+from crm.intake.provinces import province_name
+
+FRENCH_LEVELS = {"none": 0, "basic": 1, "intermediate": 2, "advanced": 3, "native": 4}
+
+
+@cache
+def name_of(code: str, language: str) -> str:
+    return country_name(code, language)
+
+
+class Context:
+    def __init__(self, lead: LeadInput, ruleset: Ruleset) -> None:
+        self.lead = lead
+        self.rs = ruleset
+        self.lang = lead.language if lead.language in ("en", "fr") else "en"
+        self.today: date = lead.today
+        self.facts: dict[str, Any] = lead.facts or {}
+        self.flags: set[str] = set()
+        self.review_reasons: list[str] = []
+        self.signals: dict[str, Signal] = {}
+        self.citizen_signals: list[Signal] = []
+        for message in lead.messages[:5]:  # newest first: the latest words win
+            if message:
+                for signal in read_message(message, ruleset.gts_keywords):
+                    self.signals.setdefault(signal.kind, signal)
+                    if signal.kind == "citizenship":
+                        self.citizen_signals.append(signal)
+        self.citizenships = self._citizenships()
+        self.residence = lead.country_of_residence or self._signal_value("residence")
+        self.age = self._age()
+        self.lead_type, self.lead_type_reason = self._lead_type()
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def t(self, text: str, **values: object) -> str:
+        return translate(text, self.lang, **values)
+
+    def country(self, code: str) -> str:
+        return name_of(code, self.lang)
+
+    def province(self, code: str) -> str:
+        return province_name(code, self.lang)
+
+    def _signal_value(self, kind: str) -> Any:
+        signal = self.signals.get(kind)
+        return signal.value if signal else None
+
+    def said(self, kind: str) -> str | None:
+        """The quoted words for a message signal, or None."""
+        signal = self.signals.get(kind)
+        return signal.quote if signal and signal.value is not False else None
+
+    def quote_reason(self, kind: str) -> str:
+        return self.t("The message says “{quote}”", quote=self.signals[kind].quote)
+
+    def fact(self, name: str) -> Any:
+        return self.facts.get(name)
+
+    def flag(self, name: str) -> None:
+        self.flags.add(name)
+
+    def review(self, reason: str) -> None:
+        if reason not in self.review_reasons:
+            self.review_reasons.append(reason)
+
+    # -- derived facts ----------------------------------------------------------------------------
+    def _citizenships(self) -> list[tuple[str, str | None]]:
+        """(ISO code, quote) pairs; the quote is None when the form gave the citizenship."""
+        found: list[tuple[str, str | None]] = [(code, None) for code in self.lead.citizenships if code]
+        if not found:
+            for signal in self.citizen_signals:
+                if signal.value not in [code for code, _ in found]:
+                    found.append((signal.value, signal.quote))
+        for typed in self.lead.unknown_countries:
+            self.flag("unknown-country")
+            self.review(self.t("Country “{typed}” was not recognised; it is kept as typed", typed=typed[:60]))
+        return found
+
+    def _age(self) -> AgeKnowledge | None:
+        lead = self.lead
+        knowledge: AgeKnowledge | None = None
+        if lead.date_of_birth is not None:
+            knowledge = from_date_of_birth(lead.date_of_birth, self.today)
+        elif lead.stated_age is not None:
+            knowledge = from_stated_age(lead.stated_age, lead.stated_age_on or self.today, self.today)
+        said = self.signals.get("age")
+        if knowledge is None and said is not None:
+            knowledge = from_stated_age(int(said.value), self.today, self.today, source="message")
+        elif knowledge is not None and said is not None and not (knowledge.low - 1 <= said.value <= knowledge.high + 1):
+            self.flag("contradiction")
+            self.review(self.t("The age in the message (“{quote}”) does not match the form ({age})",
+                               quote=said.quote, age=knowledge.low))
+        if knowledge is not None and not (knowledge.low >= 0 and knowledge.high <= 110):
+            self.flag("contradiction")
+            self.review(self.t("The date of birth gives an impossible age ({age})", age=knowledge.low))
+            return None
+        return knowledge
+
+    def _lead_type(self) -> tuple[str, str]:
+        interest = self.fact("interest")
+        if interest == "hire":
+            return "employer", self.t("The form says the lead wants to hire")
+        if self.fact("owns_business") or interest == "business":
+            return "entrepreneur", self.t("The form says the lead owns, is buying or is starting a business")
+        if interest in (None, "other"):
+            if self.said("hire"):
+                return "employer", self.quote_reason("hire")
+            if self.said("owns_business"):
+                return "entrepreneur", self.quote_reason("owns_business")
+        return "worker", ""
+
+    @property
+    def job_offer(self) -> bool | None:
+        value = self.fact("job_offer")
+        if value is None and "job_offer" in self.signals:
+            return bool(self.signals["job_offer"].value)
+        return value if value is None else bool(value)
+
+    @property
+    def job_province(self) -> str | None:
+        return self.fact("job_offer_province") or self._signal_value("province")
+
+    @property
+    def french_level(self) -> int | None:
+        value = self.fact("french_ability")
+        return FRENCH_LEVELS.get(value) if value else None
+
+    def tech_reason(self) -> str | None:
+        """Why the lead's occupation looks like a Global Talent occupation, or None."""
+        noc = self.fact("noc_code")
+        if noc and noc in self.rs.gts_noc_codes:
+            return self.t("NOC {noc} is on the Global Talent Occupations List", noc=noc)
+        occupation = str(self.fact("occupation") or "")
+        if occupation:
+            pattern = keyword_pattern(self.rs.gts_keywords)
+            if pattern is not None and pattern.search(normalise(occupation)):
+                return self.t("Occupation “{occupation}” is on the Global Talent Occupations List",
+                              occupation=occupation[:80])
+        if self.said("tech"):
+            return self.t("The message mentions “{quote}”, a Global Talent occupation",
+                          quote=self.signals["tech"].quote)
+        return None

@@ -1,0 +1,75 @@
+"""The classifier's input and output: plain dataclasses, no database or web types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+VERDICTS = ("eligible", "likely", "needs_info", "ineligible")
+VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
+CONFIDENCE_RANK = {"official": 0, "secondary": 1, "unconfirmed": 2}
+LEAD_TYPES = ("worker", "employer", "entrepreneur")
+
+
+@dataclass
+class LeadInput:
+    """Everything the classifier may use, copied from a lead and its inquiries."""
+
+    citizenships: list[str] = field(default_factory=list)  # ISO alpha-2
+    country_of_residence: str | None = None
+    date_of_birth: date | None = None
+    stated_age: int | None = None
+    stated_age_on: date | None = None
+    facts: dict[str, Any] = field(default_factory=dict)  # the intake contract's fields
+    unknown_countries: list[str] = field(default_factory=list)  # kept as typed
+    messages: list[str] = field(default_factory=list)  # newest first
+    language: str = "en"
+    today: date = field(default_factory=date.today)
+    is_spam: bool = False
+
+
+@dataclass
+class Candidate:
+    stream: str
+    exemption_code: str | None
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    confidence: str = "official"
+    source: str = ""
+    priority: int = 50  # among equal verdicts and confidence, lower comes first
+
+    def sort_key(self) -> tuple[int, int, int]:
+        return VERDICT_RANK[self.verdict], CONFIDENCE_RANK.get(self.confidence, 2), self.priority
+
+    @property
+    def viable(self) -> bool:
+        return self.verdict in ("eligible", "likely")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's candidate shape (stream, exemption_code, verdict, reasons, missing) plus extras."""
+        return {"stream": self.stream, "exemption_code": self.exemption_code, "verdict": self.verdict,
+                "reasons": list(self.reasons), "missing": list(self.missing), "confidence": self.confidence,
+                "source": self.source}
+
+
+@dataclass
+class ClassificationResult:
+    primary_stream: str
+    lead_type: str
+    score: int
+    score_reasons: list[str]
+    flags: list[str]
+    candidates: list[Candidate]
+    ruleset_version: str
+    language: str
+    signals: list[dict[str, Any]] = field(default_factory=list)  # what was read from the message
+
+    def candidates_json(self) -> list[dict[str, Any]]:
+        return [candidate.as_dict() for candidate in self.candidates]
+
+    def comparable(self) -> tuple[Any, ...]:
+        """What must differ for a new classification to be worth storing."""
+        return (self.primary_stream, self.lead_type, self.score, tuple(self.score_reasons), tuple(self.flags),
+                repr(self.candidates_json()), self.ruleset_version)

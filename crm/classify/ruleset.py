@@ -1,0 +1,251 @@
+"""The classification ruleset: data in ruleset.yaml, read once per process into frozen objects.
+
+`load_ruleset()` is the public entry point (cached); `validate_ruleset()` lists what is wrong with a
+ruleset file without raising, for `crm rules check`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pycountry
+import yaml
+
+RULESET_FILE = Path(__file__).parent / "ruleset.yaml"
+
+CONFIDENCES = ("official", "secondary", "unconfirmed")
+IEC_CATEGORIES = ("working-holiday", "young-professionals", "co-op")
+IEC_STATUSES = ("active", "suspended", "unclear")
+LANGUAGES = ("en", "fr")
+# The contract's stream slugs (shared/docs/intake-contract.md): the ruleset must define each one.
+STREAM_SLUGS = (
+    "iec-working-holiday", "iec-young-professionals", "iec-co-op", "iec-recognized-organization",
+    "global-talent-stream", "entrepreneur", "intra-company-transferee", "francophone-mobility",
+    "reciprocal-employment", "free-trade-professional", "spousal-open-work-permit",
+    "post-graduation-work-permit", "bridging-open-work-permit", "significant-benefit", "needs-review",
+)
+CATEGORY_STREAM = {
+    "working-holiday": "iec-working-holiday",
+    "young-professionals": "iec-young-professionals",
+    "co-op": "iec-co-op",
+}
+
+
+class RulesetError(ValueError):
+    """The ruleset file cannot be used; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class IecCountry:
+    code: str
+    categories: list[str]
+    min_age: int | None
+    max_age: int | None
+    max_duration_months: int | None
+    status: str  # active, suspended, unclear
+    confidence: str
+    source: str  # URL
+    notes: str = ""
+    # Where sources disagree on the upper age, the other figure: ages between the two go to review.
+    disputed_max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class StreamRule:
+    slug: str
+    name: dict[str, str]
+    exemption_codes: list[str]
+    description: dict[str, str]
+    documents: dict[str, list[str]]
+    source: str  # URL
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    key: str
+    name: str
+    code: str
+    countries: frozenset[str]
+    confidence: str
+    source: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    version: str
+    effective_date: date
+    countries: dict[str, IecCountry]
+    streams_by_slug: dict[str, StreamRule]
+    agreements: dict[str, Agreement]
+    gts_noc_codes: frozenset[str]
+    gts_keywords: tuple[str, ...]
+    gts_confidence: str
+    gts_source: str
+    age_out_warning_months: int = 6
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def iec_country(self, code: str) -> IecCountry | None:
+        return self.countries.get(code.upper()) if code else None
+
+    def stream(self, slug: str) -> StreamRule:
+        return self.streams_by_slug[slug]
+
+    @property
+    def streams(self) -> list[StreamRule]:
+        return list(self.streams_by_slug.values())
+
+    def agreements_for(self, code: str) -> list[Agreement]:
+        return [agreement for agreement in self.agreements.values() if code in agreement.countries]
+
+
+@cache
+def load_ruleset(path: Path | None = None) -> Ruleset:
+    """The ruleset from `path` (default: the packaged ruleset.yaml), read once per process."""
+    data = yaml.safe_load((path or RULESET_FILE).read_text(encoding="utf-8"))
+    problems = validate_data(data)
+    if problems:
+        raise RulesetError("invalid ruleset:\n- " + "\n- ".join(problems))
+    return _build(data)
+
+
+def validate_ruleset(path: Path | None = None) -> list[str]:
+    """Every problem in the file (empty when it is valid)."""
+    try:
+        data = yaml.safe_load((path or RULESET_FILE).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        return [f"cannot read the ruleset: {exc}"]
+    return validate_data(data)
+
+
+def _source_url(sources: dict[str, str], value: Any) -> str:
+    text = str(value or "")
+    return sources.get(text, text)
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(("https://", "http://"))
+
+
+def validate_data(data: Any) -> list[str]:
+    if not isinstance(data, dict):
+        return ["the ruleset must be a mapping"]
+    problems: list[str] = []
+    if not str(data.get("version") or "").strip():
+        problems.append("version is missing")
+    if not isinstance(data.get("effective_date"), date):
+        problems.append("effective_date must be a date (YYYY-MM-DD)")
+    sources = data.get("sources") or {}
+    for key, url in sources.items():
+        if not _is_url(str(url)):
+            problems.append(f"sources.{key}: not a URL")
+
+    def check_rule(where: str, rule: dict[str, Any]) -> None:
+        if rule.get("confidence") not in CONFIDENCES:
+            problems.append(f"{where}: confidence must be one of {', '.join(CONFIDENCES)}")
+        if not _is_url(_source_url(sources, rule.get("source"))):
+            problems.append(f"{where}: source must be a URL or a key of `sources`")
+
+    countries = (data.get("iec") or {}).get("countries") or {}
+    if not countries:
+        problems.append("iec.countries is empty")
+    for code, rule in countries.items():
+        where = f"iec.countries.{code}"
+        if not isinstance(rule, dict):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        if pycountry.countries.get(alpha_2=str(code)) is None:
+            problems.append(f"{where}: not an ISO 3166-1 alpha-2 code")
+        check_rule(where, rule)
+        if rule.get("status") not in IEC_STATUSES:
+            problems.append(f"{where}: status must be one of {', '.join(IEC_STATUSES)}")
+        categories = rule.get("categories") or []
+        unknown = [c for c in categories if c not in IEC_CATEGORIES]
+        if unknown:
+            problems.append(f"{where}: unknown categories {unknown}")
+        if rule.get("status") == "active":
+            low, high = rule.get("min_age"), rule.get("max_age")
+            if not categories:
+                problems.append(f"{where}: an active country needs categories")
+            if not (isinstance(low, int) and isinstance(high, int) and 0 < low <= high):
+                problems.append(f"{where}: an active country needs min_age <= max_age")
+        elif rule.get("confidence") != "unconfirmed":
+            problems.append(f"{where}: a {rule.get('status')} country must be `unconfirmed`")
+        duration = rule.get("max_duration_months")
+        if duration is not None and not (isinstance(duration, int) and duration > 0):
+            problems.append(f"{where}: max_duration_months must be a positive integer or null")
+
+    streams = data.get("streams") or {}
+    for slug in STREAM_SLUGS:
+        if slug not in streams:
+            problems.append(f"streams.{slug}: missing (every contract slug needs a rule)")
+    for slug, rule in streams.items():
+        where = f"streams.{slug}"
+        if slug not in STREAM_SLUGS:
+            problems.append(f"{where}: not a stream slug of the contract")
+        if not isinstance(rule, dict):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        check_rule(where, rule)
+        if not isinstance(rule.get("exemption_codes"), list):
+            problems.append(f"{where}: exemption_codes must be a list")
+        for key in ("name", "description", "documents"):
+            value = rule.get(key) or {}
+            for language in LANGUAGES:
+                if not value.get(language):
+                    problems.append(f"{where}.{key}: missing {language}")
+            if key == "documents" and any(not isinstance(v, list) for v in value.values()):
+                problems.append(f"{where}.documents: each language needs a list")
+
+    for key, rule in (data.get("agreements") or {}).items():
+        where = f"agreements.{key}"
+        check_rule(where, rule)
+        for code in rule.get("countries") or []:
+            if pycountry.countries.get(alpha_2=str(code)) is None:
+                problems.append(f"{where}: {code} is not an ISO 3166-1 alpha-2 code")
+    gts = data.get("gts_occupations") or {}
+    check_rule("gts_occupations", gts)
+    if any(not (isinstance(c, str) and c.isdigit() and len(c) == 5) for c in gts.get("noc_codes") or []):
+        problems.append("gts_occupations.noc_codes: NOC 2021 codes are strings of five digits")
+    return problems
+
+
+def _build(data: dict[str, Any]) -> Ruleset:
+    sources = {str(k): str(v) for k, v in (data.get("sources") or {}).items()}
+    iec = data["iec"]
+    countries = {
+        str(code): IecCountry(
+            code=str(code), categories=list(rule.get("categories") or []), min_age=rule.get("min_age"),
+            max_age=rule.get("max_age"), max_duration_months=rule.get("max_duration_months"),
+            status=rule["status"], confidence=rule["confidence"], source=_source_url(sources, rule["source"]),
+            notes=rule.get("notes") or "", disputed_max_age=rule.get("disputed_max_age"),
+        )
+        for code, rule in iec["countries"].items()
+    }
+    streams = {
+        slug: StreamRule(
+            slug=slug, name=dict(rule["name"]), exemption_codes=[str(c) for c in rule["exemption_codes"]],
+            description=dict(rule["description"]), documents={k: list(v) for k, v in rule["documents"].items()},
+            source=_source_url(sources, rule["source"]), confidence=rule["confidence"],
+        )
+        for slug, rule in data["streams"].items()
+    }
+    agreements = {
+        key: Agreement(key=key, name=rule["name"], code=rule["code"], countries=frozenset(rule["countries"]),
+                       confidence=rule["confidence"], source=_source_url(sources, rule["source"]),
+                       notes=rule.get("notes") or "")
+        for key, rule in (data.get("agreements") or {}).items()
+    }
+    gts = data.get("gts_occupations") or {}
+    return Ruleset(
+        version=str(data["version"]), effective_date=data["effective_date"], countries=countries,
+        streams_by_slug=streams, agreements=agreements, gts_noc_codes=frozenset(gts.get("noc_codes") or []),
+        gts_keywords=tuple(str(k).casefold() for k in gts.get("keywords") or []),
+        gts_confidence=gts.get("confidence", "secondary"), gts_source=_source_url(sources, gts.get("source")),
+        age_out_warning_months=int(iec.get("age_out_warning_months", 6)), sources=sources,
+    )

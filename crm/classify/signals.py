@@ -1,0 +1,282 @@
+"""Facts read from a lead's free-text message, in English and French, each with the words it came from.
+
+Used only where the structured form fields are missing. The text is lower-cased and its accents
+removed character for character (same length), so a match's position is also its position in the
+original message and a reason can quote the person's own words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from crm.countries import demonym_index, name_index
+from crm.intake.provinces import lookup_province
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str
+    value: Any
+    quote: str  # the words of the message it came from
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {0x2019: "'", 0x2018: "'", 0x02BC: "'", 0x00A0: " ", 0x2011: "-", 0x2013: "-"}
+    for code in range(0x00C0, 0x0250):
+        base = unicodedata.normalize("NFKD", chr(code))[:1]
+        if base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+_TABLE = _build_table()
+
+
+def normalise(text: str) -> str:
+    """Lower case without accents, one character for one character (positions are kept)."""
+    result = text.translate(_TABLE).lower()
+    return result if len(result) == len(text) else text.lower()
+
+
+_FLAGS = re.IGNORECASE
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "deux": 2, "trois": 3,
+                 "quatre": 4, "cinq": 5, "dix": 10, "a": 1, "an": 1, "one": 1, "un": 1, "une": 1}
+_OBJECT = (r"(?:\d+|two|three|four|five|six|ten|several|some|a|an|foreign|international|deux|trois|quatre|cinq|"
+           r"des|un|une)")
+
+PATTERNS: dict[str, list[re.Pattern[str]]] = {
+    "age": [re.compile(p) for p in (
+        r"\b(?:i am|i'm|im|i m)\s+(\d{2})\b(?!\s*(?:%|k\b|months?|kids|children|employees|staff|people|percent))",
+        r"\b(\d{2})\s*(?:years? old|yrs? old|y/o|yo)\b",
+        r"\baged?\s*:?\s*(\d{2})\b",
+        r"\bj'ai\s+(\d{2})\s*ans\b",
+        r"\bagee?\s+de\s+(\d{2})\s*ans\b",
+    )],
+    "hire": [re.compile(p) for p in (
+        r"\b(?:we|our (?:company|team|firm|business|restaurant|startup|clinic|farm|hotel))\b[^.!?]{0,40}?"
+        r"\b(?:hire|hiring|recruit|recruiting|sponsor|sponsoring)\b",
+        rf"\b(?:i|my company)\b[^.!?]{{0,30}}?\b(?:hire|recruit)\s+{_OBJECT}\b",
+        r"\b(?:nous|notre (?:entreprise|societe|equipe|restaurant|ferme|clinique))\b[^.!?]{0,40}?"
+        r"\b(?:embaucher|recruter|recrutons|embauchons|engager)\b",
+        r"\bje (?:veux|souhaite|voudrais|cherche a) (?:embaucher|recruter)\b",
+    )],
+    "owns_business": [re.compile(p) for p in (
+        r"\b(?:i|we) (?:own|run|operate|have|started|founded|co-?founded|manage) (?:a |an |my |our |the )?"
+        r"(?:[a-z-]+ ){0,2}?(?:business|company|restaurant|cafe|bakery|shop|store|startup|start-up|firm|agency|"
+        r"franchise|hotel|factory|farm|clinic|studio)\b",
+        r"\b(?:start|open|buy|launch|set up|establish|starting|opening|buying|launching)\s+(?:a |an |my |our )?"
+        r"(?:[a-z-]+ )?(?:business|company|restaurant|franchise|startup|cafe|shop|bakery)\b",
+        r"\b(?:business owner|self-employed|owner-operator|entrepreneur)\b",
+        r"\b(?:je suis|nous sommes) (?:proprietaire|entrepreneur|entrepreneure|chef d'entreprise)\b",
+        r"\b(?:j'ai|nous avons|je possede|nous possedons|je dirige|je gere) (?:un|une|mon|ma|notre) ?"
+        r"(?:[a-z-]+ )?(?:entreprise|societe|restaurant|boulangerie|commerce|boutique|start-?up|agence|hotel|ferme)\b",
+        r"\b(?:ouvrir|creer|racheter|acheter|lancer|monter|reprendre) (?:un|une|mon|ma|notre) ?(?:[a-z-]+ )?"
+        r"(?:entreprise|societe|restaurant|commerce|boutique|start-?up|boulangerie)\b",
+    )],
+    "spouse_worker": [re.compile(p) for p in (
+        r"\b(?:husband|wife|spouse|partner|fiance|fiancee)\b(?: [a-z']+){0,3}? (?:works|is working|has a work permit|"
+        r"got a job|is employed|has a job)\b",
+        r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe)\b(?: [a-z']+){0,3}? (?:travaille|a un permis de travail|"
+        r"a un emploi)\b",
+    )],
+    "spouse_student": [re.compile(p) for p in (
+        r"\b(?:husband|wife|spouse|partner)\b(?: [a-z']+){0,3}? (?:studies|is studying|is a student|is doing "
+        r"(?:a|his|her) (?:master|masters|phd|doctorate))\b",
+        r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe)\b(?: [a-z']+){0,3}? (?:etudie|est etudiante?|fait "
+        r"(?:un|une|sa|son) (?:master|maitrise|doctorat))\b",
+    )],
+    "studied_in_canada": [re.compile(p) for p in (
+        r"\b(?:graduated|graduating|studied|studying|completed (?:my|a) (?:degree|diploma|program|masters?))\b"
+        r"[^.!?]{0,40}?\b(?:in canada|canadian|ontario|quebec|toronto|montreal|vancouver|ottawa|calgary|halifax)\b",
+        r"\bpgwp\b|\bpost-?graduation work permit\b|\bpermis de travail postdiplome\b|\bptpd\b",
+        r"\b(?:diplome|diplomee|j'ai etudie|j'etudie|termine mes etudes|fini mes etudes)\b[^.!?]{0,40}?"
+        r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario)\b",
+    )],
+    "pr_pending": [re.compile(p) for p in (
+        r"\b(?:applied for|waiting for|submitted|waiting on)\b[^.!?]{0,30}?\b(?:pr|permanent residen\w*|"
+        r"express entry|cec)\b",
+        r"\b(?:pr|permanent residence) (?:application )?(?:is )?(?:pending|in process|in progress)\b",
+        r"\bbowp\b|\bbridging (?:open )?work permit\b",
+        r"\bdemande de (?:residence permanente|rp)\b|\bpermis de travail ouvert transitoire\b",
+    )],
+    "job_offer": [re.compile(p) for p in (
+        r"\b(?:job offer|offer of employment|offered (?:me )?a (?:job|position|role)|been offered|"
+        r"(?:got|have|received) (?:a |an )?(?:[a-z]+ ){0,2}?offer)\b",
+        r"\b(?:offre d'emploi|offre de travail|promesse d'embauche|on m'a offert un (?:poste|emploi))\b",
+    )],
+    "french_speaker": [re.compile(p) for p in (
+        r"\b(?:i speak|speak|fluent in|native) (?:fluent |native )?french\b",
+        r"\bfrench (?:speaker|native|mother tongue)\b|\bfrancophone\b",
+        r"\bje parle (?:le )?francais\b|\blangue maternelle\b[^.!?]{0,20}francais\b",
+        r"\bfrench is my (?:first|native|mother) (?:language|tongue)\b",
+    )],
+    "transfer": [re.compile(p) for p in (
+        r"\b(?:transfer|transferred|relocate|relocating|relocation|move|moving)\b[^.!?]{0,50}?\b(?:canadian "
+        r"(?:office|branch|subsidiary|entity)|(?:office|branch|subsidiary) in canada)\b",
+        r"\bintra-?company\b",
+        r"\b(?:mutation|muter|mute|mutee)\b[^.!?]{0,50}?\b(?:canada|filiale|bureau)\b",
+    )],
+    "student": [re.compile(p) for p in (
+        r"\b(?:internship|intern|co-?op|work placement|stagiaire)\b",
+        r"\b(?:i am a|i'm a|currently a|je suis) (?:[a-z]+ )?(?:student|etudiante?)\b",
+        r"\bstage (?:obligatoire|de fin d'etudes|au canada)\b",
+    )],
+    "iec": [re.compile(p) for p in (
+        r"\b(?:working holiday|young professionals?|iec|pvt|jeunes professionnels|vacances-travail|"
+        r"experience internationale canada)\b",
+    )],
+    "exchange": [re.compile(p) for p in (
+        r"\b(?:exchange program|teacher exchange|academic exchange|visiting professor|professional athlete|"
+        r"(?:hockey|soccer|football|basketball) (?:player|coach)|programme d'echange|echange universitaire)\b",
+    )],
+    "exceptional": [re.compile(p) for p in (
+        r"\b(?:award-?winning|internationally (?:recognized|renowned|known|acclaimed)|renowned|acclaimed|"
+        r"olympic|world champion|reconnue? internationalement|de renommee internationale|prix international)\b",
+    )],
+}
+_NEGATION = re.compile(r"(?:\bno\b|n't|\bnot\b|without|\bpas\b|\bsans\b|\baucune?\b|\bnever\b)[^.!?]{0,14}$")
+_HIRE_COUNT = re.compile(rf"\b(?:hire|recruit|embaucher|recruter)\s+({_OBJECT})\b")
+_CITIZEN_BEFORE = frozenset({"am", "im", "m", "suis", "citizen", "citizens", "citizenship", "nationality",
+                             "nationalite", "passport", "passeport", "citoyen", "citoyenne", "citoyennete",
+                             "hold", "dual", "double", "are", "sommes", "of", "de", "both"})
+_CITIZEN_AFTER = frozenset({"citizen", "citizenship", "passport", "national", "nationality", "citoyen",
+                            "citoyenne", "passeport", "nationalite", "passports"})
+_NOT_CITIZEN_BEFORE = frozenset({"in", "speak", "speaks", "speaking", "parle", "en", "learn", "learning",
+                                 "learned", "study", "studied", "teach", "teacher", "a", "an", "the"})
+_NOT_CITIZEN_AFTER = frozenset({"speaker", "speakers", "speaking", "language", "teacher", "company", "employer",
+                                "restaurant", "cuisine", "food", "class", "course", "fluent", "firm", "client",
+                                "office", "branch", "degree", "university", "market", "le", "la"})
+_FROM = frozenset({"from", "of", "de", "du", "d"})
+_RESIDENCE_BEFORE = (("live", "in"), ("living", "in"), ("based", "in"), ("reside", "in"), ("residing", "in"),
+                     ("resident", "of"), ("j", "habite"), ("habite", "en"), ("habite", "au"), ("vis", "en"),
+                     ("vis", "au"), ("vit", "en"), ("work", "in"), ("working", "in"), ("currently", "in"))
+_CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON", "waterloo": "ON",
+           "kitchener": "ON", "vancouver": "BC", "surrey": "BC", "calgary": "AB", "edmonton": "AB",
+           "winnipeg": "MB", "regina": "SK", "saskatoon": "SK", "halifax": "NS", "moncton": "NB",
+           "fredericton": "NB", "montreal": "QC", "gatineau": "QC", "laval": "QC", "sherbrooke": "QC",
+           "charlottetown": "PE", "whitehorse": "YT", "yellowknife": "NT", "iqaluit": "NU"}
+_PROVINCE_WORDS = ("quebec", "ontario", "alberta", "manitoba", "saskatchewan", "nova scotia", "new brunswick",
+                   "nouveau brunswick", "british columbia", "colombie britannique", "newfoundland", "yukon",
+                   "prince edward island", "nouvelle ecosse", "nunavut", "northwest territories")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@cache
+def _country_words() -> tuple[dict[str, str], dict[str, str]]:
+    demonyms = {k: v for k, v in demonym_index().items() if v != "CA"}
+    names = {k: v for k, v in name_index().items() if v != "CA" and len(k) > 2}
+    return demonyms, names
+
+
+@cache
+def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not keywords:
+        return None
+    words = sorted({normalise(k) for k in keywords}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
+def _quote(original: str, start: int, end: int) -> str:
+    # Widen to whole words so that a quote never starts inside "I'm".
+    while start > 0 and not original[start - 1].isspace():
+        start -= 1
+    return " ".join(original[start:end].split())
+
+
+def read_message(original: str, tech_keywords: tuple[str, ...] = ()) -> list[Signal]:
+    """Every signal found in one message, in order of kind."""
+    text = normalise(original)
+    found: list[Signal] = []
+    for kind, patterns in PATTERNS.items():
+        for pattern in patterns:
+            match = pattern.search(text)
+            if match is None:
+                continue
+            quote = _quote(original, match.start(), match.end())
+            if kind == "age":
+                age = int(match.group(1))
+                if 14 <= age <= 99:
+                    found.append(Signal("age", age, quote))
+            elif kind == "job_offer" and _NEGATION.search(text[max(0, match.start() - 20):match.start()]):
+                found.append(Signal("job_offer", False, quote))
+            elif kind == "hire":
+                count = _HIRE_COUNT.search(text)
+                value = _NUMBER_WORDS.get(count.group(1)) or (int(count.group(1)) if count and
+                                                             count.group(1).isdigit() else None) if count else None
+                found.append(Signal("hire", value, quote))
+            else:
+                found.append(Signal(kind, True, quote))
+            break
+    tech = keyword_pattern(tech_keywords)
+    if tech is not None:
+        match = tech.search(text)
+        if match:
+            found.append(Signal("tech", match.group(0), _quote(original, match.start(), match.end())))
+    found.extend(_countries(original, text))
+    found.extend(_province(original, text))
+    return found
+
+
+def _countries(original: str, text: str) -> list[Signal]:
+    demonyms, names = _country_words()
+    words = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+    tokens = [w for w, _, _ in words]
+    found: list[Signal] = []
+    i = 0
+    while i < len(words):
+        hit = None
+        for size in (4, 3, 2, 1):
+            if i + size > len(words):
+                continue
+            key = " ".join(tokens[i:i + size])
+            if key in demonyms:
+                hit = ("demonym", demonyms[key], size)
+                break
+            if key in names:
+                hit = ("name", names[key], size)
+                break
+        if hit is None:
+            i += 1
+            continue
+        how, code, size = hit
+        before = tokens[max(0, i - 4):i]
+        after = tokens[i + size:i + size + 2]
+        start, end = words[max(0, i - 3)][1], words[min(len(words), i + size) - 1][2]
+        if after and after[0] in _CITIZEN_AFTER:
+            end = words[i + size][2]
+        quote = _quote(original, start, end)
+        previous = before[-1] if before else ""
+        if how == "demonym":
+            citizen = ((after and after[0] in _CITIZEN_AFTER)
+                       or (previous not in _NOT_CITIZEN_BEFORE and (not after or after[0] not in _NOT_CITIZEN_AFTER)
+                           and any(word in _CITIZEN_BEFORE for word in before)))
+            if citizen:
+                found.append(Signal("citizenship", code, quote))
+        else:
+            pair = tuple(before[-2:])
+            if pair in _RESIDENCE_BEFORE or (len(before) >= 3 and tuple(before[-3:-1]) in _RESIDENCE_BEFORE):
+                found.append(Signal("residence", code, quote))
+            elif previous in _FROM or (after and after[0] in _CITIZEN_AFTER) or any(
+                    word in ("citizen", "citizenship", "nationality", "nationalite", "passport") for word in before):
+                found.append(Signal("citizenship", code, quote))
+        i += size
+    return found
+
+
+def _province(original: str, text: str) -> list[Signal]:
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        if word in _CITIES:
+            return [Signal("province", _CITIES[word], _quote(original, match.start(), match.end()))]
+    for name in _PROVINCE_WORDS:
+        position = text.find(name)
+        if position >= 0 and (position == 0 or not text[position - 1].isalpha()):
+            code = lookup_province(name) or ("QC" if name == "quebec" else None)
+            if code:
+                return [Signal("province", code, _quote(original, position, position + len(name)))]
+    return []
+

@@ -1,0 +1,250 @@
+"""The LMIA-exempt and employer streams other than IEC, one function each.
+
+Each returns a Candidate (or None when nothing points to the stream). Priorities order candidates of
+equal verdict and confidence: permits tied to the lead's present situation in Canada come first.
+"""
+
+from __future__ import annotations
+
+from crm.classify.context import Context
+from crm.classify.model import Candidate
+
+PRIORITY = {"bridging-open-work-permit": 0, "post-graduation-work-permit": 1, "spousal-open-work-permit": 2,
+            "intra-company-transferee": 3, "francophone-mobility": 7, "free-trade-professional": 8,
+            "global-talent-stream": 9, "entrepreneur": 10, "reciprocal-employment": 11, "significant-benefit": 13}
+EXECUTIVE_WORDS = ("manager", "director", "executive", "vp", "vice president", "head of", "directeur", "directrice",
+                   "gestionnaire", "cadre")
+
+
+def _new(ctx: Context, stream: str, code: str | None, verdict: str) -> Candidate:
+    rule = ctx.rs.stream(stream)
+    return Candidate(stream, code, verdict, [], [], rule.confidence, rule.source, PRIORITY.get(stream, 50))
+
+
+def _from(ctx: Context, field: str, signal: str, form_reason: str) -> str | None:
+    """The reason a fact holds: the form field, else the message's words, else None."""
+    if ctx.fact(field):
+        return ctx.t(form_reason)
+    if ctx.said(signal):
+        return ctx.quote_reason(signal)
+    return None
+
+
+def bridging(ctx: Context) -> Candidate | None:
+    reason = _from(ctx, "pr_application_pending", "pr_pending", "Has applied for permanent residence")
+    if reason is None:
+        return None
+    candidate = _new(ctx, "bridging-open-work-permit", "A75", "likely")
+    candidate.reasons.append(reason)
+    candidate.missing += [ctx.t("PR program (it must be an economic class)"), ctx.t("Current work permit expiry date")]
+    if ctx.residence and ctx.residence != "CA":
+        candidate.verdict = "needs_info"
+        candidate.reasons.append(ctx.t("A bridging permit is for people working in Canada; lives in {country}",
+                                       country=ctx.country(ctx.residence)))
+    return candidate
+
+
+def post_graduation(ctx: Context) -> Candidate | None:
+    reason = _from(ctx, "studied_in_canada", "studied_in_canada", "Graduated from a Canadian post-secondary program")
+    if reason is None:
+        return None
+    candidate = _new(ctx, "post-graduation-work-permit", "C43", "likely")
+    candidate.reasons.append(reason)
+    candidate.missing += [ctx.t("Program length and completion date"), ctx.t("Whether the program is PGWP-eligible")]
+    return candidate
+
+
+def spousal(ctx: Context) -> Candidate | None:
+    status = ctx.fact("spouse_status_in_canada")
+    quote = None
+    if status is None:
+        if ctx.said("spouse_worker"):
+            status, quote = "worker", ctx.quote_reason("spouse_worker")
+        elif ctx.said("spouse_student"):
+            status, quote = "student", ctx.quote_reason("spouse_student")
+    if status == "permanent_resident":
+        ctx.review(ctx.t("Spouse is a permanent resident: spousal sponsorship (outside the IMP) may fit"))
+        return None
+    if status not in ("worker", "student"):
+        return None
+    if status == "worker":
+        candidate = _new(ctx, "spousal-open-work-permit", "C41", "likely")
+        candidate.reasons.append(quote or ctx.t("Spouse or partner works in Canada"))
+        candidate.missing += [ctx.t("Spouse's occupation (TEER 0 or 1, or an eligible TEER 2 or 3)"),
+                              ctx.t("Months left on the spouse's work permit (16 or more)")]
+    else:
+        candidate = _new(ctx, "spousal-open-work-permit", "C42", "likely")
+        candidate.reasons.append(quote or ctx.t("Spouse or partner studies in Canada"))
+        candidate.missing.append(ctx.t("Spouse's program (master's of 16 months or more, doctorate, or eligible "
+                                       "professional program)"))
+    return candidate
+
+
+def intra_company(ctx: Context) -> Candidate | None:
+    years = ctx.fact("years_with_employer")
+    office = ctx.fact("employer_has_canadian_office")
+    transfer = ctx.said("transfer")
+    if years is None and office is None and not transfer:
+        return None
+    occupation = str(ctx.fact("occupation") or "").casefold()
+    code = "C62" if any(word in occupation for word in EXECUTIVE_WORDS) else "C63"
+    candidate = _new(ctx, "intra-company-transferee", code, "likely")
+    if transfer:
+        candidate.reasons.append(ctx.quote_reason("transfer"))
+    if office:
+        candidate.reasons.append(ctx.t("The employer has a Canadian office"))
+    elif office is False:
+        candidate.exemption_code = "C61"
+        candidate.verdict = "needs_info"
+        candidate.reasons.append(ctx.t("No Canadian office yet: only a transfer to open a new office (C61) fits"))
+        candidate.missing.append(ctx.t("Plans and funding for the new Canadian office"))
+    else:
+        candidate.verdict = "needs_info"
+        candidate.missing.append(ctx.t("Whether the employer has a Canadian office"))
+    if years is None:
+        candidate.verdict = "needs_info" if candidate.verdict != "ineligible" else candidate.verdict
+        candidate.missing.append(ctx.t("Years with the employer"))
+    elif float(years) < 1:
+        candidate.verdict = "ineligible"
+        candidate.reasons.append(ctx.t("Needs one year or more with the employer; has {years}", years=years))
+    else:
+        candidate.reasons.append(ctx.t("{years} years with the employer", years=years))
+    return candidate
+
+
+def francophone(ctx: Context) -> Candidate | None:
+    level = ctx.french_level
+    if level is not None and level < 2:
+        return None
+    if level is not None:
+        why = ctx.t("French ability: {level}", level=ctx.t(str(ctx.fact("french_ability"))))
+    elif ctx.said("french_speaker"):
+        why = ctx.quote_reason("french_speaker")
+    elif ctx.lang == "fr":
+        why = ctx.t("Wrote to us in French")
+    else:
+        return None
+    candidate = _new(ctx, "francophone-mobility", "C16", "eligible" if (level or 0) >= 3 else "likely")
+    candidate.reasons.append(why)
+    if (level or 0) < 3:
+        candidate.missing.append(ctx.t("French test result (NCLC 5 in speaking and listening)"))
+    offer, province = ctx.job_offer, ctx.job_province
+    if not offer:
+        candidate.verdict = "needs_info"
+        candidate.missing.append(ctx.t("A job offer outside Quebec"))
+    elif province == "QC":
+        candidate.verdict = "ineligible"
+        candidate.reasons.append(ctx.t("Mobilité francophone is not available for a job in Quebec"))
+    elif province is None:
+        candidate.verdict = "needs_info"
+        candidate.missing.append(ctx.t("Province of the job offer"))
+    else:
+        candidate.reasons.append(ctx.t("Job offer in {province}, outside Quebec", province=ctx.province(province)))
+        if not ctx.fact("job_offer_province") and ctx.said("province"):
+            candidate.reasons.append(ctx.quote_reason("province"))
+    return candidate
+
+
+def free_trade(ctx: Context) -> Candidate | None:
+    best = None
+    for order, key in enumerate(("cusma", "cuktca", "ceta", "cptpp")):
+        agreement = ctx.rs.agreements.get(key)
+        if agreement is None:
+            continue
+        for code, _quote in ctx.citizenships:
+            if code in agreement.countries and (key == "cusma" or ctx.job_offer):
+                best = best or (order, agreement, code)
+    if best is None:
+        return None
+    _, agreement, code = best
+    candidate = _new(ctx, "free-trade-professional", agreement.code, "likely")
+    candidate.confidence, candidate.source = agreement.confidence, agreement.source
+    candidate.reasons.append(ctx.t("{country} citizen: {agreement} professionals", country=ctx.country(code),
+                                   agreement=agreement.name))
+    candidate.missing.append(ctx.t("Occupation on the {agreement} list and the matching degree",
+                                   agreement=agreement.name))
+    if not ctx.job_offer:
+        candidate.verdict = "needs_info"
+        candidate.missing.append(ctx.t("A job offer or contract from a Canadian employer"))
+    elif agreement.key != "cusma":
+        candidate.verdict = "needs_info"
+    return candidate
+
+
+def global_talent(ctx: Context) -> Candidate | None:
+    tech = ctx.tech_reason()
+    if tech is None:
+        return None
+    candidate = _new(ctx, "global-talent-stream", None, "likely")
+    candidate.reasons += [tech, ctx.t("The employer applies for an LMIA through the Global Talent Stream")]
+    if not ctx.job_offer:
+        candidate.verdict = "needs_info"
+        candidate.missing.append(ctx.t("A Canadian employer willing to use the Global Talent Stream"))
+    return candidate
+
+
+def entrepreneur(ctx: Context) -> Candidate | None:
+    if ctx.lead_type != "entrepreneur":
+        return None
+    candidate = _new(ctx, "entrepreneur", "C11", "likely")
+    candidate.priority = -1  # what the lead asked about comes first among equals
+    candidate.reasons.append(ctx.lead_type_reason)
+    candidate.missing += [ctx.t("Business plan"), ctx.t("Share of ownership and amount invested")]
+    return candidate
+
+
+def reciprocal(ctx: Context) -> Candidate | None:
+    if not ctx.said("exchange"):
+        return None
+    candidate = _new(ctx, "reciprocal-employment", "C20", "likely")
+    candidate.reasons.append(ctx.quote_reason("exchange"))
+    candidate.missing.append(ctx.t("The exchange agreement or program letter"))
+    return candidate
+
+
+def significant_benefit(ctx: Context, others: list[Candidate]) -> Candidate | None:
+    if ctx.said("exceptional"):
+        candidate = _new(ctx, "significant-benefit", "C10", "likely")
+        candidate.reasons.append(ctx.quote_reason("exceptional"))
+        candidate.missing.append(ctx.t("Evidence of exceptional achievement"))
+        return candidate
+    if ctx.job_offer and ctx.lead_type == "worker" and not any(c.viable for c in others):
+        candidate = _new(ctx, "significant-benefit", "C10", "needs_info")
+        candidate.reasons.append(ctx.t("Has a job offer but no specific exemption fits; otherwise an LMIA is needed"))
+        candidate.missing.append(ctx.t("Evidence of a significant benefit to Canada"))
+        return candidate
+    return None
+
+
+def employer_candidates(ctx: Context) -> list[Candidate]:
+    """An employer is classified by what it needs: Global Talent, a transfer, or IEC hires."""
+    found: list[Candidate] = []
+    gts = _new(ctx, "global-talent-stream", None, "likely")
+    tech = ctx.tech_reason()
+    gts.priority = 0
+    if tech:
+        gts.reasons.append(tech)
+    else:
+        gts.verdict = "needs_info"
+        gts.missing.append(ctx.t("The role to fill and its NOC code"))
+    count = ctx.signals["hire"].value if "hire" in ctx.signals else None
+    if count:
+        gts.reasons.append(ctx.t("Wants to hire {count}", count=count))
+    found.append(gts)
+    office = ctx.fact("employer_has_canadian_office")
+    if office or ctx.said("transfer"):
+        ict = _new(ctx, "intra-company-transferee", "C63", "likely")
+        ict.priority = 1
+        ict.reasons.append(ctx.quote_reason("transfer") if ctx.said("transfer")
+                           else ctx.t("The employer has a Canadian office"))
+        ict.missing.append(ctx.t("Employee's years with the company and role"))
+        found.append(ict)
+    yp = _new(ctx, "iec-young-professionals", "C21", "needs_info")
+    yp.priority = 2
+    yp.reasons.append(ctx.t("Employers can hire young citizens of IEC partner countries as Young Professionals"))
+    if ctx.said("iec"):
+        yp.verdict = "likely"
+        yp.reasons.append(ctx.quote_reason("iec"))
+    yp.missing.append(ctx.t("The candidates' citizenship and age"))
+    found.append(yp)
+    return found
