@@ -35,6 +35,9 @@ class PeriodicTask:
 def tasks() -> list[PeriodicTask]:
     """The periodic tasks; each feature adds its own here."""
     found: list[PeriodicTask] = []
+    from workers.actors.email import due_steps_tick  # email sequences: queue due steps every 5 s
+
+    found.append(PeriodicTask("email-due-steps", 5.0, due_steps_tick))
     from workers.actors.sweep import sweep_task; found.append(sweep_task())  # noqa: E702, I001  (classify sweep)
     return found
 

@@ -1,0 +1,141 @@
+"""What personalises an email: the lead, its classification and the ruleset data (never facts
+typed into templates). Builds the template context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.classify.ages import AgeKnowledge, from_date_of_birth, from_stated_age
+from crm.classify.ruleset import Ruleset, StreamRule, load_ruleset
+from crm.config import Settings
+from crm.countries import country_name
+from crm.models import Classification, Lead
+from crm.sequences.definitions import SequenceDef
+
+# Facts from the inquiry that templates may mention (plain values; the HTML renderer escapes them).
+FACT_KEYS = ("occupation", "job_offer", "job_offer_province", "employer_name", "company_name", "interest",
+             "studied_in_canada", "pr_application_pending", "spouse_status_in_canada", "owns_business")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The CASL identification every message carries (from Settings)."""
+
+    name: str
+    address: str
+    contact: str
+    licence: str
+    mail_from: str
+    base_url: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Sender:
+        return cls(settings.business_name, settings.business_address, settings.business_contact,
+                   settings.licence_number, settings.mail_from, settings.base_url)
+
+
+def current_classification(session: Session, lead_id: str) -> Classification | None:
+    return session.scalars(
+        select(Classification).where(Classification.lead_id == lead_id, Classification.is_current.is_(True))
+        .order_by(Classification.created_at.desc(), Classification.id.desc()).limit(1)
+    ).first()
+
+
+def stream_view(rule: StreamRule | None, lang: str) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    return {
+        "slug": rule.slug,
+        "name": rule.name.get(lang) or rule.name.get("en", rule.slug),
+        "description": rule.description.get(lang) or rule.description.get("en", ""),
+        "documents": list(rule.documents.get(lang) or rule.documents.get("en") or []),
+        "codes": list(rule.exemption_codes),
+    }
+
+
+def _stream(ruleset: Ruleset, slug: str | None, lang: str) -> dict[str, Any] | None:
+    if not slug or slug not in ruleset.streams_by_slug:
+        return None
+    return stream_view(ruleset.stream(slug), lang)
+
+
+def _age(lead: Lead, today: date) -> AgeKnowledge | None:
+    if lead.date_of_birth:
+        return from_date_of_birth(lead.date_of_birth, today)
+    if lead.stated_age is not None:
+        return from_stated_age(lead.stated_age, lead.stated_age_on or today, today)
+    return None
+
+
+def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date) -> dict[str, Any] | None:
+    """The lead's IEC country (the first citizenship with an active arrangement) and its limits."""
+    for code in lead.citizenships or []:
+        country = ruleset.iec_country(code)
+        if country is None or country.status != "active":
+            continue
+        categories = []
+        for category in country.categories:
+            slug = f"iec-{category}"
+            view = _stream(ruleset, slug, lang)
+            categories.append(view["name"] if view else category)
+        age = _age(lead, today)
+        ages_out = age.ages_out_on(country.max_age) if age and country.max_age is not None else None
+        months_left = None
+        if ages_out is not None:
+            months_left = (ages_out.year - today.year) * 12 + ages_out.month - today.month
+        return {
+            "code": country.code,
+            "country": country_name(country.code, lang),
+            "categories": categories,
+            "min_age": country.min_age,
+            "max_age": country.max_age,
+            "max_duration_months": country.max_duration_months,
+            "unconfirmed": country.confidence == "unconfirmed",
+            "age": age.low if age and age.exact else None,
+            "ages_out_on": ages_out,
+            "age_out_soon": months_left is not None and 0 <= months_left <= ruleset.age_out_warning_months,
+        }
+    return None
+
+
+def _candidate(classification: Classification | None, slug: str | None) -> dict[str, Any]:
+    for candidate in (classification.candidates if classification else None) or []:
+        if candidate.get("stream") == slug:
+            return {"verdict": candidate.get("verdict"), "reasons": list(candidate.get("reasons") or []),
+                    "missing": list(candidate.get("missing") or [])}
+    return {"verdict": None, "reasons": [], "missing": []}
+
+
+def build_context(lead: Lead, classification: Classification | None, sequence: SequenceDef, lang: str,
+                  sender: Sender, unsubscribe_url: str, now: datetime,
+                  ruleset: Ruleset | None = None) -> dict[str, Any]:
+    ruleset = ruleset or load_ruleset()
+    primary_slug = classification.primary_stream if classification else sequence.stream
+    alternatives = []
+    for candidate in (classification.candidates if classification else None) or []:
+        slug = candidate.get("stream")
+        if slug and slug not in (primary_slug, "needs-review") and candidate.get("verdict") in ("eligible", "likely"):
+            view = _stream(ruleset, slug, lang)
+            if view:
+                alternatives.append(view)
+    facts = lead.facts or {}
+    return {
+        "lang": lang,
+        "lead": {"first_name": lead.first_name, "last_name": lead.last_name or "", "full_name": lead.full_name},
+        "stream": _stream(ruleset, sequence.stream, lang),
+        "primary": _stream(ruleset, primary_slug, lang),
+        "candidate": _candidate(classification, primary_slug),
+        "alternatives": alternatives[:3],
+        "iec": iec_view(ruleset, lead, lang, now.date()),
+        "facts": {key: facts.get(key) for key in FACT_KEYS},
+        "residence": country_name(lead.country_of_residence, lang) if lead.country_of_residence else None,
+        "consultant": lead.assignee.name if lead.assignee is not None and lead.assignee.name else None,
+        "business": {"name": sender.name, "address": sender.address, "contact": sender.contact,
+                     "licence": sender.licence, "website": sender.base_url},
+        "unsubscribe_url": unsubscribe_url,
+    }

@@ -1,0 +1,180 @@
+"""Enrolment: which sequence a lead is in, its steps' due times, and the ways a sequence ends.
+
+Every function works inside the caller's transaction and never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crm.db import utcnow
+from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, LeadStatus, ScheduledStep, StepStatus
+from crm.sequences import history
+from crm.sequences.consent import consent_state
+from crm.sequences.definitions import SequenceDef, definitions
+from crm.sequences.timezones import next_window, zone_for
+
+LIVE = (EnrolmentStatus.ACTIVE.value, EnrolmentStatus.PAUSED.value)
+# A consultant has taken over (or the lead is out): the automated sequence stops.
+STOP_STATUSES = frozenset({LeadStatus.CONTACTED.value, LeadStatus.CONSULTATION_BOOKED.value,
+                           LeadStatus.RETAINED.value, LeadStatus.LOST.value, LeadStatus.SPAM.value})
+
+
+def live_enrolment(session: Session, lead_id: str) -> Enrolment | None:
+    return session.scalars(
+        select(Enrolment).where(Enrolment.lead_id == lead_id, Enrolment.status.in_(LIVE))
+        .order_by(Enrolment.id.desc()).limit(1)
+    ).first()
+
+
+def latest_enrolment(session: Session, lead_id: str) -> Enrolment | None:
+    return session.scalars(
+        select(Enrolment).where(Enrolment.lead_id == lead_id).order_by(Enrolment.id.desc()).limit(1)
+    ).first()
+
+
+def _attr(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def on_classified(session: Session, lead: Lead, classification: Any, now: datetime) -> Enrolment | None:
+    """Enrol the lead in the sequence for its classification, or move it there.
+
+    Idempotent: classifying twice into the same sequence changes nothing. A move stops the old
+    enrolment; content the lead already received is skipped in the new one. Spam leads, leads a
+    consultant has taken over and leads without any consent are not enrolled.
+    """
+    stream = _attr(classification, "primary_stream")
+    lead_type = _attr(classification, "lead_type")
+    flags = _attr(classification, "flags") or []
+    current = live_enrolment(session, lead.id)
+    if stream == "spam" or "spam" in flags or lead.status == LeadStatus.SPAM.value:
+        if current is not None:
+            stop(session, lead.id, "spam", now=now)
+        return None
+    if lead.status in STOP_STATUSES:
+        return None
+    sequence = definitions().for_lead(stream, lead_type)
+    if current is not None and current.sequence == sequence.name:
+        return current
+    if current is None:
+        done = session.scalars(select(Enrolment).where(
+            Enrolment.lead_id == lead.id, Enrolment.sequence == sequence.name,
+            Enrolment.status == EnrolmentStatus.COMPLETED.value)).first()
+        if done is not None:
+            return None  # this sequence already ran to its end; nothing new to say
+    refusal = consent_state(session, lead).refusal(marketing=False, at=now)
+    if refusal is not None:
+        history.record(session, lead.id, history.SKIPPED, f"Not enrolled in {sequence.name}: {refusal}", now,
+                        sequence=sequence.name, reason=refusal)
+        return None
+    if current is not None:
+        stop(session, lead.id, "reclassified", now=now, moved_to=sequence.name)
+    return enrol(session, lead, sequence, now)
+
+
+def enrol(session: Session, lead: Lead, sequence: SequenceDef, now: datetime) -> Enrolment:
+    """Create the enrolment and one row per step with its due time (step 0: now)."""
+    enrolment = Enrolment(lead_id=lead.id, sequence=sequence.name, language=_language(lead),
+                          status=EnrolmentStatus.ACTIVE.value, enrolled_at=now)
+    session.add(enrolment)
+    session.flush()
+    already_sent = set(session.scalars(select(Delivery.content_key).where(Delivery.lead_id == lead.id)))
+    zone = zone_for(lead.country_of_residence, lead.citizenships)
+    for step in sequence.steps:
+        due = now if step.day == 0 else next_window(now + timedelta(days=step.day), zone)
+        repeat = step.content_key in already_sent
+        session.add(ScheduledStep(
+            enrolment_id=enrolment.id, lead_id=lead.id, step_index=step.index, content_key=step.content_key,
+            template=step.template, due_at=due,
+            status=StepStatus.SKIPPED.value if repeat else StepStatus.SCHEDULED.value,
+            last_error="content already sent" if repeat else None,
+        ))
+    history.record(session, lead.id, history.SEQUENCE, f"Enrolled in the {sequence.name} sequence", now,
+                    sequence=sequence.name, enrolment_id=enrolment.id, event="enrolled")
+    return enrolment
+
+
+def _language(lead: Lead) -> str:
+    return lead.preferred_language if lead.preferred_language in ("en", "fr") else "en"
+
+
+def stop(session: Session, lead_id: str, reason: str, by_user_id: int | None = None,
+         now: datetime | None = None, **data: Any) -> Enrolment | None:
+    """End the live enrolment; its steps not yet sent are skipped. A no-op when nothing is live."""
+    now = now or utcnow()
+    enrolment = live_enrolment(session, lead_id)
+    if enrolment is None:
+        return None
+    enrolment.status = EnrolmentStatus.STOPPED.value
+    enrolment.stop_reason = reason[:64]
+    enrolment.ended_at = now
+    enrolment.paused_at = None
+    session.execute(
+        update(ScheduledStep)
+        .where(ScheduledStep.enrolment_id == enrolment.id, ScheduledStep.status == StepStatus.SCHEDULED.value)
+        .values(status=StepStatus.SKIPPED.value, last_error=f"sequence stopped: {reason}"[:500])
+    )
+    history.record(session, lead_id, history.SEQUENCE, f"Sequence {enrolment.sequence} stopped: {reason}", now,
+                    user_id=by_user_id, sequence=enrolment.sequence, event="stopped", reason=reason, **data)
+    return enrolment
+
+
+def pause(session: Session, lead_id: str, by_user_id: int | None, reason: str = "",
+          now: datetime | None = None) -> Enrolment | None:
+    now = now or utcnow()
+    enrolment = live_enrolment(session, lead_id)
+    if enrolment is None or enrolment.status == EnrolmentStatus.PAUSED.value:
+        return enrolment
+    enrolment.status = EnrolmentStatus.PAUSED.value
+    enrolment.paused_at = now
+    history.record(session, lead_id, history.SEQUENCE, f"Sequence {enrolment.sequence} paused"
+                    + (f": {reason}" if reason else ""), now, user_id=by_user_id,
+                    sequence=enrolment.sequence, event="paused", reason=reason)
+    return enrolment
+
+
+def resume(session: Session, lead_id: str, by_user_id: int | None, reason: str = "",
+           now: datetime | None = None) -> Enrolment | None:
+    """Resume a paused sequence; the remaining steps move later by the time spent paused."""
+    now = now or utcnow()
+    enrolment = live_enrolment(session, lead_id)
+    if enrolment is None or enrolment.status != EnrolmentStatus.PAUSED.value:
+        return enrolment
+    paused_for = now - (enrolment.paused_at or now)
+    lead = session.get(Lead, lead_id)
+    zone = zone_for(lead.country_of_residence if lead else None, lead.citizenships if lead else None)
+    for step in session.scalars(select(ScheduledStep).where(
+            ScheduledStep.enrolment_id == enrolment.id, ScheduledStep.status == StepStatus.SCHEDULED.value)):
+        due = max(step.due_at + paused_for, now)
+        step.due_at = due if step.step_index == 0 else next_window(due, zone)
+    enrolment.status = EnrolmentStatus.ACTIVE.value
+    enrolment.paused_at = None
+    history.record(session, lead_id, history.SEQUENCE, f"Sequence {enrolment.sequence} resumed", now,
+                    user_id=by_user_id, sequence=enrolment.sequence, event="resumed", reason=reason)
+    return enrolment
+
+
+def on_status_changed(session: Session, lead: Lead, old_status: str, new_status: str, now: datetime,
+                      by_user_id: int | None = None) -> None:
+    """A consultant took the lead over (contacted, booked, retained) or closed it (lost, spam): stop."""
+    if new_status in STOP_STATUSES and old_status != new_status:
+        stop(session, lead.id, f"status:{new_status}", by_user_id=by_user_id, now=now)
+
+
+def complete_if_done(session: Session, enrolment: Enrolment, now: datetime) -> None:
+    """Mark an active enrolment completed once none of its steps is waiting or in flight."""
+    if enrolment.status != EnrolmentStatus.ACTIVE.value:
+        return
+    open_steps = session.scalars(select(ScheduledStep.id).where(
+        ScheduledStep.enrolment_id == enrolment.id,
+        ScheduledStep.status.in_([StepStatus.SCHEDULED.value, StepStatus.QUEUED.value])).limit(1)).first()
+    if open_steps is None:
+        enrolment.status = EnrolmentStatus.COMPLETED.value
+        enrolment.ended_at = now
+        history.record(session, enrolment.lead_id, history.SEQUENCE, f"Sequence {enrolment.sequence} completed",
+                        now, sequence=enrolment.sequence, event="completed")

@@ -1,0 +1,210 @@
+"""Sending one step exactly once, in three parts (the actor runs them, see workers/actors/email.py):
+
+1. `prepare_send` (transaction 1, committed BEFORE talking to the mail server): checks that the step
+   may go (enrolment active, consultant has not taken over, consent, daytime), renders it and claims
+   the Delivery row, unique per (lead, content). A duplicate message or a second worker finds the
+   claim and does nothing.
+2. The transport hands the message over, outside any transaction.
+3. `record_outcome` (transaction 2): sent, deferred (temporary failure: retried), bounced (5xx for
+   the address: suppressed and stopped), failed, or unknown (connection lost after the data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+
+from jinja2 import TemplateError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm.config import Settings
+from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
+from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, ScheduledStep, StepStatus
+from crm.sequences import history
+from crm.sequences.consent import consent_state
+from crm.sequences.content import Sender, build_context, current_classification
+from crm.sequences.definitions import get_sequence
+from crm.sequences.enrolment import STOP_STATUSES, complete_if_done, stop
+from crm.sequences.rendering import build_message, headers_of, render
+from crm.sequences.timezones import in_window, next_window, zone_for
+from crm.sequences.unsubscribe import suppress, unsubscribe_url
+
+
+@dataclass
+class Outgoing:
+    delivery_id: int
+    step_id: int
+    lead_id: str
+    message: EmailMessage
+
+
+def _skip(session: Session, step: ScheduledStep, reason: str, now: datetime, record: bool = True) -> None:
+    step.status = StepStatus.SKIPPED.value
+    step.last_error = reason[:500]
+    if record:
+        history.record(session, step.lead_id, history.SKIPPED, f"Email step {step.step_index} not sent: {reason}",
+                        now, step_id=step.id, template=step.template, reason=reason)
+
+
+def _fail(session: Session, step: ScheduledStep, error: str, now: datetime) -> None:
+    step.status = StepStatus.FAILED.value
+    step.last_error = error[:2000]
+    history.record(session, step.lead_id, history.FAILED, f"Email step {step.step_index} failed: {error[:300]}",
+                    now, step_id=step.id, template=step.template, error=error[:2000])
+    history.flag(session, step.lead_id, "email-failed")
+
+
+def prepare_send(session: Session, step_id: int, settings: Settings, now: datetime) -> Outgoing | None:
+    """Everything before the mail server; None when there is nothing to send (now or ever)."""
+    step = session.get(ScheduledStep, step_id)
+    if step is None:
+        return None
+    if step.status not in (StepStatus.QUEUED.value, StepStatus.SCHEDULED.value):
+        return None  # already sent, skipped or failed: a duplicate message
+    if step.status == StepStatus.SCHEDULED.value and step.due_at > now:
+        return None  # not due yet; the scheduler will queue it
+    enrolment = session.get(Enrolment, step.enrolment_id)
+    lead = session.get(Lead, step.lead_id)
+    sequence = get_sequence(enrolment.sequence) if enrolment else None
+    if enrolment is None or lead is None or sequence is None or step.step_index >= len(sequence.steps):
+        _skip(session, step, "sequence no longer defined", now)
+        return None
+    if enrolment.status == EnrolmentStatus.PAUSED.value:
+        step.status = StepStatus.SCHEDULED.value  # sent after resume
+        return None
+    if enrolment.status != EnrolmentStatus.ACTIVE.value:
+        _skip(session, step, f"sequence {enrolment.status}: {enrolment.stop_reason or ''}".strip(), now, record=False)
+        return None
+    if lead.status in STOP_STATUSES:
+        stop(session, lead.id, f"status:{lead.status}", now=now)
+        _skip(session, step, f"lead status is {lead.status}", now, record=False)
+        return None
+    definition = sequence.steps[step.step_index]
+    refusal = consent_state(session, lead).refusal(definition.marketing, now)
+    if refusal is not None:
+        stop(session, lead.id, refusal, now=now)
+        _skip(session, step, refusal, now)
+        complete_if_done(session, enrolment, now)
+        return None
+    zone = zone_for(lead.country_of_residence, lead.citizenships)
+    if step.step_index > 0 and not in_window(now, zone):
+        step.status, step.due_at = StepStatus.SCHEDULED.value, next_window(now, zone)
+        return None
+
+    existing = session.scalars(
+        select(Delivery).where(Delivery.lead_id == lead.id, Delivery.content_key == step.content_key)
+    ).first()
+    if existing is not None:
+        return _reclaim(session, existing, step, lead, now)
+
+    sender = Sender.from_settings(settings)
+    unsub = unsubscribe_url(settings.base_url, settings.secret_key, lead.id)
+    try:
+        context = build_context(lead, current_classification(session, lead.id), sequence, enrolment.language,
+                                sender, unsub, now)
+        subject, text, html = render(step.template, enrolment.language, context)
+        message = build_message(subject=subject, text=text, html=html, mail_from=settings.mail_from,
+                                to_name=lead.full_name, to_address=lead.email, reply_token=lead.reply_token,
+                                unsubscribe_url=unsub, now=now)
+    except (TemplateError, ValueError, LookupError, TypeError) as exc:
+        # A broken template or unusable data fails this step visibly, and only this step.
+        _fail(session, step, f"could not render {step.template}: {type(exc).__name__}: {exc}", now)
+        complete_if_done(session, enrolment, now)
+        return None
+    delivery = Delivery(lead_id=lead.id, step_id=step.id, content_key=step.content_key, sequence=enrolment.sequence,
+                        template=step.template, language=enrolment.language, status="sending",
+                        to_address=lead.email, subject=subject, text_body=text, html_body=html,
+                        headers=headers_of(message), message_id=str(message["Message-ID"]), created_at=now,
+                        claimed_at=now, attempts=1)
+    try:
+        with session.begin_nested():
+            session.add(delivery)
+    except IntegrityError:
+        return None  # another worker claimed this content for this lead a moment ago
+    step.attempts += 1
+    step.queued_at = now
+    return Outgoing(delivery.id, step.id, lead.id, message)
+
+
+def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, lead: Lead, now: datetime) -> Outgoing | None:
+    if delivery.step_id != step.id:
+        if delivery.status in ("sent", "sending", "unknown", "deferred"):
+            _skip(session, step, "content already sent", now, record=False)
+            return None
+        return None
+    if delivery.status != "deferred":
+        return None  # "sending": another worker has it (or died: settled by the scheduler)
+    won = session.execute(
+        update(Delivery).where(Delivery.id == delivery.id, Delivery.status == "deferred")
+        .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    step.attempts += 1
+    step.queued_at = now
+    return Outgoing(delivery.id, step.id, lead.id, rebuild_message(delivery))
+
+
+def rebuild_message(delivery: Delivery) -> EmailMessage:
+    """The same message again (same Message-ID and bodies) for a retry after a temporary failure."""
+    headers = dict(delivery.headers or {})
+    message = EmailMessage(policy=policy.SMTP)
+    for key, value in headers.items():
+        message[key] = value
+    message.set_content(delivery.text_body, cte="quoted-printable")
+    message.add_alternative(delivery.html_body, subtype="html", cte="quoted-printable")
+    return message
+
+
+def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: MailError | None = None) -> None:
+    """Transaction 2: what the mail server said."""
+    delivery = session.get(Delivery, outgoing.delivery_id)
+    step = session.get(ScheduledStep, outgoing.step_id)
+    if delivery is None or step is None:
+        return
+    enrolment = session.get(Enrolment, step.enrolment_id)
+    if error is None:
+        delivery.status, delivery.sent_at, delivery.error = "sent", now, None
+        step.status, step.last_error = StepStatus.SENT.value, None
+        history.record(session, delivery.lead_id, history.SENT, f"Email sent: {delivery.subject}", now,
+                        delivery_id=delivery.id, step_id=step.id, message_id=delivery.message_id,
+                        template=delivery.template, language=delivery.language, sequence=delivery.sequence)
+    elif isinstance(error, TemporaryMailError):
+        delivery.status, delivery.error = "deferred", str(error)[:2000]
+        step.last_error, step.queued_at = str(error)[:2000], now
+        history.record(session, delivery.lead_id, history.DEFERRED,
+                        f"Email delayed (attempt {delivery.attempts}): the mail server is unavailable; retrying",
+                        now, delivery_id=delivery.id, error=str(error)[:500])
+    elif isinstance(error, PermanentMailError) and error.recipient:
+        delivery.status, delivery.error = "bounced", str(error)[:2000]
+        step.status, step.last_error = StepStatus.FAILED.value, f"bounced: {error}"[:2000]
+        record_bounce(session, delivery.lead_id, "smtp", now, detail=str(error)[:500])
+    elif isinstance(error, UncertainDeliveryError):
+        delivery.status, delivery.error = "unknown", str(error)[:2000]
+        step.status, step.last_error = StepStatus.FAILED.value, str(error)[:2000]
+        history.record(session, delivery.lead_id, history.UNCERTAIN,
+                        f"Email \u201c{delivery.subject}\u201d may not have been sent; check before resending", now,
+                        delivery_id=delivery.id, error=str(error)[:500])
+        history.flag(session, delivery.lead_id, "email-uncertain")
+    else:
+        delivery.status, delivery.error = "failed", str(error)[:2000]
+        _fail(session, step, str(error), now)
+    if enrolment is not None:
+        complete_if_done(session, enrolment, now)
+
+
+def record_bounce(session: Session, lead_id: str, source: str, now: datetime, detail: str = "") -> None:
+    """The address does not take mail: suppress it, stop the sequence, flag the lead."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        return
+    lead.bounced_at = lead.bounced_at or now
+    suppress(session, lead.email_key, "bounced", source, now)
+    stop(session, lead_id, "bounced", now=now)
+    history.record(session, lead_id, history.BOUNCED, f"Email address bounced ({source})", now,
+                    source=source, detail=detail)
+    history.flag(session, lead_id, "bounced")

@@ -1,0 +1,53 @@
+"""The lead's local time zone (for send windows): country of residence, else citizenship, else Toronto."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+DATA_FILE = Path(__file__).parent / "data" / "timezones.yaml"
+DEFAULT_ZONE = "America/Toronto"
+# Later steps go out between these local times; the answer to the inquiry (step 0) goes at once.
+WINDOW_START = time(9, 0)
+WINDOW_END = time(18, 0)
+
+
+@cache
+def _zones() -> dict[str, str]:
+    data = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    return {str(code).upper(): str(zone) for code, zone in data.items()}
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def zone_for(residence: str | None, citizenships: list[str] | None = None) -> ZoneInfo:
+    for code in [residence, *(citizenships or [])]:
+        name = _zones().get((code or "").upper())
+        if name:
+            try:
+                return _zone(name)
+            except ZoneInfoNotFoundError:
+                continue
+    return _zone(DEFAULT_ZONE)
+
+
+def in_window(moment: datetime, zone: ZoneInfo) -> bool:
+    local = moment.astimezone(zone).time()
+    return WINDOW_START <= local < WINDOW_END
+
+
+def next_window(moment: datetime, zone: ZoneInfo) -> datetime:
+    """`moment` itself when it is daytime in `zone`, else the start of the next daytime window (UTC)."""
+    if in_window(moment, zone):
+        return moment
+    local = moment.astimezone(zone)
+    day = local.date() if local.time() < WINDOW_START else local.date() + timedelta(days=1)
+    start = datetime.combine(day, WINDOW_START, tzinfo=zone)
+    return start.astimezone(moment.tzinfo)
