@@ -1,0 +1,118 @@
+"""Web endpoints of the email feature: unsubscribe (link page, confirm, RFC 8058 one-click) and
+inbound email events (POST /api/leads/<id>/events). Thin: the rules are in crm.sequences."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from crm.db import utcnow
+from crm.http import client_ip, database, json_error
+from crm.i18n import translator
+from crm.intake.security import SignatureError, verify_signature
+from crm.models import ApiToken, Lead
+from crm.sequences.events import EventError, handle_event
+from crm.sequences.unsubscribe import read_token, unsubscribe
+
+bp = Blueprint("email", __name__)
+RETRIES = 3
+
+
+def _mask(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def _page(state: str, lang: str, email: str = "", status: int = 200) -> Response:
+    settings = current_app.extensions["crm.settings"]
+    html = render_template("email/pages/unsubscribe.html", state=state, lang=lang, t=translator(lang),
+                           business_name=settings.business_name, masked_email=_mask(email))
+    return Response(html, status=status, mimetype="text/html")
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> Response:
+    """The link in every email: a confirmation page (mail scanners follow GET links, so GET changes nothing)."""
+    lead_id = read_token(current_app.config["SECRET_KEY"], token)
+    db = database()
+    with db.session() as session:
+        lead = session.get(Lead, lead_id) if lead_id else None
+        if lead is None:
+            return _page("invalid", request.args.get("lang", "en"), status=404)
+        state = "done" if lead.unsubscribed_at else "confirm"
+        return _page(state, lead.preferred_language, lead.email)
+
+
+@bp.post("/unsubscribe/<token>")
+def unsubscribe_post(token: str) -> Response:
+    """The confirm button, and the RFC 8058 one-click POST that mail providers send."""
+    one_click = request.form.get("List-Unsubscribe") == "One-Click"
+    lead_id = read_token(current_app.config["SECRET_KEY"], token)
+    if lead_id is None:
+        return _page("invalid", "en", status=404) if not one_click else json_error(404, {"token": ["Invalid link."]})
+    source = "one-click" if one_click else "unsubscribe-link"
+    lang, email = "en", ""
+    for attempt in range(RETRIES):
+        try:
+            with database().transaction() as session:
+                lead = session.get(Lead, lead_id)
+                if lead is None:
+                    return _page("invalid", "en", status=404)
+                unsubscribe(session, lead, source, utcnow(), client_ip())
+                lang, email = lead.preferred_language, lead.email
+            break
+        except IntegrityError:
+            # Two unsubscribes at once: the other one's suppression row won; the next try sees it.
+            if attempt == RETRIES - 1:
+                raise
+    if one_click:
+        return Response("Unsubscribed\n", status=200, mimetype="text/plain")
+    return _page("done", lang, email)
+
+
+def _authorised(session: Any, body: bytes) -> bool:
+    secret = current_app.config.get("CRM_WEBHOOK_SECRET")
+    signature = request.headers.get("X-CRM-Signature")
+    if secret and signature:
+        try:
+            verify_signature(secret, signature, body)
+            return True
+        except SignatureError:
+            return False
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer ") and len(auth) < 300:
+        digest = hashlib.sha256(auth[7:].strip().encode()).hexdigest()
+        token = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest,
+                                                       ApiToken.revoked_at.is_(None))).first()
+        return token is not None
+    return False
+
+
+@bp.post("/api/leads/<lead_id>/events")
+def lead_event(lead_id: str) -> Response:
+    """Inbound email events (reply, bounce, complaint) from a mail provider's webhook or a mail-parsing script.
+
+    Authenticated with X-CRM-Signature (CRM_WEBHOOK_SECRET) or a bearer API token.
+    """
+    body = request.get_data(cache=True)
+    payload = request.get_json(silent=True)
+    for attempt in range(RETRIES):
+        try:
+            with database().transaction() as session:
+                if not _authorised(session, body):
+                    return json_error(401, {"authorization": [
+                        "Sign the body (X-CRM-Signature) or send Authorization: Bearer <API token>."]})
+                if not isinstance(payload, dict):
+                    return json_error(400, {"body": ["Send a JSON object."]})
+                result = handle_event(session, lead_id, payload, utcnow(), client_ip())
+            return jsonify(result.as_json())
+        except EventError as exc:
+            return json_error(exc.status, exc.errors)
+        except IntegrityError:
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
