@@ -129,6 +129,9 @@ class Lead(Base):
         Index("ix_leads_open_queue", "queue_rank", "last_inquiry_at", "id",
               postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL)),
         Index("ix_leads_rank_queue", "status", "queue_rank", "last_inquiry_at", "id"),
+        # A stream tab of the queue: the same order within one stream.
+        Index("ix_leads_stream_queue", "primary_stream", "queue_rank", "last_inquiry_at", "id",
+              postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL)),
         # Prefix search on names and email (text_pattern_ops: LIKE 'x%' on a non-C collation).
         Index("ix_leads_search_text", "search_text", postgresql_ops={"search_text": "text_pattern_ops"}),
         Index("ix_leads_email_key_prefix", "email_key", postgresql_ops={"email_key": "text_pattern_ops"}),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:43:56.274720
+Create Date: 2026-11-26 01:54:55.567234
 """
 
 from collections.abc import Sequence
@@ -150,6 +150,15 @@ def upgrade() -> None:
             "ix_leads_search_text", ["search_text"], unique=False, postgresql_ops={"search_text": "text_pattern_ops"}
         )
         batch_op.create_index(batch_op.f("ix_leads_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "ix_leads_stream_queue",
+            ["primary_stream", "queue_rank", "last_inquiry_at", "id"],
+            unique=False,
+            postgresql_where=sa.text(
+                "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
+            ),
+            sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
+        )
 
     op.create_table(
         "activities",
@@ -408,6 +417,13 @@ def downgrade() -> None:
 
     op.drop_table("activities")
     with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_leads_stream_queue",
+            postgresql_where=sa.text(
+                "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
+            ),
+            sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
+        )
         batch_op.drop_index(batch_op.f("ix_leads_status"))
         batch_op.drop_index("ix_leads_search_text", postgresql_ops={"search_text": "text_pattern_ops"})
         batch_op.drop_index("ix_leads_rank_queue")
