@@ -32,7 +32,7 @@ def users() -> str:
     db = db_session()
     rows = list(db.scalars(select(User).order_by(User.active.desc(), User.email)))
     tokens = {uid: n for uid, n in db.execute(
-        select(ApiToken.user_id, ApiToken.id).where(ApiToken.revoked_at.is_(None))).tuples()}
+        select(ApiToken.user_id, ApiToken.id).where(ApiToken.revoked_at.is_(None)))}
     return render_template("web/admin_users.html", users=rows, tokens=tokens, roles=[r.value for r in Role],
                            all_streams=STREAMS, errors={}, new_token=None)
 

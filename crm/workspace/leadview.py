@@ -140,7 +140,7 @@ def lead_page(session: Session, lead: Lead) -> LeadPage:
     activities = list(session.scalars(select(Activity).where(Activity.lead_id == lead_id)
                                       .order_by(Activity.at.desc(), Activity.id.desc()).limit(500)))
     author_ids = {a.user_id for a in activities if a.user_id is not None}
-    authors = dict(session.execute(select(User.id, User.email).where(User.id.in_(author_ids))).tuples().all()) \
+    authors = dict(session.execute(select(User.id, User.email).where(User.id.in_(author_ids))).all()) \
         if author_ids else {}
     return LeadPage(
         lead=lead,

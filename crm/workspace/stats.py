@@ -58,7 +58,7 @@ def dashboard(session: Session, weeks: int = 12, now: datetime | None = None) ->
     for (citizenships,) in session.execute(select(Lead.citizenships).where(Lead.first_inquiry_at >= since)):
         nationalities.update(citizenships or [])
 
-    status_counts = dict(session.execute(select(Lead.status, func.count()).group_by(Lead.status)).tuples().all())
+    status_counts = dict(session.execute(select(Lead.status, func.count()).group_by(Lead.status)).all())
     total = sum(status_counts.values())
     funnel = []
     for label, statuses in FUNNEL:

@@ -1,0 +1,128 @@
+"""The lead page: everything about the lead, and the actions on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from crm.db import Database
+from crm.models import Activity, Enrolment, Job, Lead
+from tests.conftest import RecordingDispatcher
+from tests.web.conftest import Browser, Team, classify, enrol
+
+
+def test_it_shows_contact_consent_inquiries_classification_and_emails(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead(consent_marketing=True, consent_text="Yes, email me", message="Hi there",
+                        phone="+353 85 123 4567")
+    classify(db, lead_id, flags=["age-out-soon"], missing=["proof of funds"])
+    classify(db, lead_id, stream="iec-young-professionals", score=70)  # history: two rows
+    enrol(db, lead_id, sent_subject="Your IEC options")
+    html = consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
+    for expected in ("Aoife Murphy", "+353851234567", "Yes, email me", "express", "Hi there",
+                     "iec-young-professionals", "2026.11-test", "Irish citizen aged 18-35", "proof of funds",
+                     "History", "Your IEC options", "Pause sequence", "&#34;first_name&#34;"):
+        assert expected in html, expected
+
+
+def test_a_lead_before_classification_says_so(team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    html = consultant.get(f"/leads/{post_lead()}").get_data(as_text=True)
+    assert "Not classified yet" in html
+    assert consultant.get("/leads/no-such-lead").status_code == 404
+
+
+def test_notes_and_status_changes_follow_the_transition_table(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id)
+    enrol(db, lead_id)
+    assert consultant.post(f"/leads/{lead_id}/note", {"note": "Called, left a message"}).status_code == 302
+    assert consultant.post(f"/leads/{lead_id}/status", {"status": "retained"}).status_code == 302  # refused
+    with db.transaction() as session:
+        assert session.get(Lead, lead_id).status == "classified"
+    consultant.post(f"/leads/{lead_id}/status", {"status": "contacted"})
+    with db.transaction() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead.status == "contacted" and lead.first_contacted_at is not None and lead.notes_count == 1
+        kinds = [a.kind for a in session.scalars(select(Activity).where(Activity.lead_id == lead_id))]
+        assert "note" in kinds and "status" in kinds
+        # The email helper's hook stopped the sequence once a consultant took over.
+        assert session.scalars(select(Enrolment).where(Enrolment.lead_id == lead_id)).one().status == "stopped"
+    html = consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert "Called, left a message" in html and "cannot go from" not in html
+
+
+def test_claim_assign_and_a_colleagues_lead_is_read_only(
+        db: Database, team: Team, consultant: Browser, other: Browser, admin: Browser,
+        post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id)
+    consultant.post(f"/leads/{lead_id}/claim")
+    with db.transaction() as session:
+        assert session.get(Lead, lead_id).assignee_id == team.consultant_id
+    other.post(f"/leads/{lead_id}/claim")
+    other.post(f"/leads/{lead_id}/status", {"status": "spam"})
+    other.post(f"/leads/{lead_id}/note", {"note": "FYI: I know this person"})
+    with db.transaction() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead.assignee_id == team.consultant_id and lead.status == "classified" and lead.notes_count == 1
+    admin.post(f"/leads/{lead_id}/assign", {"assignee": str(team.other_id)})
+    with db.transaction() as session:
+        assert session.get(Lead, lead_id).assignee_id == team.other_id
+
+
+def test_reclassify_records_a_job_and_dispatches_it_after_commit(
+        db: Database, team: Team, consultant: Browser, dispatcher: RecordingDispatcher,
+        post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id)
+    with db.transaction() as session:  # the intake job has run
+        for job in session.scalars(select(Job)):
+            job.status = "done"
+    dispatcher.jobs.clear()
+    consultant.post(f"/leads/{lead_id}/reclassify")
+    assert [(job.kind, job.args) for job in dispatcher.jobs] == [
+        ("classify_lead", {"lead_id": lead_id, "trigger": "reclassify"})]
+
+
+def test_sequence_pause_resume_stop_and_previews(db: Database, team: Team, consultant: Browser,
+                                                 post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id)
+    enrol(db, lead_id)
+
+    def status() -> str:
+        with db.transaction() as session:
+            return session.scalars(select(Enrolment.status).where(Enrolment.lead_id == lead_id)).one()
+
+    consultant.post(f"/leads/{lead_id}/sequence", {"do": "pause"})
+    assert status() == "paused"
+    assert "Resume sequence" in consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
+    consultant.post(f"/leads/{lead_id}/sequence", {"do": "resume"})
+    assert status() == "active"
+    preview = consultant.get(f"/leads/{lead_id}?preview=1").get_data(as_text=True)
+    assert 'id="previews"' in preview and "Aoife" in preview
+    frame = consultant.get(f"/leads/{lead_id}/preview/1.html")
+    assert frame.status_code == 200 and "sandbox" in frame.headers["Content-Security-Policy"]
+    consultant.post(f"/leads/{lead_id}/sequence", {"do": "stop"})
+    assert status() == "stopped"
+
+
+def test_failed_email_shows_its_error(db: Database, team: Team, consultant: Browser,
+                                      post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    enrol(db, lead_id, failed=True)
+    html = consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert "550 mailbox unavailable" in html
+
+
+def test_raw_payload_is_served_as_plain_text(team: Team, consultant: Browser, post_lead: Callable[..., str],
+                                            db: Database) -> None:
+    lead_id = post_lead(message="<script>alert(1)</script>")
+    with db.transaction() as session:
+        inquiry_id = session.get(Lead, lead_id).inquiries[0].id
+    response = consultant.get(f"/leads/{lead_id}/inquiries/{inquiry_id}/raw")
+    assert response.mimetype == "text/plain" and response.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"<script>alert(1)</script>" in response.data
+    assert consultant.get(f"/leads/{lead_id}/inquiries/other/raw").status_code == 404

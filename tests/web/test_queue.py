@@ -1,0 +1,172 @@
+"""The queue: default scope and order, filters, search, keyset pages, counts, bulk actions, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crm.db import Database, utcnow
+from crm.models import Lead
+from crm.workspace import queue
+from tests.web.conftest import Browser, Team, classify
+
+
+def lead_ids_in(html: str) -> list[str]:
+    return re.findall(r'name="lead_ids" value="([^"]+)"', html)
+
+
+def test_the_default_queue_is_my_open_leads_and_unassigned_ones_best_score_first(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    mine_low = post_lead()
+    unassigned_high = post_lead()
+    colleagues = post_lead()
+    closed = post_lead()
+    classify(db, mine_low, score=10, assignee_id=team.consultant_id)
+    classify(db, unassigned_high, score=90)
+    classify(db, colleagues, score=99, assignee_id=team.other_id)
+    classify(db, closed, score=95, assignee_id=team.consultant_id)
+    with db.transaction() as session:
+        session.get(Lead, closed).status = "lost"
+    assert lead_ids_in(consultant.get("/leads").get_data(as_text=True)) == [unassigned_high, mine_low]
+    everyone = lead_ids_in(consultant.get("/leads?scope=all").get_data(as_text=True))
+    assert everyone == [colleagues, unassigned_high, mine_low]
+    assert lead_ids_in(consultant.get("/leads?status=lost&scope=all").get_data(as_text=True)) == [closed]
+
+
+def test_equal_scores_put_the_longest_waiting_first(db: Database, team: Team, consultant: Browser,
+                                                   post_lead: Callable[..., str]) -> None:
+    newer, older = post_lead(), post_lead()
+    for lead_id in (newer, older):
+        classify(db, lead_id, score=50)
+    with db.transaction() as session:
+        session.get(Lead, older).last_inquiry_at = utcnow() - timedelta(hours=5)
+    assert lead_ids_in(consultant.get("/leads").get_data(as_text=True)) == [older, newer]
+
+
+def test_filters_and_search(db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    french = post_lead(first_name="Jean", last_name="Dubois", citizenships=["France"], preferred_language="fr")
+    irish = post_lead(first_name="Siobhan", last_name="Kelly", email="siobhan@example.ie")
+    classify(db, french, stream="francophone-mobility", flags=["needs-review"])
+    classify(db, irish, stream="iec-working-holiday", flags=["age-out-soon"])
+
+    def ids(query: str) -> list[str]:
+        return lead_ids_in(consultant.get(f"/leads?{query}").get_data(as_text=True))
+
+    assert ids("stream=francophone-mobility") == [french]
+    assert ids("nationality=FR") == [french]
+    assert ids("nationality=ie") == [irish]
+    assert ids("language=fr") == [french]
+    assert ids("flag=age-out-soon") == [irish]
+    assert ids("q=dubo") == [french]  # last name prefix
+    assert ids("q=Jean") == [french]  # first name
+    assert ids("q=siobhan%40example") == [irish]  # email
+    assert ids("q=%25") == []  # LIKE wildcards are literal
+    today = utcnow().date()
+    assert set(ids(f"from={today.isoformat()}&to={today.isoformat()}")) == {french, irish}
+    assert ids(f"to={(today - timedelta(days=3)).isoformat()}") == []
+    assert ids(f"consultant={team.other_id}") == []
+    assert ids("scope=assigned-to-me") == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_keyset_pages_cover_every_lead_once_in_order(db: Database, team: Team) -> None:
+    now = utcnow()
+    with db.transaction() as session:
+        for n in range(23):
+            session.add(Lead(email=f"p{n}@example.org", email_key=f"p{n}@example.org", first_name=f"P{n}",
+                             status="classified", score=n % 4, last_inquiry_at=now - timedelta(minutes=n % 5),
+                             first_inquiry_at=now, search_text=f"p{n}"))
+    seen: list[Lead] = []
+    cursor = None
+    with db.transaction() as session:
+        user = session.get(queue.User, team.consultant_id)
+        pages = 0
+        while True:
+            page = queue.queue_page(session, user, queue.QueueFilter(), cursor, limit=5)
+            seen.extend(row.lead for row in page.rows)
+            pages += 1
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert pages == 5
+        assert len({lead.id for lead in seen}) == 23
+        keys = [(-lead.score, lead.last_inquiry_at, lead.id) for lead in seen]
+        assert keys == sorted(keys)
+        nationality = queue.QueueFilter(nationality="FR")
+        assert queue.queue_page(session, user, nationality).rows == []
+
+
+def test_a_malformed_cursor_starts_from_the_top(team: Team, consultant: Browser) -> None:
+    assert consultant.get("/leads?after=not-a-cursor!!").status_code == 200
+    assert queue.decode_cursor("eyJ4IjoxfQ") is None
+
+
+def test_counts_per_stream(db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    for stream in ("entrepreneur", "entrepreneur", "iec-co-op"):
+        classify(db, post_lead(), stream=stream)
+    body = consultant.get("/leads/counts").get_json()
+    assert body["counts"] == {"entrepreneur": 2, "iec-co-op": 1}
+
+
+def test_overdue_after_one_business_day() -> None:
+    friday = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert queue.business_deadline(friday) == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    lead = Lead(status="classified", last_inquiry_at=friday)
+    assert not queue.is_overdue(lead, datetime(2026, 11, 22, 23, 0, tzinfo=UTC))
+    assert queue.is_overdue(lead, datetime(2026, 11, 23, 10, 1, tzinfo=UTC))
+    lead.status = "contacted"
+    assert not queue.is_overdue(lead, datetime(2026, 11, 30, tzinfo=UTC))
+
+
+def test_the_queue_marks_overdue_leads(db: Database, team: Team, consultant: Browser,
+                                       post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id)
+    with db.transaction() as session:
+        session.get(Lead, lead_id).last_inquiry_at = utcnow() - timedelta(days=4)
+    assert 'class="overdue"' in consultant.get("/leads").get_data(as_text=True)
+
+
+def test_bulk_assign_and_bulk_status(db: Database, team: Team, consultant: Browser, other: Browser,
+                                     post_lead: Callable[..., str]) -> None:
+    a, b, c = post_lead(), post_lead(), post_lead()
+    for lead_id in (a, b):
+        classify(db, lead_id)
+    response = consultant.post("/leads/bulk", {"lead_ids": [a, b], "action": "assign",
+                                               "assignee": str(team.consultant_id)})
+    assert response.status_code == 302
+    response = consultant.post("/leads/bulk", {"lead_ids": [a, b, c], "action": "status", "status": "contacted"})
+    assert response.status_code == 302
+    with db.transaction() as session:
+        assert [session.get(Lead, i).assignee_id for i in (a, b)] == [team.consultant_id] * 2
+        assert [session.get(Lead, i).status for i in (a, b, c)] == ["contacted", "contacted", "contacted"]
+    # A consultant cannot give leads to a colleague, nor touch a colleague's leads.
+    consultant.post("/leads/bulk", {"lead_ids": [c], "action": "assign", "assignee": str(team.other_id)})
+    other.post("/leads/bulk", {"lead_ids": [a], "action": "status", "status": "lost"})
+    with db.transaction() as session:
+        assert session.get(Lead, c).assignee_id is None
+        assert session.get(Lead, a).status == "contacted"
+
+
+def test_csv_export_follows_the_filter_and_defuses_formulas(db: Database, team: Team, consultant: Browser,
+                                                             post_lead: Callable[..., str]) -> None:
+    wanted = post_lead(first_name="=HYPERLINK(\"http://evil\")", last_name="Murphy")
+    unwanted = post_lead(first_name="Bob")
+    classify(db, wanted, stream="entrepreneur")
+    classify(db, unwanted, stream="iec-co-op")
+    response = consultant.get("/leads/export.csv?stream=entrepreneur")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [row["id"] for row in rows] == [wanted]
+    assert rows[0]["first_name"].startswith("'=")
+
+
+def test_empty_queue_explains_itself(team: Team, consultant: Browser) -> None:
+    html = consultant.get("/leads").get_data(as_text=True)
+    assert "No leads here" in html and "/apply" in html
+    assert "Nothing matches these filters." in consultant.get("/leads?stream=entrepreneur").get_data(as_text=True)
