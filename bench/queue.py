@@ -103,6 +103,17 @@ def fill(url: str, size: int, seed: int = 7) -> str:
     return sample_id
 
 
+def existing_sample(name: str, size: int) -> str | None:
+    """A lead with an inquiry in a kept database holding `size` leads, else None."""
+    try:
+        with psycopg.connect(_db_url(name)) as conn:
+            count = conn.execute("SELECT count(*) FROM leads").fetchone()
+            row = conn.execute("SELECT lead_id FROM inquiries ORDER BY received_at LIMIT 1").fetchone()
+    except psycopg.OperationalError:
+        return None
+    return str(row[0]) if count and count[0] == size and row else None
+
+
 def measure(url: str, lead_id: str, repeat: int) -> dict[str, tuple[float, float]]:
     settings = Settings.from_env({"CRM_ENV": "test", "CRM_SECRET_KEY": "bench", "CRM_DATABASE_URL": url,
                                   "CRM_RATE_LIMIT": "off"})
@@ -115,6 +126,7 @@ def measure(url: str, lead_id: str, repeat: int) -> dict[str, tuple[float, float
     assert response.status_code == 302, response.status_code
     pages = {
         "default queue page": "/leads",
+        "stream tab (stream filter)": "/leads?stream=francophone-mobility",
         "filtered page (stream + nationality + language)":
             "/leads?stream=francophone-mobility&nationality=FR&language=fr",
         "second page (keyset)": None,
@@ -148,15 +160,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,1000000")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    parser.add_argument("--reuse", action="store_true", help="Measure databases kept by an earlier --keep run.")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     all_results: dict[int, dict[str, tuple[float, float]]] = {}
     for size in sizes:
         name = f"crm_bench_queue_{size}"
         started = time.perf_counter()
-        url = create_database(name)
-        lead_id = fill(url, size)
-        print(f"filled {size:,} leads in {time.perf_counter() - started:.0f} s", flush=True)
+        lead_id = existing_sample(name, size) if args.reuse else None
+        if lead_id is None:
+            url = create_database(name)
+            lead_id = fill(url, size)
+            print(f"filled {size:,} leads in {time.perf_counter() - started:.0f} s", flush=True)
+        url = _db_url(name)
         all_results[size] = measure(url, lead_id, args.repeat)
         for label, (median, p95) in all_results[size].items():
             print(f"{size:>9,}  {label:<50} median {median:6.1f} ms  p95 {p95:6.1f} ms", flush=True)

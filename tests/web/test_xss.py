@@ -8,7 +8,6 @@ iframe, object, embed, base, meta or form).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html.parser import HTMLParser
 
 import pytest
@@ -85,8 +84,7 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "link", "body", "header", "nav", "a", "form", "input", "button", "main",
     "div", "section", "h1", "h2", "h3", "p", "span", "strong", "label", "select", "option", "table", "caption",
     "thead", "tbody", "tr", "th", "td", "br", "ol", "ul", "li", "details", "summary", "pre", "code", "dl", "dt",
-    "dd", "textarea", "aside", "q", "fieldset", "legend", "iframe", "article", "script", "svg", "rect", "title",
-    "text", "line",
+    "dd", "textarea", "aside", "q", "fieldset", "legend", "iframe", "article", "script", "svg", "rect", "text", "line",
 }
 
 

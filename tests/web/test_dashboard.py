@@ -1,0 +1,31 @@
+"""The dashboard renders its charts as SVG from the data, with helpful empty states."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from crm.db import Database
+from crm.models import Lead
+from tests.web.conftest import Browser, Team, classify, enrol
+
+
+def test_empty_dashboard(team: Team, consultant: Browser) -> None:
+    html = consultant.get("/dashboard").get_data(as_text=True)
+    assert "No data yet" in html and html.count("<svg class=\"chart\"") == 3
+
+
+def test_dashboard_charts(db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    a = post_lead(citizenships=["France"])
+    b = post_lead(citizenships=["Ireland"])
+    classify(db, a, stream="francophone-mobility")
+    classify(db, b)
+    enrol(db, b)
+    consultant.post(f"/leads/{a}/status", {"status": "contacted"})
+    html = consultant.get("/dashboard").get_data(as_text=True)
+    assert "francophone-mobility" in html and "France" in html and "Ireland" in html
+    assert 'aria-label="Funnel from received to retained"' in html
+    assert "iec-working-holiday" in html  # email performance per sequence
+    with db.transaction() as session:
+        assert session.get(Lead, a).first_contacted_at is not None
+    assert " h</p>" in html  # the median time to first contact
+    assert "Tableau de bord" in consultant.get("/dashboard?lang=fr").get_data(as_text=True)
