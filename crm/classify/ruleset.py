@@ -201,6 +201,8 @@ def validate_data(data: Any) -> list[str]:
                     problems.append(f"{where}.{key}: missing {language}")
             if key == "documents" and any(not isinstance(v, list) for v in value.values()):
                 problems.append(f"{where}.documents: each language needs a list")
+            elif key == "documents" and len({len(v) for v in value.values()}) > 1:
+                problems.append(f"{where}.documents: the languages list different numbers of documents")
 
     for key, rule in (data.get("agreements") or {}).items():
         where = f"agreements.{key}"

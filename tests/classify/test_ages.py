@@ -1,0 +1,51 @@
+"""Ages on a day: exact at birthdays, 29 February, and ranges from a stated age."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from crm.classify.ages import add_months, age_on, birthday, from_date_of_birth, from_stated_age
+
+
+@pytest.mark.parametrize(("born", "day", "age"), [
+    (date(2008, 3, 15), date(2026, 3, 15), 18),  # 18th birthday today
+    (date(2008, 3, 16), date(2026, 3, 15), 17),  # one day short
+    (date(1990, 3, 15), date(2026, 3, 15), 36),  # turns 36 today: no longer "35"
+    (date(1990, 3, 16), date(2026, 3, 15), 35),  # last day at 35
+    (date(2004, 2, 29), date(2022, 2, 28), 17),  # leap-day birth: not 18 until 1 March in a common year
+    (date(2004, 2, 29), date(2022, 3, 1), 18),
+    (date(2004, 2, 29), date(2024, 2, 29), 20),
+])
+def test_age_on(born: date, day: date, age: int) -> None:
+    assert age_on(born, day) == age
+
+
+def test_birthday_of_a_leap_day_birth_in_a_common_year_is_1_march() -> None:
+    assert birthday(date(2004, 2, 29), 18) == date(2022, 3, 1)
+    assert birthday(date(2004, 2, 29), 20) == date(2024, 2, 29)
+
+
+def test_within_and_age_out_day_from_a_date_of_birth() -> None:
+    knowledge = from_date_of_birth(date(1990, 3, 16), date(2026, 3, 15))
+    assert knowledge.within(18, 35) is True
+    assert knowledge.ages_out_on(35) == date(2026, 3, 16)
+    assert from_date_of_birth(date(1990, 3, 15), date(2026, 3, 15)).within(18, 35) is False
+
+
+def test_a_stated_age_is_a_range_of_birth_dates() -> None:
+    # "35" said today: born between 1990-03-16 and 1991-03-15, so still 35 today, but perhaps not tomorrow
+    knowledge = from_stated_age(35, date(2026, 3, 15), date(2026, 3, 15))
+    assert (knowledge.born_earliest, knowledge.born_latest) == (date(1990, 3, 16), date(1991, 3, 15))
+    assert (knowledge.low, knowledge.high, knowledge.exact) == (35, 35, False)
+    assert knowledge.ages_out_on(35) == date(2026, 3, 16)
+    # "35" said nine months ago: 35 or 36 today, the limit cannot be told; a year ago to the day: 36
+    older = from_stated_age(35, date(2025, 6, 1), date(2026, 3, 15))
+    assert (older.low, older.high) == (35, 36) and older.within(18, 35) is None
+    assert from_stated_age(35, date(2025, 3, 15), date(2026, 3, 15)).within(18, 35) is False
+
+
+def test_add_months_clamps_to_the_month_end() -> None:
+    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert add_months(date(2026, 3, 15), 6) == date(2026, 9, 15)

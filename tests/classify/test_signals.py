@@ -1,0 +1,52 @@
+"""Free-text signals in English and French, quoting the person's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm.classify.ruleset import load_ruleset
+from crm.classify.signals import normalise, read_message
+
+
+def signals(text: str) -> dict[str, tuple[object, str]]:
+    found: dict[str, tuple[object, str]] = {}
+    for signal in read_message(text, load_ruleset().gts_keywords):
+        found.setdefault(signal.kind, (signal.value, signal.quote))
+    return found
+
+
+@pytest.mark.parametrize(("text", "kind", "value", "quote"), [
+    ("I'm 27 and Irish", "age", 27, "I'm 27"),
+    ("I'm 27 and Irish", "citizenship", "IE", "I'm 27 and Irish"),
+    ("Bonjour, je suis française", "citizenship", "FR", "Bonjour, je suis française"),
+    ("J'ai 31 ans", "age", 31, "J'ai 31 ans"),
+    ("I own a restaurant", "owns_business", True, "I own a restaurant"),
+    ("My husband works in Toronto", "spouse_worker", True, "husband works"),
+    ("My husband works in Toronto", "province", "ON", "Toronto"),
+    ("we want to hire two developers", "hire", 2, "we want to hire"),
+    ("we want to hire two developers", "tech", "developers", "developers"),
+    ("Ma femme étudie à McGill", "spouse_student", True, "femme étudie"),
+    ("I have a British passport", "citizenship", "GB", "I have a British passport"),
+    ("I live in Spain but I am from Mexico", "residence", "ES", "I live in Spain"),
+    ("I don't have a job offer yet", "job_offer", False, "have a job offer"),
+    ("Nous avons une offre d'emploi à Halifax", "job_offer", True, "offre d'emploi"),
+])
+def test_signal(text: str, kind: str, value: object, quote: str) -> None:
+    assert signals(text)[kind] == (value, quote)
+
+
+@pytest.mark.parametrize("text", ["I speak French fluently", "I am fluent in French", "I teach Spanish",
+                                  "We work with a German company", "I'm a French speaker"])
+def test_languages_are_not_nationalities(text: str) -> None:
+    assert "citizenship" not in signals(text)
+
+
+def test_ages_outside_plausible_range_are_ignored_and_experience_is_not_age() -> None:
+    assert "age" not in signals("I have 10 years of experience and 3 kids")
+    assert "age" not in signals("J'ai travaillé 12 ans dans la restauration")
+
+
+def test_normalise_keeps_positions() -> None:
+    text = "Je suis Française, j’ai 29 ans — Œuvre"
+    assert len(normalise(text)) == len(text)
+    assert normalise(text).startswith("je suis francaise, j'ai 29 ans")
