@@ -10,6 +10,7 @@ Importing this module sets the global broker, so import it before any actor modu
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dramatiq
 from dotenv import load_dotenv
@@ -32,12 +33,22 @@ def make_broker(url: str | None) -> dramatiq.Broker:
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        # A short heartbeat returns a dead worker's unacknowledged messages within seconds.
-        broker = RabbitmqBroker(url=url, heartbeat=int(os.environ.get("CRM_AMQP_HEARTBEAT", "10")))
+        broker = RabbitmqBroker(url=_with_heartbeat(url))
     else:
         raise ValueError("CRM_BROKER_URL must start with redis://, rediss:// or amqp://, or be unset")
     broker.add_middleware(DatabaseSession())
     return broker
+
+
+def _with_heartbeat(url: str) -> str:
+    """A short AMQP heartbeat returns a dead worker's unacknowledged messages within seconds.
+
+    pika reads it from the URL's query string (Dramatiq refuses `url=` together with pika parameters).
+    """
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("heartbeat", os.environ.get("CRM_AMQP_HEARTBEAT", "10"))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def is_embedded(broker: dramatiq.Broker) -> bool:
