@@ -126,7 +126,7 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
     except IntegrityError:
         return None  # another worker claimed this content for this lead a moment ago
     step.attempts += 1
-    step.queued_at = now
+    step.status, step.queued_at = StepStatus.QUEUED.value, now  # in flight; the scheduler re-sends it if lost
     return Outgoing(delivery.id, step.id, lead.id, message)
 
 

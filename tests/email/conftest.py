@@ -1,0 +1,109 @@
+"""Fixtures for the email tests: a real SMTP server (aiosmtpd) on a free loopback port, settings that
+send to it, and Dramatiq's stub broker with an in-process worker."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import dramatiq
+import pytest
+from aiosmtpd.controller import Controller
+from dramatiq.brokers.stub import StubBroker
+
+import workers.actors  # noqa: F401  (declares send_step on the global broker)
+from crm import runtime
+from crm.config import Settings
+from crm.db import Database
+from workers.actors.email import close_transports
+from workers.broker import broker as global_broker
+
+
+class Sink:
+    """An SMTP handler that keeps every accepted message; it can refuse addresses (550) and answer
+    451 to the next N messages, like a real server under load."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse: set[str] = set()
+        self.tempfail_next = 0
+        self.sessions = 0
+        self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        with self.lock:
+            self.sessions += 1
+        return responses
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.lower() in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            if self.tempfail_next > 0:
+                self.tempfail_next -= 1
+                return "451 4.3.0 Mailbox temporarily unavailable, try again later"
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m, (_f, rcpts) in zip(self.messages, self.envelopes, strict=True) if address in rcpts]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    handler = Sink()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), loop=asyncio.new_event_loop())
+    controller.start()
+    handler.port = controller.port  # type: ignore[attr-defined]
+    yield handler
+    controller.stop()
+    controller.loop.close()
+
+
+@pytest.fixture
+def smtp_settings(settings: Settings, db: Database, sink: Sink) -> Iterator[Settings]:
+    """The test settings, sending through SMTP to the sink (installed as the process's settings)."""
+    changed = Settings(**{**settings.__dict__,
+                          "mail_url": f"smtp://127.0.0.1:{sink.port}?starttls=off&timeout=5"})  # type: ignore[attr-defined]
+    runtime.use(changed, db)
+    yield changed
+    close_transports()
+
+
+@pytest.fixture
+def stub_broker(db: Database) -> Iterator[StubBroker]:
+    if not isinstance(global_broker, StubBroker):
+        pytest.skip("these tests need the embedded (stub) broker: unset CRM_BROKER_URL")
+    global_broker.flush_all()
+    yield global_broker
+    global_broker.flush_all()
+
+
+@pytest.fixture
+def stub_worker(stub_broker: StubBroker) -> Iterator[dramatiq.Worker]:
+    worker = dramatiq.Worker(stub_broker, worker_timeout=100, worker_threads=4)
+    worker.start()
+    yield worker
+    worker.stop()
