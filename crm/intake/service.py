@@ -11,17 +11,18 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy.orm import Session, lazyload
 
-from crm.db import utcnow
+from crm.db import new_id, utcnow
 from crm.intake.normalise import NormalisedInquiry, NormaliseError, normalise, normalise_email
 from crm.intake.parsing import storable
 from crm.intake.schema import field_errors, validate_fields
-from crm.jobs import pending_job, record_job
+from crm.jobs import insert_job, pending_job
 from crm.models import Activity, ConsentKind, ConsentRecord, Inquiry, Job, Lead, LeadFlag, LeadStatus
 
 REPLAY_WINDOW = timedelta(hours=24)
@@ -47,10 +48,40 @@ class IntakeRequest:
     remote_addr: str | None = None
     idempotency_key: str | None = None
     form_language: str | None = None  # "fr" when the form itself was the French one
+    _prepared: Prepared | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def request_hash(self) -> str:
         return hashlib.sha256(self.content_type.encode() + b"\n" + self.body).hexdigest()
+
+    def prepare(self) -> Prepared:
+        """The work that needs no database, done once (before the transaction, see `Prepared`)."""
+        if self._prepared is None:
+            payload = storable(self.fields)
+            outcome: tuple[NormalisedInquiry, str] | IntakeError
+            try:
+                data = _validate(self.fields)
+                outcome = (data, _dedupe_key_of_storable(data.email_key, payload))
+            except IntakeError as exc:
+                outcome = exc
+            self._prepared = Prepared(self.request_hash, outcome, payload, storable(self.headers))
+        return self._prepared
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validation, normalisation and hashes of a request: pure CPU work.
+
+    The caller runs `IntakeRequest.prepare()` before it opens the transaction: on SQLite a write
+    transaction holds the database's write lock from its first statement, so every millisecond spent
+    inside it is a millisecond that every other writer waits. `receive_inquiry` prepares on its own
+    when the caller did not, and raises a validation error at the same point as before.
+    """
+
+    request_hash: str
+    outcome: tuple[NormalisedInquiry, str] | IntakeError  # (data, dedupe key) or the 422 to raise
+    payload: Any  # the fields as stored (see parsing.storable)
+    headers: Any
 
 
 @dataclass
@@ -66,8 +97,13 @@ class IntakeResult:
 
 
 def dedupe_key(email_key: str, fields: dict[str, Any]) -> str:
-    stable = {k: v for k, v in fields.items() if k not in VOLATILE_FIELDS}
-    canonical = json.dumps(storable(stable), sort_keys=True, ensure_ascii=False, default=str)
+    return _dedupe_key_of_storable(email_key, storable(fields))
+
+
+def _dedupe_key_of_storable(email_key: str, payload: dict[str, Any]) -> str:
+    """dedupe_key of fields already passed through `storable` (which changes nothing the second time)."""
+    stable = {k: v for k, v in payload.items() if k not in VOLATILE_FIELDS}
+    canonical = json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(f"{email_key}\n{canonical}".encode("utf-8", "replace")).hexdigest()
 
 
@@ -89,8 +125,27 @@ def _validate(fields: dict[str, Any]) -> NormalisedInquiry:
         raise IntakeError(422, exc.errors) from exc
 
 
-def _replay(inquiry: Inquiry) -> IntakeResult:
-    return IntakeResult(inquiry.lead_id, inquiry.id, created=False, language=inquiry.language)
+def _replay(earlier: Row[Any]) -> IntakeResult:
+    return IntakeResult(earlier.lead_id, earlier.id, created=False, language=earlier.language)
+
+
+# The hot path runs Core statements built once at import: building and cache-keying a select, or
+# flushing ORM objects through the unit of work, costs several times more than the SQL itself (see
+# docs/benchmarks.md, Intake). The ORM is still used where a lead that already exists is updated.
+_INQUIRIES = Inquiry.__table__
+_LEADS = Lead.__table__
+_INQUIRY_BY_IDEMPOTENCY_KEY = select(
+    _INQUIRIES.c.id, _INQUIRIES.c.lead_id, _INQUIRIES.c.language, _INQUIRIES.c.request_hash
+).where(_INQUIRIES.c.idempotency_key == bindparam("key"))
+_INQUIRY_BY_DEDUPE_KEY = select(
+    _INQUIRIES.c.id, _INQUIRIES.c.lead_id, _INQUIRIES.c.language, _INQUIRIES.c.received_at
+).where(_INQUIRIES.c.dedupe_key == bindparam("key"))
+_LEAD_ID_BY_EMAIL_KEY = select(_LEADS.c.id).where(_LEADS.c.email_key == bindparam("email_key"))
+_INSERT_LEAD = insert(_LEADS)
+_INSERT_LEAD_FLAG = insert(LeadFlag.__table__)
+_INSERT_INQUIRY = insert(_INQUIRIES)
+_INSERT_CONSENT = insert(ConsentRecord.__table__)
+_INSERT_ACTIVITY = insert(Activity.__table__)
 
 
 def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | None = None) -> IntakeResult:
@@ -99,20 +154,21 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     Raises IntakeError for invalid input; nothing is written then.
     """
     now = now or utcnow()
-    request_hash = request.request_hash
+    prepared = request.prepare()
+    request_hash = prepared.request_hash
+    connection = session.connection()
     if request.idempotency_key:
-        earlier = session.scalars(
-            select(Inquiry).where(Inquiry.idempotency_key == request.idempotency_key)
-        ).first()
+        earlier = connection.execute(_INQUIRY_BY_IDEMPOTENCY_KEY, {"key": request.idempotency_key}).first()
         if earlier is not None:
             if earlier.request_hash != request_hash:
                 raise IntakeError(422, {"Idempotency-Key": [
                     "This key was already used for a different request body."]})
             return _replay(earlier)
 
-    data = _validate(request.fields)
-    key = dedupe_key(data.email_key, request.fields)
-    earlier = session.scalars(select(Inquiry).where(Inquiry.dedupe_key == key)).first()
+    if isinstance(prepared.outcome, IntakeError):
+        raise prepared.outcome
+    data, key = prepared.outcome
+    earlier = connection.execute(_INQUIRY_BY_DEDUPE_KEY, {"key": key}).first()
     if earlier is not None:
         if earlier.received_at > now - REPLAY_WINDOW:
             return _replay(earlier)
@@ -120,65 +176,85 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         session.execute(update(Inquiry).where(Inquiry.id == earlier.id).values(dedupe_key=None))
 
     is_spam = request.fields.get("website") not in (None, "", [])
-    lead = session.scalars(select(Lead).where(Lead.email_key == data.email_key)).first()
-    is_new_lead = lead is None
-    language = data.preferred_language or (lead.preferred_language if lead else None) \
-        or request.form_language or "en"
-    if lead is None:
-        lead = Lead(email=data.email, email_key=data.email_key, first_name=data.first_name,
-                    preferred_language=language, first_inquiry_at=now, last_inquiry_at=now,
-                    created_at=now, status_changed_at=now, facts={}, citizenships=[], unknown_countries=[],
-                    status=LeadStatus.SPAM.value if is_spam else LeadStatus.RECEIVED.value)
-        if is_spam:
-            lead.flags = [LeadFlag(flag="spam")]
-        session.add(lead)
-    if not is_spam or is_new_lead:
-        _apply_to_lead(lead, data, language, now)
+    lead_id = connection.execute(_LEAD_ID_BY_EMAIL_KEY, {"email_key": data.email_key}).scalar()
+    is_new_lead = lead_id is None
+    if is_new_lead:
+        language = data.preferred_language or request.form_language or "en"
+        lead_id = _insert_lead(connection, data, language, now, is_spam)
+        lead_is_spam = is_spam
+    else:
+        # Flags are not needed here; their selectin loader would cost a query.
+        lead = session.get_one(Lead, lead_id, options=[lazyload(Lead.flags)])
+        language = data.preferred_language or lead.preferred_language or request.form_language or "en"
+        if not is_spam:
+            _apply_to_lead(lead, data, language, now)
+        lead_is_spam = lead.status == LeadStatus.SPAM.value
 
-    inquiry = Inquiry(
-        lead=lead, received_at=now, raw_body=request.body, content_type=request.content_type[:255],
-        headers=storable(request.headers), remote_addr=request.remote_addr, payload=storable(request.fields),
-        normalised=data.as_json() | {"language": language}, idempotency_key=request.idempotency_key,
-        dedupe_key=key, request_hash=request_hash, language=language,
-        form_id=request.fields.get("form_id") if isinstance(request.fields.get("form_id"), str) else None,
-        source_url=_text(request.fields.get("source_url"), 2000),
-        utm_source=_text(request.fields.get("utm_source"), 200),
-        utm_medium=_text(request.fields.get("utm_medium"), 200),
-        utm_campaign=_text(request.fields.get("utm_campaign"), 200),
-        is_spam=is_spam, spam_reason="honeypot field filled in" if is_spam else None,
-    )
-    session.add(inquiry)
-    session.flush()
-
-    session.add(ConsentRecord(
-        lead_id=lead.id, inquiry_id=inquiry.id, recorded_at=now,
-        kind=(ConsentKind.EXPRESS if data.consent_marketing else ConsentKind.IMPLIED).value,
-        wording=data.consent_text, source="intake", ip_address=request.remote_addr,
-        form_id=inquiry.form_id, source_url=inquiry.source_url,
-    ))
-    session.add(Activity(
-        lead_id=lead.id, at=now, kind="inquiry",
-        summary=("Spam inquiry (honeypot filled in)" if is_spam
-                 else "First inquiry" if is_new_lead else "New inquiry from a known lead"),
-        data={"inquiry_id": inquiry.id, "source_url": inquiry.source_url, "form_id": inquiry.form_id,
-              "spam": is_spam, "notes": data.notes},
-    ))
+    inquiry_id = new_id()
+    form_id = request.fields.get("form_id") if isinstance(request.fields.get("form_id"), str) else None
+    source_url = _text(request.fields.get("source_url"), 2000)
+    connection.execute(_INSERT_INQUIRY, {
+        "id": inquiry_id, "lead_id": lead_id, "received_at": now, "raw_body": request.body,
+        "content_type": request.content_type[:255], "headers": prepared.headers,
+        "remote_addr": request.remote_addr, "payload": prepared.payload,
+        "normalised": data.as_json() | {"language": language}, "idempotency_key": request.idempotency_key,
+        "dedupe_key": key, "request_hash": request_hash, "language": language, "form_id": form_id,
+        "source_url": source_url, "utm_source": _text(request.fields.get("utm_source"), 200),
+        "utm_medium": _text(request.fields.get("utm_medium"), 200),
+        "utm_campaign": _text(request.fields.get("utm_campaign"), 200),
+        "is_spam": is_spam, "spam_reason": "honeypot field filled in" if is_spam else None,
+    })
+    connection.execute(_INSERT_CONSENT, {
+        "lead_id": lead_id, "inquiry_id": inquiry_id, "recorded_at": now,
+        "kind": (ConsentKind.EXPRESS if data.consent_marketing else ConsentKind.IMPLIED).value,
+        "wording": data.consent_text, "source": "intake", "ip_address": request.remote_addr,
+        "form_id": form_id, "source_url": source_url,
+    })
+    connection.execute(_INSERT_ACTIVITY, {
+        "lead_id": lead_id, "at": now, "kind": "inquiry", "user_id": None,
+        "summary": ("Spam inquiry (honeypot filled in)" if is_spam
+                    else "First inquiry" if is_new_lead else "New inquiry from a known lead"),
+        "data": {"inquiry_id": inquiry_id, "source_url": source_url, "form_id": form_id,
+                 "spam": is_spam, "notes": data.notes},
+    })
 
     jobs: list[Job] = []
-    if not is_spam and lead.status != LeadStatus.SPAM.value:
+    if not is_spam and not lead_is_spam:
         trigger = "intake" if is_new_lead else "new-inquiry"
-        if pending_job(session, "classify_lead", lead.id) is None:
-            jobs.append(record_job(session, "classify_lead", lead.id, {"lead_id": lead.id, "trigger": trigger}))
+        # A brand-new lead cannot have a pending job yet: skip the lookup.
+        if is_new_lead or pending_job(session, "classify_lead", lead_id) is None:
+            jobs.append(insert_job(session, "classify_lead", lead_id, {"lead_id": lead_id, "trigger": trigger},
+                                   now=now))
     session.flush()
-    return IntakeResult(lead.id, inquiry.id, created=True, language=language, jobs=jobs)
+    return IntakeResult(lead_id, inquiry_id, created=True, language=language, jobs=jobs)
+
+
+def _insert_lead(connection: Connection, data: NormalisedInquiry, language: str, now: datetime,
+                 is_spam: bool) -> str:
+    """Insert a new lead with the inquiry's answers applied (as `_apply_to_lead` does); its id."""
+    values = SimpleNamespace(
+        id=new_id(), email=data.email, email_key=data.email_key, first_name=data.first_name, last_name=None,
+        country_of_residence=None, preferred_language=language, first_inquiry_at=now, last_inquiry_at=now,
+        created_at=now, status_changed_at=now, facts={}, citizenships=[], unknown_countries=[],
+        status=LeadStatus.SPAM.value if is_spam else LeadStatus.RECEIVED.value,
+    )
+    _apply_to_lead(values, data, language, now)
+    connection.execute(_INSERT_LEAD, vars(values))
+    if is_spam:
+        connection.execute(_INSERT_LEAD_FLAG, {"lead_id": values.id, "flag": "spam"})
+    lead_id: str = values.id
+    return lead_id
 
 
 def _text(value: Any, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
 
 
-def _apply_to_lead(lead: Lead, data: NormalisedInquiry, language: str, now: datetime) -> None:
-    """The newest inquiry's answers win; answers it leaves out keep their earlier values."""
+def _apply_to_lead(lead: Lead | SimpleNamespace, data: NormalisedInquiry, language: str, now: datetime) -> None:
+    """The newest inquiry's answers win; answers it leaves out keep their earlier values.
+
+    `lead` is a Lead, or for a new lead the namespace of column values that `_insert_lead` writes.
+    """
     lead.first_name = data.first_name
     lead.last_name = data.last_name or lead.last_name
     lead.email = data.email

@@ -123,6 +123,7 @@ def _form_language(token: dict[str, str]) -> str | None:
 
 def _store(intake: IntakeRequest) -> IntakeResult:
     """Run the intake transaction; a unique-constraint race means a concurrent twin won: run again."""
+    intake.prepare()  # validation and hashing outside the transaction: it holds SQLite's write lock
     for attempt in range(INTEGRITY_RETRIES):
         try:
             with database().transaction() as session:
