@@ -1,0 +1,49 @@
+"""Lead-supplied text never becomes a header, and is escaped in HTML."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+
+import pytest
+
+from crm.config import Settings
+from crm.db import Database
+from crm.mail import transport_from_url
+from crm.sequences.rendering import build_message, header_safe
+from tests.email.conftest import Sink
+from tests.email.helpers import T0, classify, inquire, run_due
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+ATTACKS = ["Eve\r\nBcc: victim@evil.example", "Eve\nX-Injected: 1", "Eve\rTo: other@evil.example",
+           "Eve\x00Bcc: nul@evil.example", "Eve\u2028Bcc: sep@evil.example"]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_control_characters_never_start_a_header(attack: str) -> None:
+    message = build_message(subject=f"Hello {attack}", text="x\n", html="<p>x</p>", mail_from="Maple <h@maple.example>",
+                            to_name=attack, to_address="lead@example.ie", reply_token="ab" * 16,
+                            unsubscribe_url="http://localhost/u/x", now=NOW)
+    raw = message.as_bytes(policy=policy.SMTP)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None and parsed["X-Injected"] is None
+    assert parsed.get_all("To") is not None and len(parsed.get_all("To")) == 1
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["lead@example.ie"]
+    assert "\r" not in str(parsed["Subject"]) and "\n" not in str(parsed["Subject"])
+    assert header_safe(attack).count("\n") == 0
+
+
+def test_a_hostile_name_through_the_whole_pipeline(db: Database, smtp_settings: Settings, sink: Sink) -> None:
+    # Given a lead whose name carries markup (the intake keeps names; CR/LF are handled at the header)
+    lead_id = inquire(db, email="eve@example.ie", first_name='Eve <script>alert(1)</script>"')
+    classify(db, lead_id)
+    transport = transport_from_url(smtp_settings.mail_url)
+    assert run_due(db, smtp_settings, transport, T0) == ["sent"]
+    transport.close()
+    [message] = sink.to("eve@example.ie")
+    assert sink.envelopes[-1][1] == ["eve@example.ie"]
+    html = message.get_body(preferencelist=("html",)).get_content()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    # Then it is escaped in HTML and kept as plain text in the text part
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "Eve <script>alert(1)</script>" in text

@@ -1,0 +1,95 @@
+"""Unsubscribe by the link in the email (page + confirm) and by RFC 8058 one-click POST."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+
+from crm.config import Settings
+from crm.db import Database
+from crm.mail import transport_from_url
+from crm.models import ConsentKind, ConsentRecord, EnrolmentStatus, Suppression
+from crm.sequences.unsubscribe import TOKEN_MAX_AGE_SECONDS, make_token, read_token
+from tests.email.conftest import Sink
+from tests.email.helpers import T0, activity_kinds, count, enrolments, get_lead, new_lead, run_due
+
+SECRET = "test-secret-key-not-for-production"
+
+
+def _token_from_email(sink: Sink, address: str) -> str:
+    [message] = sink.to(address)
+    return str(message["List-Unsubscribe"]).strip("<>").rsplit("/unsubscribe/", 1)[1]
+
+
+def _assert_unsubscribed(db: Database, lead_id: str, email: str, source: str) -> None:
+    assert get_lead(db, lead_id).unsubscribed_at is not None
+    assert count(db, ConsentRecord, ConsentRecord.lead_id == lead_id, ConsentRecord.kind == ConsentKind.WITHDRAWN.value,
+                 ConsentRecord.source == source) == 1
+    assert count(db, Suppression, Suppression.email_key == email, Suppression.reason == "unsubscribed") == 1
+    [enrolment] = enrolments(db, lead_id)
+    assert enrolment.status == EnrolmentStatus.STOPPED.value and enrolment.stop_reason == "unsubscribed"
+    assert "unsubscribed" in activity_kinds(db, lead_id)
+
+
+def test_unsubscribe_by_link_then_confirm(client: FlaskClient, db: Database, smtp_settings: Settings,
+                                          sink: Sink) -> None:
+    # Given a lead who received the first email
+    lead_id = new_lead(db, email="leave@example.ie")
+    transport = transport_from_url(smtp_settings.mail_url)
+    run_due(db, smtp_settings, transport, T0)
+    token = _token_from_email(sink, "leave@example.ie")
+    # When the lead opens the link: a confirmation page that changes nothing (mail scanners open links)
+    page = client.get(f"/unsubscribe/{token}")
+    assert page.status_code == 200 and "Yes, unsubscribe me" in page.get_data(as_text=True)
+    assert get_lead(db, lead_id).unsubscribed_at is None
+    # And confirms
+    done = client.post(f"/unsubscribe/{token}")
+    assert done.status_code == 200 and "You are unsubscribed" in done.get_data(as_text=True)
+    # Then it takes effect at once and is recorded with its time and source
+    _assert_unsubscribed(db, lead_id, "leave@example.ie", "unsubscribe-link")
+    # And no later step is sent
+    assert run_due(db, smtp_settings, transport, T0 + timedelta(days=30)) == []
+    transport.close()
+    assert len(sink.to("leave@example.ie")) == 1
+    # And a second visit says it is done, without a second record
+    assert "You are unsubscribed" in client.get(f"/unsubscribe/{token}").get_data(as_text=True)
+    client.post(f"/unsubscribe/{token}")
+    assert count(db, ConsentRecord, ConsentRecord.lead_id == lead_id,
+                 ConsentRecord.kind == ConsentKind.WITHDRAWN.value) == 1
+
+
+def test_one_click_unsubscribe(client: FlaskClient, db: Database, smtp_settings: Settings, sink: Sink) -> None:
+    lead_id = new_lead(db, email="oneclick@example.ie")
+    transport = transport_from_url(smtp_settings.mail_url)
+    run_due(db, smtp_settings, transport, T0)
+    transport.close()
+    token = _token_from_email(sink, "oneclick@example.ie")
+    # When the mail provider posts the RFC 8058 body to the List-Unsubscribe URL (no cookies, no CSRF token)
+    response = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    _assert_unsubscribed(db, lead_id, "oneclick@example.ie", "one-click")
+
+
+def test_the_french_page_is_in_french(client: FlaskClient, db: Database, smtp_settings: Settings) -> None:
+    lead_id = new_lead(db, email="fr@example.fr", preferred_language="fr", citizenships=["France"])
+    page = client.get(f"/unsubscribe/{make_token(SECRET, lead_id)}").get_data(as_text=True)
+    assert "Ne plus recevoir nos courriels ?" in page and "Oui, me désabonner" in page
+    assert "fr@example.fr" not in page  # the address is masked
+
+
+def test_a_forged_or_broken_link_does_nothing(client: FlaskClient, db: Database, smtp_settings: Settings) -> None:
+    lead_id = new_lead(db, email="safe@example.ie")
+    forged = make_token("another-secret", lead_id)
+    assert client.get(f"/unsubscribe/{forged}").status_code == 404
+    assert client.post(f"/unsubscribe/{forged}").status_code == 404
+    assert client.post("/unsubscribe/garbage", data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert get_lead(db, lead_id).unsubscribed_at is None
+
+
+def test_links_stay_valid_for_at_least_60_days() -> None:
+    token = make_token(SECRET, "lead-1")
+    assert read_token(SECRET, token, now=time.time() + 90 * 86400) == "lead-1"
+    assert TOKEN_MAX_AGE_SECONDS >= 60 * 86400
+    assert read_token(SECRET, token, now=time.time() + TOKEN_MAX_AGE_SECONDS + 86400) is None
