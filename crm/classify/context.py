@@ -50,6 +50,8 @@ class Context:
 
     # -- helpers ----------------------------------------------------------------------------------
     def t(self, text: str, **values: object) -> str:
+        if self.lang == "en":  # English phrases are the catalog keys: skip the lookup (hot path)
+            return text.format(**values) if values else text
         return translate(text, self.lang, **values)
 
     def country(self, code: str) -> str:

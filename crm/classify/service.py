@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm.classify.assign import assign
@@ -82,11 +82,23 @@ def _same(row: Classification, result: ClassificationResult) -> bool:
         _canonical([result.flags, result.score_reasons, result.candidates_json()])
 
 
-def _finish(jobs: list[Job], now: datetime) -> None:
-    for job in jobs:
-        job.status, job.finished_at = JobStatus.DONE.value, now
-        job.started_at = job.started_at or now
-        job.attempts += 1
+def _close_jobs(session: Session, lead_id: str, now: datetime) -> int:
+    """Mark the lead's open classify jobs done in one statement; undone with the transaction on failure."""
+    result = session.execute(
+        update(Job).where(Job.kind == KIND, Job.lead_id == lead_id, Job.status.in_(OPEN_JOB))
+        .values(status=JobStatus.DONE.value, finished_at=now, started_at=func.coalesce(Job.started_at, now),
+                attempts=Job.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _messages(session: Session, lead: Lead) -> list[str]:
+    """The latest message is on the lead's facts; older inquiries are read only when there are some."""
+    if lead.first_inquiry_at != lead.last_inquiry_at:
+        return recent_messages(session, lead.id)
+    message = (lead.facts or {}).get("message")
+    return [message] if isinstance(message, str) else []
 
 
 def classify_and_store(session: Session, lead_id: str, trigger: str, now: datetime,
@@ -95,16 +107,15 @@ def classify_and_store(session: Session, lead_id: str, trigger: str, now: dateti
     lead = session.get(Lead, lead_id, with_for_update=True)  # one classification of a lead at a time
     if lead is None:
         return Outcome("missing")
-    jobs = _open_jobs(session, lead_id)
+    open_jobs = _close_jobs(session, lead_id, now)
     if lead.status == LeadStatus.SPAM.value:
-        _finish(jobs, now)
         return Outcome("spam")
-    current = _current(session, lead_id)
-    if current is not None and not jobs and not force:
-        return Outcome("duplicate", current, current.primary_stream)
-    result = classify(lead_input(lead, recent_messages(session, lead_id), now.date()), ruleset or load_ruleset())
+    classified_before = lead.classified_at is not None and lead.status != LeadStatus.RECEIVED.value
+    if classified_before and not open_jobs and not force:
+        return Outcome("duplicate", None, lead.primary_stream)  # a re-sent or duplicated message
+    current = _current(session, lead_id) if lead.classified_at is not None else None
+    result = classify(lead_input(lead, _messages(session, lead), now.date()), ruleset or load_ruleset())
     previous = current.primary_stream if current is not None else None
-    _finish(jobs, now)
     if current is not None and _same(current, result) and lead.status != LeadStatus.FAILED.value:
         return Outcome("unchanged", current, previous)
 
