@@ -1,0 +1,28 @@
+"""Fixtures for the topology tests: a broker admin URL of its own for each broker kind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests import services
+from tests.reliability.topology import Topology
+
+TOPOLOGY_REDIS_DB = "/13"  # the unit tests use /15 and the abuse tests /12: flushing this one is safe
+
+
+def broker_admin_url(kind: str) -> str:
+    if kind == "redis":
+        return urlunsplit(urlsplit(services.redis_url())._replace(path=TOPOLOGY_REDIS_DB))
+    return services.rabbitmq_url()
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def topology(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Topology]:
+    kind = str(request.param)
+    with Topology(kind, tmp_path / kind, postgres_admin_url=services.postgres_url(),
+                  broker_admin_url=broker_admin_url(kind)) as running:
+        yield running
