@@ -9,14 +9,28 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
+WIDE = 1000  # the full-width card: one SVG unit is about one CSS pixel
+NARROW = 480  # a half-width card
 
 
-def _svg(height: int, title: str, body: list[str]) -> Markup:
+def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
+
+
+def series_order(series: dict[str, list[int]]) -> list[str]:
+    """Biggest series first: they get the first colours and the bottom of each column."""
+    return sorted(series, key=lambda key: (-sum(series[key]), key))
+
+
+def legend(series: dict[str, list[int]], names: dict[str, str] | None = None) -> Markup:
+    items = "".join(
+        f'<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect class="series-{index % 10}" '
+        f'width="10" height="10"/></svg>{escape((names or {}).get(key, key))}</li>'
+        for index, key in enumerate(series_order(series)))
+    return Markup(f'<ul class="chart-legend">{items}</ul>')
 
 
 def _nice_max(value: int) -> int:
@@ -29,16 +43,16 @@ def _nice_max(value: int) -> int:
 def stacked_columns(title: str, labels: Sequence[str], series: dict[str, list[int]],
                     names: dict[str, str] | None = None) -> Markup:
     """One column per label, stacked by series (new leads per week by stream)."""
-    height, top, bottom, left = 260, 10, 40, 40
+    width, height, top, bottom, left = WIDE, 280, 14, 30, 40
     plot_h = height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     peak = _nice_max(max(totals, default=0))
-    slot = (WIDTH - left - 10) / max(len(labels), 1)
+    slot = (width - left - 10) / max(len(labels), 1)
     bar = slot * 0.7
-    body = [f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{WIDTH - 10}" y2="{top + plot_h}"/>',
+    body = [f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}"/>',
             f'<text class="tick" x="{left - 6}" y="{top + 4}" text-anchor="end">{peak}</text>',
             f'<text class="tick" x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>']
-    order = sorted(series, key=lambda key: -sum(series[key]))
+    order = series_order(series)
     for i, label in enumerate(labels):
         x = left + i * slot + (slot - bar) / 2
         y = top + plot_h
@@ -51,32 +65,24 @@ def stacked_columns(title: str, labels: Sequence[str], series: dict[str, list[in
             name = escape((names or {}).get(key, key))
             body.append(f'<rect class="series-{index % 10}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
                         f'height="{h:.1f}"><title>{escape(label)} · {name}: {value}</title></rect>')
-        body.append(f'<text class="tick" x="{x + bar / 2:.1f}" y="{height - 22}" text-anchor="middle">'
+        body.append(f'<text class="tick" x="{x + bar / 2:.1f}" y="{height - 8}" text-anchor="middle">'
                     f'{escape(label)}</text>')
-    legend_x = left
-    for index, key in enumerate(order[:8]):
-        body.append(f'<rect class="series-{index % 10}" x="{legend_x}" y="{height - 12}" width="10" height="10"/>'
-                    f'<text class="legend" x="{legend_x + 14}" y="{height - 3}">'
-                    f'{escape((names or {}).get(key, key))}</text>')
-        legend_x += 14 + 7 * len((names or {}).get(key, key)) + 12
-        if legend_x > WIDTH - 60:
-            break
-    return _svg(height, title, body)
+    return _svg(width, height, title, body)
 
 
 def horizontal_bars(title: str, rows: Sequence[tuple[str, int]], css: str = "series-0") -> Markup:
     """Labelled horizontal bars (top nationalities, the funnel)."""
-    row_h, left = 26, 170
+    width, row_h, left = NARROW, 26, 160
     height = max(row_h * len(rows) + 10, 40)
     peak = max((value for _, value in rows), default=0) or 1
     body = []
     for i, (label, value) in enumerate(rows):
         y = 5 + i * row_h
-        w = (WIDTH - left - 60) * value / peak
+        w = (width - left - 50) * value / peak
         body.append(f'<text class="label" x="{left - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
                     f'<rect class="{css}" x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 8}">'
                     f'<title>{escape(label)}: {value}</title></rect>'
                     f'<text class="value" x="{left + w + 6:.1f}" y="{y + 16}">{value}</text>')
     if not rows:
-        body.append(f'<text class="label" x="{WIDTH / 2}" y="24" text-anchor="middle">—</text>')
-    return _svg(height, title, body)
+        body.append(f'<text class="label" x="{width / 2}" y="24" text-anchor="middle">—</text>')
+    return _svg(width, height, title, body)

@@ -12,7 +12,7 @@ from flask_login import LoginManager, current_user
 from werkzeug.wrappers import Response
 
 from crm.http import db_session
-from crm.i18n import LANGUAGES, translator
+from crm.i18n import LANGUAGES, translate, translator
 from crm.models import Lead, User
 from crm.workspace import WorkspaceError
 
@@ -29,6 +29,30 @@ STREAMS = (
     "reciprocal-employment", "free-trade-professional", "spousal-open-work-permit",
     "post-graduation-work-permit", "bridging-open-work-permit", "significant-benefit", "needs-review",
 )
+
+
+# English display names; the French ones are in crm/data/i18n/web.fr.yaml under the same keys.
+LABELS_EN = {
+    "iec-working-holiday": "IEC Working Holiday", "iec-young-professionals": "IEC Young Professionals",
+    "iec-co-op": "IEC Co-op", "iec-recognized-organization": "IEC Recognized Organization",
+    "global-talent-stream": "Global Talent Stream", "entrepreneur": "Entrepreneur",
+    "intra-company-transferee": "Intra-company transferee", "francophone-mobility": "Mobilité francophone",
+    "reciprocal-employment": "Reciprocal employment", "free-trade-professional": "Free-trade professional",
+    "spousal-open-work-permit": "Spousal open work permit", "post-graduation-work-permit": "Post-graduation permit",
+    "bridging-open-work-permit": "Bridging open work permit", "significant-benefit": "Significant benefit",
+    "needs-review": "Needs review", "unclassified": "Not classified yet",
+    "received": "received", "classified": "new", "contacted": "contacted",
+    "consultation_booked": "consultation booked", "retained": "retained", "lost": "lost", "spam": "spam",
+    "failed": "failed", "needs_info": "needs info", "age-out-soon": "age-out soon",
+    "email-failed": "email failed",
+}
+
+
+def stream_label(value: str | None, lang: str) -> str:
+    """The display name of a stream slug, status, flag or verdict in the interface language."""
+    if not value:
+        return ""
+    return translate(value, "fr") if lang == "fr" else LABELS_EN.get(value, value)
 
 
 class LoginUser:
@@ -83,7 +107,8 @@ def language() -> str:
 def template_context() -> dict[str, Any]:
     lang = language()
     user = cast(LoginUser, current_user).row if getattr(current_user, "is_authenticated", False) else None
-    return {"lang": lang, "t": translator(lang), "user": user, "streams": STREAMS}
+    return {"lang": lang, "t": translator(lang), "user": user, "streams": STREAMS,
+            "label": lambda value: stream_label(value, lang)}
 
 
 def setup_blueprint(bp: Blueprint) -> None:

@@ -9,7 +9,7 @@ from crm.countries import country_name
 from crm.http import db_session
 from crm.i18n import translator
 from crm.web import charts
-from crm.web.common import language, setup_blueprint
+from crm.web.common import language, setup_blueprint, stream_label
 from crm.workspace import stats
 
 bp = Blueprint("dashboard", __name__)
@@ -24,10 +24,12 @@ def index() -> str:
     data = stats.dashboard(db_session())
     week_labels = [week.strftime("%d %b") if lang == "en" else week.strftime("%d/%m") for week in data.weeks]
     nationalities = [(country_name(code, lang) or code, count) for code, count in data.nationalities]
+    names = {slug: stream_label(slug, lang) for slug in data.per_week}
     funnel = [(t(label.replace("_", " ").capitalize()), count) for label, count in data.funnel]
     return render_template(
         "web/dashboard.html", data=data,
-        weekly_chart=charts.stacked_columns(t("New leads per week by stream"), week_labels, data.per_week),
+        weekly_chart=charts.stacked_columns(t("New leads per week by stream"), week_labels, data.per_week, names),
+        weekly_legend=charts.legend(data.per_week, names),
         nationality_chart=charts.horizontal_bars(t("Top nationalities"), nationalities, "series-1"),
         funnel_chart=charts.horizontal_bars(t("Funnel from received to retained"), funnel, "series-2"),
     )

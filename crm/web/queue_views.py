@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, stream_with_context, url_for
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from crm.http import db_session
+from crm.http import database, db_session
 from crm.i18n import translator
-from crm.models import LeadStatus
+from crm.models import LeadStatus, User
 from crm.web.common import back_to, can_act_on, language, me, setup_blueprint
 from crm.workspace import WorkspaceError, accounts, actions, queue
 
@@ -49,8 +51,21 @@ def counts() -> Response:
 @bp.get("/leads/export.csv")
 def export_csv() -> Response:
     flt = queue.QueueFilter.from_args(request.args)
-    db, user = db_session(), me()
-    response = Response(stream_with_context(queue.csv_lines(db, user, flt)), mimetype="text/csv")
+    user_id = me().id
+    # The export streams after the view returns, so it reads through its own session, closed at the
+    # end of the stream (the request's session is closed when the view returns).
+    session = database().session()
+
+    def generate() -> Iterator[str]:
+        try:
+            user = session.get(User, user_id)
+            if user is not None:
+                yield from queue.csv_lines(session, user, flt)
+        finally:
+            session.rollback()
+            session.close()
+
+    response = Response(generate(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="leads.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response

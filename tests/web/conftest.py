@@ -133,6 +133,8 @@ def enrol(db: Database, lead_id: str, sent_subject: str = "Welcome", failed: boo
     """An active enrolment with one sent step and one scheduled (the email helper's rows)."""
     now = utcnow()
     with db.transaction() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
         enrolment = Enrolment(lead_id=lead_id, sequence="iec-working-holiday", language="en", status="active",
                               enrolled_at=now - timedelta(days=1))
         session.add(enrolment)
@@ -148,7 +150,8 @@ def enrol(db: Database, lead_id: str, sent_subject: str = "Welcome", failed: boo
         session.flush()
         session.add(Delivery(lead_id=lead_id, step_id=first.id, content_key="answer:iec-working-holiday",
                              sequence="iec-working-holiday", template="answer-iec", language="en",
-                             status="failed" if failed else "sent", to_address="aoife@example.ie",
-                             subject=sent_subject, text_body="Hello Aoife", html_body="<p>Hello Aoife</p>",
+                             status="failed" if failed else "sent", to_address=lead.email,
+                             subject=sent_subject, text_body=f"Hello {lead.first_name}",
+                             html_body=f"<p>Hello {lead.first_name}</p>",
                              sent_at=None if failed else now - timedelta(days=1),
                              error="550 mailbox unavailable" if failed else None))

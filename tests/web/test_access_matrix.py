@@ -115,6 +115,8 @@ def test_access_matrix(role: str, app: Flask, db: Database, team: Team, world: d
             response = browser.client.post(path, data=data, headers=headers)
         else:
             response = browser.client.get(path, headers=headers)
+        response.get_data()  # consume streamed bodies (the CSV export) as a browser would
+        response.close()
         status, location = response.status_code, response.headers.get("Location", "")
         kind = EXPECTED[endpoint]
         if kind == "public":

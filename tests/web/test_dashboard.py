@@ -22,7 +22,7 @@ def test_dashboard_charts(db: Database, team: Team, consultant: Browser, post_le
     enrol(db, b)
     consultant.post(f"/leads/{a}/status", {"status": "contacted"})
     html = consultant.get("/dashboard").get_data(as_text=True)
-    assert "francophone-mobility" in html and "France" in html and "Ireland" in html
+    assert "Mobilité francophone" in html and "France" in html and "Ireland" in html
     assert 'aria-label="Funnel from received to retained"' in html
     assert "iec-working-holiday" in html  # email performance per sequence
     with db.transaction() as session:

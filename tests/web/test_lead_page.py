@@ -21,7 +21,7 @@ def test_it_shows_contact_consent_inquiries_classification_and_emails(
     enrol(db, lead_id, sent_subject="Your IEC options")
     html = consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
     for expected in ("Aoife Murphy", "+353851234567", "Yes, email me", "express", "Hi there",
-                     "iec-young-professionals", "2026.11-test", "Irish citizen aged 18-35", "proof of funds",
+                     "IEC Young Professionals", "2026.11-test", "Irish citizen aged 18-35", "proof of funds",
                      "History", "Your IEC options", "Pause sequence", "&#34;first_name&#34;"):
         assert expected in html, expected
 
