@@ -54,6 +54,7 @@ ALLOWED_TRANSITIONS: dict[LeadStatus, frozenset[LeadStatus]] = {
 
 # The queue's partial index predicate; queries that filter on exactly these statuses can use it.
 OPEN_STATUS_VALUES: tuple[str, ...] = tuple(sorted(status.value for status in OPEN_STATUSES))
+_QUEUE_FILTER_COLUMNS = ["assignee_id", "primary_stream", "preferred_language", "citizenships"]
 _OPEN_SQL = "status IN (" + ", ".join(f"'{value}'" for value in OPEN_STATUS_VALUES) + ")"
 
 
@@ -126,12 +127,16 @@ class Lead(Base):
         # partial index in order and stops after one page: keyset pagination at any table size.
         # The default queue (open leads, best score first, longest waiting first) walks this
         # partial index in order and stops after one page: keyset pagination at any table size.
+        # The INCLUDE columns let PostgreSQL apply the queue's filters to index entries alone (an
+        # index-only scan) and fetch just the page's rows from the table.
         Index("ix_leads_open_queue", "queue_rank", "last_inquiry_at", "id",
-              postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL)),
+              postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL),
+              postgresql_include=_QUEUE_FILTER_COLUMNS),
         Index("ix_leads_rank_queue", "status", "queue_rank", "last_inquiry_at", "id"),
         # A stream tab of the queue: the same order within one stream.
         Index("ix_leads_stream_queue", "primary_stream", "queue_rank", "last_inquiry_at", "id",
-              postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL)),
+              postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL),
+              postgresql_include=_QUEUE_FILTER_COLUMNS),
         # Prefix search on names and email (text_pattern_ops: LIKE 'x%' on a non-C collation).
         Index("ix_leads_search_text", "search_text", postgresql_ops={"search_text": "text_pattern_ops"}),
         Index("ix_leads_email_key_prefix", "email_key", postgresql_ops={"email_key": "text_pattern_ops"}),

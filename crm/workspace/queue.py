@@ -207,15 +207,21 @@ def queue_page(session: Session, user: User, flt: QueueFilter, cursor: str | Non
     """One page of the queue after `cursor` (the last row of the previous page)."""
     now = now or utcnow()
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    query = apply_filter(session, select(Lead, User.email).outerjoin(User, User.id == Lead.assignee_id), flt, user)
+    # Step 1: the page's ids, from the queue index alone where the filters allow (index-only scan).
+    ids_query = apply_filter(session, select(Lead.id), flt, user)
     after = decode_cursor(cursor)
     if after is not None:
-        query = query.where(tuple_(*ORDER) > tuple_(literal(after[0]), literal(after[1], Lead.last_inquiry_at.type),
-                                                     literal(after[2])))
-    rows = session.execute(query.order_by(*ORDER).limit(limit + 1)).all()
-    leads = [(lead, email) for lead, email in rows[:limit]]
+        ids_query = ids_query.where(tuple_(*ORDER) > tuple_(
+            literal(after[0]), literal(after[1], Lead.last_inquiry_at.type), literal(after[2])))
+    ids = list(session.scalars(ids_query.order_by(*ORDER).limit(limit + 1)))
+    # Step 2: those rows only.
+    rows = session.execute(
+        select(Lead, User.email).outerjoin(User, User.id == Lead.assignee_id).where(Lead.id.in_(ids[:limit]))
+        .order_by(*ORDER)
+    ).all() if ids else []
+    leads = [(lead, email) for lead, email in rows]
     page_rows = [QueueRow(lead, email, now - lead.last_inquiry_at, is_overdue(lead, now)) for lead, email in leads]
-    next_cursor = encode_cursor(leads[-1][0]) if len(rows) > limit else None
+    next_cursor = encode_cursor(leads[-1][0]) if len(ids) > limit and leads else None
     return QueuePage(page_rows, next_cursor, flt, now)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:54:55.567234
+Create Date: 2026-11-26 02:07:24.962044
 """
 
 from collections.abc import Sequence
@@ -141,6 +141,7 @@ def upgrade() -> None:
             postgresql_where=sa.text(
                 "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
             ),
+            postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
         batch_op.create_index(batch_op.f("ix_leads_primary_stream"), ["primary_stream"], unique=False)
@@ -157,6 +158,7 @@ def upgrade() -> None:
             postgresql_where=sa.text(
                 "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
             ),
+            postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
 
@@ -422,6 +424,7 @@ def downgrade() -> None:
             postgresql_where=sa.text(
                 "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
             ),
+            postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
         batch_op.drop_index(batch_op.f("ix_leads_status"))
@@ -434,6 +437,7 @@ def downgrade() -> None:
             postgresql_where=sa.text(
                 "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
             ),
+            postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
         batch_op.drop_index("ix_leads_last_name_key", postgresql_ops={"last_name_key": "text_pattern_ops"})
