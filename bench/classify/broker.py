@@ -35,7 +35,6 @@ from crm.db import Database, new_id, utcnow
 from crm.models import Classification, Inquiry, Job, Lead, LeadStatus
 from tests.classify.corpus import load_corpus
 from workers.broker import make_broker
-from workers.dispatch import BrokerDispatcher
 
 ADMIN_URL = os.environ.get("CRM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -94,6 +93,18 @@ def insert_leads(db: Database, n: int, tag: str) -> list[str]:
             session.execute(insert(Inquiry), inquiries[start:start + 2000])
             session.execute(insert(Job), jobs[start:start + 2000])
     return ids
+
+
+class MessageDispatcher:
+    """Sends jobs as raw messages: this process only produces, it does not declare the actors."""
+
+    def __init__(self, broker: dramatiq.Broker) -> None:
+        self.broker = broker
+
+    def dispatch(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.broker.enqueue(dramatiq.Message(queue_name="default", actor_name=job.kind, args=(),
+                                                 kwargs=dict(job.args), options={}))
 
 
 def enqueue(broker: dramatiq.Broker, actor_name: str, queue: str, lead_ids: list[str]) -> None:
@@ -202,7 +213,7 @@ def run_kill(n: int, log_path: Path, sweep_after_seconds: float = 15.0) -> dict[
             while classified_counts(db, lead_ids)[0] < n:
                 # What the scheduler's sweep does every 30 s (here with a short threshold and period).
                 time.sleep(2)
-                report = sweep_overdue(db, BrokerDispatcher(broker), older_than=timedelta(seconds=sweep_after_seconds))
+                report = sweep_overdue(db, MessageDispatcher(broker), older_than=timedelta(seconds=sweep_after_seconds))
                 resent += report.resent + report.recorded
                 if time.monotonic() - restarted > 600:
                     raise RuntimeError(f"not every lead was classified; see {log_path}")

@@ -97,7 +97,7 @@ def _age_check(ctx: Context, country: IecCountry, candidate: Candidate) -> date:
     if within is True:
         how = ctx.t("aged {age} today", age=age.low) if age.exact else \
             ctx.t("stated age {age}", age=age.low if age.low == age.high else f"{age.low}-{age.high}")
-        candidate.reasons.append(f"{limits}; {how}")
+        candidate.reasons.append(ctx.t("{limits}; {how}", limits=limits, how=how))
         if not age.exact:
             candidate.verdict = "likely"
             candidate.missing.append(ctx.t("Date of birth"))

@@ -50,3 +50,24 @@ def test_normalise_keeps_positions() -> None:
     text = "Je suis Française, j’ai 29 ans — Œuvre"
     assert len(normalise(text)) == len(text)
     assert normalise(text).startswith("je suis francaise, j'ai 29 ans")
+
+
+def test_every_reason_has_a_french_translation() -> None:
+    """Every English phrase the classifier passes to t() has an entry in classify.fr.yaml."""
+    import ast
+    from pathlib import Path
+
+    import yaml
+
+    import crm.classify
+
+    catalog = yaml.safe_load((Path(crm.classify.__file__).parent.parent / "data" / "i18n" / "classify.fr.yaml")
+                             .read_text(encoding="utf-8"))
+    missing = []
+    for path in Path(crm.classify.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            called_t = isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "t"
+            if called_t and node.args and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str) and node.args[0].value not in catalog:
+                missing.append(node.args[0].value)
+    assert missing == []
