@@ -12,16 +12,18 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
 
-from crm import create_app, migrate, runtime
+from crm import create_app, migrate
 from crm.config import Settings
 from crm.db import Database
 from crm.jobs import NullDispatcher
@@ -114,44 +116,62 @@ def existing_sample(name: str, size: int) -> str | None:
     return str(row[0]) if count and count[0] == size and row else None
 
 
-def measure(url: str, lead_id: str, repeat: int) -> dict[str, tuple[float, float]]:
+def _client(url: str) -> Any:
     settings = Settings.from_env({"CRM_ENV": "test", "CRM_SECRET_KEY": "bench", "CRM_DATABASE_URL": url,
                                   "CRM_RATE_LIMIT": "off"})
     db = Database(url)
-    runtime.use(settings, db)
     app = create_app(settings, database=db, dispatcher=NullDispatcher())
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     client = app.test_client()
     response = client.post("/login", data={"email": "consultant0@bench.example", "password": "bench-password-1"})
     assert response.status_code == 302, response.status_code
-    pages = {
+    return client
+
+
+def _pages(client: Any, lead_id: str) -> dict[str, str]:
+    first = client.get("/leads").get_data(as_text=True)
+    start = first.find("after=")
+    return {
         "default queue page": "/leads",
         "stream tab (stream filter)": "/leads?stream=francophone-mobility",
         "filtered page (stream + nationality + language)":
             "/leads?stream=francophone-mobility&nationality=FR&language=fr",
-        "second page (keyset)": None,
+        "second page (keyset)": "/leads?" + first[start:first.find('"', start)].replace("&amp;", "&"),
         "search (last name prefix)": "/leads?q=tanak&scope=all",
         "lead page": f"/leads/{lead_id}",
+        "stream counts (/leads/counts, loaded by the page)": "/leads/counts",
     }
-    first = client.get("/leads").get_data(as_text=True)
-    marker = "after="
-    start = first.find(marker)
-    pages["second page (keyset)"] = "/leads?" + first[start:first.find('"', start)].replace("&amp;", "&")
-    results: dict[str, tuple[float, float]] = {}
-    for label, path in pages.items():
-        assert path
-        for _ in range(3):
-            assert client.get(path).status_code == 200, path
-        times = []
+
+
+def measure(targets: dict[int, tuple[str, str]], repeat: int) -> dict[int, dict[str, tuple[float, float]]]:
+    """Time every page on every database, interleaving the sizes so that load on the machine
+    affects the baseline and the large database alike."""
+    clients = {size: _client(url) for size, (url, _) in targets.items()}
+    pages = {size: _pages(clients[size], lead_id) for size, (_, lead_id) in targets.items()}
+    labels = list(next(iter(pages.values())))
+    times: dict[int, dict[str, list[float]]] = {size: {label: [] for label in labels} for size in targets}
+    for label in labels:
+        for size in targets:
+            for _ in range(3):  # warm-up
+                assert clients[size].get(pages[size][label]).status_code == 200, pages[size][label]
         for _ in range(repeat):
-            started = time.perf_counter()
-            response = client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        times.sort()
-        results[label] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
-    db.dispose()
-    runtime.reset()
+            for size in targets:
+                started = time.perf_counter()
+                response = clients[size].get(pages[size][label])
+                times[size][label].append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+    for size in targets:
+        for label in labels:
+            html = clients[size].get(pages[size][label]).get_data(as_text=True)
+            rows = html.count('name="lead_ids"')
+            if rows:
+                print(f"{size:>9,}  {label:<50} {rows} rows on the page", flush=True)
+    results: dict[int, dict[str, tuple[float, float]]] = {}
+    for size, by_label in times.items():
+        results[size] = {}
+        for label, values in by_label.items():
+            values.sort()
+            results[size][label] = (statistics.median(values), values[max(int(len(values) * 0.95) - 1, 0)])
     return results
 
 
@@ -163,22 +183,25 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Measure databases kept by an earlier --keep run.")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    all_results: dict[int, dict[str, tuple[float, float]]] = {}
+    targets: dict[int, tuple[str, str]] = {}
     for size in sizes:
         name = f"crm_bench_queue_{size}"
         started = time.perf_counter()
         lead_id = existing_sample(name, size) if args.reuse else None
         if lead_id is None:
-            url = create_database(name)
-            lead_id = fill(url, size)
+            lead_id = fill(create_database(name), size)
             print(f"filled {size:,} leads in {time.perf_counter() - started:.0f} s", flush=True)
-        url = _db_url(name)
-        all_results[size] = measure(url, lead_id, args.repeat)
+        targets[size] = (_db_url(name), lead_id)
+    print(f"load average before measuring: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
+    all_results = measure(targets, args.repeat)
+    print(f"load average after measuring: {os.getloadavg()[0]:.1f}", flush=True)
+    for size in sizes:
         for label, (median, p95) in all_results[size].items():
             print(f"{size:>9,}  {label:<50} median {median:6.1f} ms  p95 {p95:6.1f} ms", flush=True)
-        if not args.keep:
-            with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if not args.keep:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            for size in sizes:
+                conn.execute(f'DROP DATABASE IF EXISTS "crm_bench_queue_{size}" WITH (FORCE)')
     if len(sizes) >= 2:
         base, big = all_results[sizes[0]], all_results[sizes[-1]]
         print(f"\n| page | {sizes[0]:,} leads (median / p95 ms) | {sizes[-1]:,} leads (median / p95 ms) | ratio |")

@@ -27,7 +27,7 @@ from crm.models.lead import OPEN_STATUS_VALUES
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 FLAG_FILTERS = ("age-out-soon", "needs-review", "email-failed")
 # Statuses where nobody has spoken to the lead yet: these can be overdue.
 AWAITING_CONTACT = frozenset({LeadStatus.RECEIVED.value, LeadStatus.CLASSIFIED.value, LeadStatus.FAILED.value})
