@@ -137,10 +137,15 @@ _LEADS = Lead.__table__
 _INQUIRY_BY_IDEMPOTENCY_KEY = select(
     _INQUIRIES.c.id, _INQUIRIES.c.lead_id, _INQUIRIES.c.language, _INQUIRIES.c.request_hash
 ).where(_INQUIRIES.c.idempotency_key == bindparam("key"))
-_INQUIRY_BY_DEDUPE_KEY = select(
+# One round trip answers both "is this a repeat?" and "is this a known lead?" (mostly: neither).
+_PROBE = select(
+    select(_INQUIRIES.c.id).where(_INQUIRIES.c.dedupe_key == bindparam("key")).scalar_subquery()
+    .label("earlier_id"),
+    select(_LEADS.c.id).where(_LEADS.c.email_key == bindparam("email_key")).scalar_subquery().label("lead_id"),
+)
+_INQUIRY_BY_ID = select(
     _INQUIRIES.c.id, _INQUIRIES.c.lead_id, _INQUIRIES.c.language, _INQUIRIES.c.received_at
-).where(_INQUIRIES.c.dedupe_key == bindparam("key"))
-_LEAD_ID_BY_EMAIL_KEY = select(_LEADS.c.id).where(_LEADS.c.email_key == bindparam("email_key"))
+).where(_INQUIRIES.c.id == bindparam("id"))
 _INSERT_LEAD = insert(_LEADS)
 _INSERT_LEAD_FLAG = insert(LeadFlag.__table__)
 _INSERT_INQUIRY = insert(_INQUIRIES)
@@ -156,9 +161,8 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     now = now or utcnow()
     prepared = request.prepare()
     request_hash = prepared.request_hash
-    connection = session.connection()
     if request.idempotency_key:
-        earlier = connection.execute(_INQUIRY_BY_IDEMPOTENCY_KEY, {"key": request.idempotency_key}).first()
+        earlier = session.connection().execute(_INQUIRY_BY_IDEMPOTENCY_KEY, {"key": request.idempotency_key}).first()
         if earlier is not None:
             if earlier.request_hash != request_hash:
                 raise IntakeError(422, {"Idempotency-Key": [
@@ -168,15 +172,17 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     if isinstance(prepared.outcome, IntakeError):
         raise prepared.outcome
     data, key = prepared.outcome
-    earlier = connection.execute(_INQUIRY_BY_DEDUPE_KEY, {"key": key}).first()
-    if earlier is not None:
+    connection = session.connection()
+    probe = connection.execute(_PROBE, {"key": key, "email_key": data.email_key}).one()
+    if probe.earlier_id is not None:
+        earlier = connection.execute(_INQUIRY_BY_ID, {"id": probe.earlier_id}).one()
         if earlier.received_at > now - REPLAY_WINDOW:
             return _replay(earlier)
         # Outside the window the same submission is a new inquiry; free the key for it.
         session.execute(update(Inquiry).where(Inquiry.id == earlier.id).values(dedupe_key=None))
 
     is_spam = request.fields.get("website") not in (None, "", [])
-    lead_id = connection.execute(_LEAD_ID_BY_EMAIL_KEY, {"email_key": data.email_key}).scalar()
+    lead_id: str | None = probe.lead_id
     is_new_lead = lead_id is None
     if is_new_lead:
         language = data.preferred_language or request.form_language or "en"
