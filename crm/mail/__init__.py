@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from crm.mail.base import Transport, transport_from_url
 from crm.mail.errors import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
+from crm.mail.message import MailMessage
 
 __all__ = [
     "MailError",
+    "MailMessage",
     "PermanentMailError",
     "TemporaryMailError",
     "Transport",

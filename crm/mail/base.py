@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from crm.mail.message import MailMessage
+
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: MailMessage) -> None:
         """Hand one message over; raise a crm.mail.errors.MailError subclass when that fails."""
 
     def close(self) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 import threading
-from email import policy
-from email.message import EmailMessage
 from typing import TextIO
+
+from crm.mail.message import MailMessage
 
 _lock = threading.Lock()
 
@@ -15,8 +15,8 @@ class ConsoleTransport:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
-    def send(self, message: EmailMessage) -> None:
-        text = message.as_string(policy=policy.SMTP.clone(linesep="\n"))
+    def send(self, message: MailMessage) -> None:
+        text = message.data.decode("ascii", "replace").replace("\r\n", "\n")
         out = self.stream or sys.stdout
         with _lock:  # worker threads print whole messages, not interleaved lines
             out.write(f"{'-' * 30} message {'-' * 30}\n{text}\n")

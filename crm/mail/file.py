@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from crm.db import utcnow
 from crm.mail.errors import TemporaryMailError
+from crm.mail.message import MailMessage
 
 
 class FileTransport:
@@ -29,9 +28,9 @@ class FileTransport:
             raise ValueError("file:// mail URL needs a folder, e.g. file:///var/lib/crm/outbox")
         return cls(Path(path))
 
-    def send(self, message: EmailMessage) -> None:
-        data = message.as_bytes(policy=policy.SMTP)
-        key = hashlib.sha256(str(message["Message-ID"] or "").encode() + data[:4096]).hexdigest()[:16]
+    def send(self, message: MailMessage) -> None:
+        data = message.data
+        key = hashlib.sha256(message.message_id.encode() + data[:4096]).hexdigest()[:16]
         name = f"{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}-{key}.eml"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

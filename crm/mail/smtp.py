@@ -13,12 +13,10 @@ import smtplib
 import ssl
 import threading
 from dataclasses import dataclass
-from email import policy
-from email.message import EmailMessage
-from email.utils import getaddresses
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from crm.mail.errors import PermanentMailError, TemporaryMailError, UncertainDeliveryError
+from crm.mail.message import MailMessage
 
 
 @dataclass(frozen=True)
@@ -133,14 +131,10 @@ class SMTPTransport:
 
     # -- sending ------------------------------------------------------------------------------
 
-    def send(self, message: EmailMessage) -> None:
-        sender = _bare_address(str(message["Return-Path"] or message["Sender"] or message["From"]))
-        recipients = [addr for _name, addr in getaddresses(
-            [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]) if addr]
+    def send(self, message: MailMessage) -> None:
+        sender, recipients, data = message.sender, message.recipients, message.data
         if not recipients:
             raise PermanentMailError("the message has no recipient", recipient=False)
-        del message["Bcc"]
-        data = message.as_bytes(policy=policy.SMTP)
         conn = self._connection()
         try:
             self._envelope(conn, sender, recipients)
@@ -204,11 +198,6 @@ def _by_code(code: int, message: str, recipient: bool) -> TemporaryMailError | P
 def _text(reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     return text.replace("\r", " ").replace("\n", " ")[:300]
-
-
-def _bare_address(value: str) -> str:
-    found = getaddresses([value])
-    return found[0][1] if found and found[0][1] else value
 
 
 __all__ = ["SMTPConfig", "SMTPTransport"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -58,10 +59,23 @@ def stream_view(rule: StreamRule | None, lang: str) -> dict[str, Any] | None:
     }
 
 
+# The ruleset is immutable once loaded: views of it are built once per (ruleset, stream, language).
+_views: dict[tuple[int, str, str], dict[str, Any] | None] = {}
+
+
 def _stream(ruleset: Ruleset, slug: str | None, lang: str) -> dict[str, Any] | None:
-    if not slug or slug not in ruleset.streams_by_slug:
+    if not slug:
         return None
-    return stream_view(ruleset.stream(slug), lang)
+    key = (id(ruleset), slug, lang)
+    if key not in _views:
+        rule = ruleset.streams_by_slug.get(slug)
+        _views[key] = stream_view(rule, lang) if rule else None
+    return _views[key]
+
+
+@cache
+def _country(code: str, lang: str) -> str:
+    return country_name(code, lang)
 
 
 def _age(lead: Lead, today: date) -> AgeKnowledge | None:
@@ -90,7 +104,7 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date) -> dict[str, 
             months_left = (ages_out.year - today.year) * 12 + ages_out.month - today.month
         return {
             "code": country.code,
-            "country": country_name(country.code, lang),
+            "country": _country(country.code, lang),
             "categories": categories,
             "min_age": country.min_age,
             "max_age": country.max_age,
@@ -133,7 +147,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "alternatives": alternatives[:3],
         "iec": iec_view(ruleset, lead, lang, now.date()),
         "facts": {key: facts.get(key) for key in FACT_KEYS},
-        "residence": country_name(lead.country_of_residence, lang) if lead.country_of_residence else None,
+        "residence": _country(lead.country_of_residence, lang) if lead.country_of_residence else None,
         "consultant": lead.assignee.name if lead.assignee is not None and lead.assignee.name else None,
         "business": {"name": sender.name, "address": sender.address, "contact": sender.contact,
                      "licence": sender.licence, "website": sender.base_url},

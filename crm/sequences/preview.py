@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from crm.config import Settings
 from crm.db import utcnow
+from crm.mail.message import readable
 from crm.models import Delivery, Lead, ScheduledStep
 from crm.sequences.content import Sender, build_context, current_classification
 from crm.sequences.definitions import get_sequence
 from crm.sequences.enrolment import latest_enrolment
-from crm.sequences.rendering import RenderedEmail, build_message, headers_of, render
+from crm.sequences.rendering import RenderedEmail, build_message, render
 from crm.sequences.unsubscribe import unsubscribe_url
 
 
@@ -44,7 +45,7 @@ def preview(session: Session, lead: Lead, step_index: int | None = None, setting
         if delivery is not None and delivery.status != "deferred":
             found.append(RenderedEmail(
                 subject=delivery.subject, text=delivery.text_body, html=delivery.html_body,
-                headers=dict(delivery.headers or {}), step=step.step_index,
+                headers=readable(dict(delivery.headers or {})), step=step.step_index,
                 status="sent" if delivery.status == "sent" else delivery.status, due_at=step.due_at,
                 sent_at=delivery.sent_at, template=delivery.template, content_key=delivery.content_key,
                 language=delivery.language, message_id=delivery.message_id,
@@ -59,7 +60,7 @@ def preview(session: Session, lead: Lead, step_index: int | None = None, setting
             message = build_message(subject=subject, text=text, html=html, mail_from=settings.mail_from,
                                     to_name=lead.full_name, to_address=lead.email, reply_token=lead.reply_token,
                                     unsubscribe_url=unsub, now=now)
-            headers = headers_of(message)
+            headers = readable(message.headers)
             note = step.last_error
         except TemplateError as exc:
             subject, text, html, headers = "", "", "", {}

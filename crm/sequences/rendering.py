@@ -1,5 +1,5 @@
 """Rendering: each step is one Jinja template per language (templates/email/steps/<name>.<lang>.j2)
-with a `subject` block and a `body` written once with the macros in _macros.j2. The same source is
+with a `subject` block and a `body` written once with the filters in markup.py. The same source is
 rendered twice: as plain text (no escaping, wrapped at 76 columns) and as HTML (autoescaped, inline
 styles, on layout.j2), so the text part is always complete on its own.
 
@@ -10,21 +10,18 @@ replaced before the email.message API sees them (which would refuse them anyway)
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
-from markupsafe import Markup
 
 from crm.config import PROJECT_ROOT
 from crm.i18n import translate, translator
+from crm.mail.message import MailMessage, address, compose
+from crm.sequences import markup
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "email"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -35,16 +32,6 @@ _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 def header_safe(value: str, limit: int = 300) -> str:
     """One line of text for a header: control characters (CR, LF, NUL, ...) become spaces."""
     return _SPACES.sub(" ", _CONTROL.sub(" ", value or "")).strip()[:limit]
-
-
-def _squash(value: Any) -> Any:
-    text = _SPACES.sub(" ", str(value)).strip()
-    return Markup(text) if isinstance(value, Markup) else text
-
-
-def _wrap(value: str, indent: str = "", width: int = 76) -> str:
-    return textwrap.fill(str(value), width=width, initial_indent=indent,
-                         subsequent_indent=" " * len(indent), break_long_words=False, break_on_hyphens=False)
 
 
 def _date(value: Any, lang: str) -> str:
@@ -60,9 +47,8 @@ def _date(value: Any, lang: str) -> str:
 def _environment(html: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=html, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, auto_reload=False)
-    env.globals["html"] = html
-    env.filters["squash"] = _squash
-    env.filters["wrap"] = _wrap
+    env.globals.update(html=html, list_start=markup.list_start(html), list_end=markup.list_end(html))
+    env.filters.update(markup.filters(html))
     env.filters["longdate"] = _date
     env.filters["tr"] = translate
     return env
@@ -117,29 +103,24 @@ def address_parts(mail_from: str) -> tuple[str, str, str]:
 
 def build_message(*, subject: str, text: str, html: str, mail_from: str, to_name: str, to_address: str,
                   reply_token: str, unsubscribe_url: str, now: datetime, message_id: str | None = None,
-                  extra: dict[str, str] | None = None) -> EmailMessage:
+                  extra: dict[str, str] | None = None) -> MailMessage:
     """A multipart/alternative message with the CASL and RFC 8058 headers."""
     name, local, domain = address_parts(mail_from)
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = Address(display_name=name, username=local, domain=domain)
-    to_local, _, to_domain = to_address.partition("@")
-    message["To"] = Address(display_name=header_safe(to_name, 100), username=header_safe(to_local),
-                            domain=header_safe(to_domain))
-    # Replies go to the firm's own mailbox (plus-addressing) and carry the lead's token for matching.
-    message["Reply-To"] = Address(display_name=name, username=f"{local}+{reply_token}", domain=domain)
-    message["Subject"] = header_safe(subject)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id or make_msgid(domain=domain)
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Auto-Submitted"] = "auto-generated"
+    sender = f"{local}@{domain}"
+    message_id = message_id or make_msgid(domain=domain)
+    headers = {
+        "From": address(name, sender),
+        "To": address(header_safe(to_name, 100), header_safe(to_address, 320)),
+        # Replies go to the firm's own mailbox (plus-addressing) and carry the lead's token for matching.
+        "Reply-To": address(name, f"{local}+{reply_token}@{domain}"),
+        "Subject": header_safe(subject),
+        "Date": format_datetime(now),
+        "Message-ID": message_id,
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
     for key, value in (extra or {}).items():
-        message[key] = header_safe(value)
-    message.set_content(text, cte="quoted-printable")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
-    return message
-
-
-def headers_of(message: EmailMessage) -> dict[str, str]:
-    return {key: str(value) for key, value in message.items()
-            if key.lower() not in ("content-type", "content-transfer-encoding", "mime-version")}
+        headers[key] = header_safe(value)
+    return MailMessage(sender=sender, recipients=[header_safe(to_address, 320)],
+                       data=compose(list(headers.items()), text, html), message_id=message_id, headers=headers)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.message import EmailMessage
+from email.utils import parseaddr
 
 from jinja2 import TemplateError
 from sqlalchemy import select, update
@@ -23,13 +22,14 @@ from sqlalchemy.orm import Session
 
 from crm.config import Settings
 from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
+from crm.mail.message import MailMessage, compose
 from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, ScheduledStep, StepStatus
 from crm.sequences import history
 from crm.sequences.consent import consent_state
 from crm.sequences.content import Sender, build_context, current_classification
 from crm.sequences.definitions import get_sequence
 from crm.sequences.enrolment import STOP_STATUSES, complete_if_done, stop
-from crm.sequences.rendering import build_message, headers_of, render
+from crm.sequences.rendering import build_message, render
 from crm.sequences.timezones import in_window, next_window, zone_for
 from crm.sequences.unsubscribe import suppress, unsubscribe_url
 
@@ -39,7 +39,7 @@ class Outgoing:
     delivery_id: int
     step_id: int
     lead_id: str
-    message: EmailMessage
+    message: MailMessage
 
 
 def _skip(session: Session, step: ScheduledStep, reason: str, now: datetime, record: bool = True) -> None:
@@ -118,7 +118,7 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
     delivery = Delivery(lead_id=lead.id, step_id=step.id, content_key=step.content_key, sequence=enrolment.sequence,
                         template=step.template, language=enrolment.language, status="sending",
                         to_address=lead.email, subject=subject, text_body=text, html_body=html,
-                        headers=headers_of(message), message_id=str(message["Message-ID"]), created_at=now,
+                        headers=message.headers, message_id=message.message_id, created_at=now,
                         claimed_at=now, attempts=1)
     try:
         with session.begin_nested():
@@ -149,15 +149,12 @@ def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, lead: Le
     return Outgoing(delivery.id, step.id, lead.id, rebuild_message(delivery))
 
 
-def rebuild_message(delivery: Delivery) -> EmailMessage:
-    """The same message again (same Message-ID and bodies) for a retry after a temporary failure."""
+def rebuild_message(delivery: Delivery) -> MailMessage:
+    """The same message again (same headers, Message-ID and bodies) for a retry after a temporary failure."""
     headers = dict(delivery.headers or {})
-    message = EmailMessage(policy=policy.SMTP)
-    for key, value in headers.items():
-        message[key] = value
-    message.set_content(delivery.text_body, cte="quoted-printable")
-    message.add_alternative(delivery.html_body, subtype="html", cte="quoted-printable")
-    return message
+    return MailMessage(sender=parseaddr(headers.get("From", ""))[1], recipients=[delivery.to_address],
+                       data=compose(list(headers.items()), delivery.text_body, delivery.html_body),
+                       message_id=delivery.message_id or headers.get("Message-ID", ""), headers=headers)
 
 
 def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: MailError | None = None) -> None:

@@ -10,6 +10,7 @@ import pytest
 from crm.config import Settings
 from crm.db import Database
 from crm.mail import transport_from_url
+from crm.mail.message import address
 from crm.sequences.rendering import build_message, header_safe
 from tests.email.conftest import Sink
 from tests.email.helpers import T0, classify, inquire, run_due
@@ -24,13 +25,25 @@ def test_control_characters_never_start_a_header(attack: str) -> None:
     message = build_message(subject=f"Hello {attack}", text="x\n", html="<p>x</p>", mail_from="Maple <h@maple.example>",
                             to_name=attack, to_address="lead@example.ie", reply_token="ab" * 16,
                             unsubscribe_url="http://localhost/u/x", now=NOW)
-    raw = message.as_bytes(policy=policy.SMTP)
-    parsed = message_from_bytes(raw, policy=policy.default)
+    parsed = message_from_bytes(message.data, policy=policy.default)
+    assert message.recipients == ["lead@example.ie"]
     assert parsed["Bcc"] is None and parsed["X-Injected"] is None
     assert parsed.get_all("To") is not None and len(parsed.get_all("To")) == 1
     assert [a.addr_spec for a in parsed["To"].addresses] == ["lead@example.ie"]
     assert "\r" not in str(parsed["Subject"]) and "\n" not in str(parsed["Subject"])
     assert header_safe(attack).count("\n") == 0
+    assert all(line.split(b":", 1)[0] not in (b"Bcc", b"X-Injected") for line in message.data.split(b"\r\n"))
+
+
+@pytest.mark.parametrize("attack", ATTACKS[:4])  # U+2028 is not a line break in bytes: it is encoded
+def test_the_composer_refuses_raw_line_breaks_in_headers(attack: str) -> None:
+    # Defence in depth: even a caller that forgot header_safe cannot write a second header
+    from crm.mail.message import compose
+
+    with pytest.raises(ValueError):
+        compose([("Subject", attack)], "x", "<p>x</p>")
+    with pytest.raises(ValueError):
+        address(attack, "lead@example.ie")
 
 
 def test_a_hostile_name_through_the_whole_pipeline(db: Database, smtp_settings: Settings, sink: Sink) -> None:
