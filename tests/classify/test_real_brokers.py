@@ -23,15 +23,9 @@ from tests.classify.helpers import post_lead
 from tests.conftest import BASE_ENV, RecordingDispatcher
 from workers.broker import make_broker
 
-# workers/broker.py passes heartbeat= together with url= to RabbitmqBroker, which Dramatiq refuses
-# ("the 'url' argument cannot be used in conjunction with pika parameters"): every amqp:// start fails.
-# Strict, so that this test fails (and the mark must go) as soon as that is fixed.
-AMQP_BROKEN = pytest.mark.xfail(raises=RuntimeError, strict=True,
-                                reason="workers/broker.py: RabbitmqBroker(url=..., heartbeat=...) is refused")
-
 
 @pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis),
-                        pytest.param("rabbitmq", marks=[pytest.mark.rabbitmq, AMQP_BROKEN])])
+                        pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
 def broker_url(request: pytest.FixtureRequest) -> str:
     return services.redis_url() if request.param == "redis" else services.rabbitmq_url()
 
