@@ -15,6 +15,7 @@ from crm.http import db_session
 from crm.i18n import LANGUAGES, translate, translator
 from crm.models import Lead, User
 from crm.workspace import WorkspaceError
+from crm.workspace.queue import STREAMS
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -23,12 +24,6 @@ login_manager.login_message = None  # type: ignore[assignment]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-STREAMS = (
-    "iec-working-holiday", "iec-young-professionals", "iec-co-op", "iec-recognized-organization",
-    "global-talent-stream", "entrepreneur", "intra-company-transferee", "francophone-mobility",
-    "reciprocal-employment", "free-trade-professional", "spousal-open-work-permit",
-    "post-graduation-work-permit", "bridging-open-work-permit", "significant-benefit", "needs-review",
-)
 
 
 # English display names; the French ones are in crm/data/i18n/web.fr.yaml under the same keys.

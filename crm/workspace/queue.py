@@ -32,6 +32,13 @@ FLAG_FILTERS = ("age-out-soon", "needs-review", "email-failed")
 # Statuses where nobody has spoken to the lead yet: these can be overdue.
 AWAITING_CONTACT = frozenset({LeadStatus.RECEIVED.value, LeadStatus.CLASSIFIED.value, LeadStatus.FAILED.value})
 SCOPES = ("mine", "all", "unassigned", "assigned-to-me")
+# The stream slugs of the public contract (docs/intake-contract.md), in the order the queue shows them.
+STREAMS = (
+    "iec-working-holiday", "iec-young-professionals", "iec-co-op", "iec-recognized-organization",
+    "global-talent-stream", "entrepreneur", "intra-company-transferee", "francophone-mobility",
+    "reciprocal-employment", "free-trade-professional", "spousal-open-work-permit",
+    "post-graduation-work-permit", "bridging-open-work-permit", "significant-benefit", "needs-review",
+)
 
 
 @dataclass(frozen=True)
@@ -230,12 +237,13 @@ def stream_counts(session: Session, user: User, flt: QueueFilter, cap: int = COU
 
     Capping keeps the cost bounded on a large table: "10,000+" is as useful as an exact figure.
     """
-    streams = [stream for (stream,) in session.execute(select(Lead.primary_stream).distinct()) if stream]
     counts: dict[str, int] = {}
-    for stream in sorted(streams):
+    for stream in STREAMS:
         inner = apply_filter(session, select(literal(1)).select_from(Lead), flt.without_stream(), user)
         inner = inner.where(Lead.primary_stream == stream).limit(cap + 1).subquery()
-        counts[stream] = int(session.execute(select(func.count()).select_from(inner)).scalar_one())
+        count = int(session.execute(select(func.count()).select_from(inner)).scalar_one())
+        if count:
+            counts[stream] = count
     return counts
 
 
