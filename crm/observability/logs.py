@@ -158,6 +158,21 @@ def make_formatter(log_format: str) -> logging.Formatter:
     return SafeJsonFormatter() if log_format == "json" else SafeTextFormatter()
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a test runner or Dramatiq may swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: IO[str]) -> None:
+        pass
+
+
 def configure(log_format: str, level: int | str = logging.INFO, stream: IO[str] | None = None) -> None:
     """Send the root logger's records to `stream` (stderr by default) in the chosen format.
 
@@ -169,7 +184,7 @@ def configure(log_format: str, level: int | str = logging.INFO, stream: IO[str] 
         # Exactly StreamHandler: basicConfig's and gunicorn's; subclasses (pytest's capture) stay.
         if getattr(handler, "crm_handler", False) or type(handler) is logging.StreamHandler:
             root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.StreamHandler[IO[str]] = logging.StreamHandler(stream) if stream else _StderrHandler()
     handler.crm_handler = True  # type: ignore[attr-defined]
     handler.setFormatter(make_formatter(log_format))
     handler.addFilter(ContextFilter())
