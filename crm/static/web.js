@@ -7,6 +7,11 @@
       document.querySelectorAll('input[name="lead_ids"]').forEach(function (box) { box.checked = all.checked; });
     });
   }
+  // On a phone the filter form folds away unless a filter is in use.
+  var filters = document.querySelector("details.filters");
+  if (filters && window.matchMedia("(max-width: 640px)").matches && !/[?&](q|stream|status|nationality|language|consultant|flag|from|to)=/.test(location.search)) {
+    filters.open = false;
+  }
   var tabs = document.querySelector("[data-counts-url]");
   if (tabs && window.fetch) {
     fetch(tabs.getAttribute("data-counts-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })

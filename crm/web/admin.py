@@ -64,7 +64,12 @@ def _user(user_id: int) -> User:
 
 @bp.post("/users/<int:user_id>/coverage")
 def coverage(user_id: int) -> Response:
-    accounts.update_coverage(_user(user_id), request.form.getlist("languages"), request.form.getlist("streams"))
+    try:
+        accounts.update_coverage(_user(user_id), request.form.getlist("languages"), request.form.getlist("streams"))
+    except WorkspaceError as exc:
+        db_session().rollback()
+        flash(translator(language())(exc.message), "error")
+        return redirect(url_for("admin.users"))
     db_session().commit()
     flash(translator(language())("Saved."))
     return redirect(url_for("admin.users"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from crm.extensions import limiter
@@ -35,6 +35,8 @@ def _safe_next(target: str | None) -> str:
 @limiter.limit(LOGIN_LIMIT_PER_EMAIL, methods=["POST"], key_func=_email_key)
 def login() -> str | Response | tuple[str, int]:
     if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(_safe_next(request.args.get("next")))
         return render_template("web/login.html", next=request.args.get("next", ""), email="")
     email = (request.form.get("email") or "").strip()
     password = request.form.get("password") or ""

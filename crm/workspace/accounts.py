@@ -37,6 +37,19 @@ def _codes(values: Iterable[str] | None) -> list[str]:
     return sorted({value.strip().lower() for value in values or [] if value and value.strip()})
 
 
+def _coverage(languages: Iterable[str] | None, streams: Iterable[str] | None) -> tuple[list[str], list[str]]:
+    """Validated languages and stream slugs a consultant covers (empty: all)."""
+    from crm.workspace.queue import STREAMS
+
+    langs, slugs = _codes(languages), _codes(streams)
+    if set(langs) - {"en", "fr"}:
+        raise WorkspaceError("Languages are en and fr.", field="languages")
+    unknown = set(slugs) - set(STREAMS)
+    if unknown:
+        raise WorkspaceError(f"Unknown stream: {', '.join(sorted(unknown))}.", field="streams")
+    return langs, slugs
+
+
 def create_user(session: Session, email: str, role: str, password: str, *, name: str = "",
                 languages: Iterable[str] | None = None, streams: Iterable[str] | None = None,
                 ui_language: str = "en") -> User:
@@ -47,8 +60,9 @@ def create_user(session: Session, email: str, role: str, password: str, *, name:
         raise WorkspaceError("The role must be admin or consultant.", field="role")
     if session.scalars(select(User).where(User.email == email)).first() is not None:
         raise WorkspaceError("A user with this email already exists.", status=409, field="email")
+    langs, slugs = _coverage(languages, streams)
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password), active=True,
-                languages=_codes(languages), streams=_codes(streams),
+                languages=langs, streams=slugs,
                 ui_language=ui_language if ui_language in ("en", "fr") else "en")
     session.add(user)
     session.flush()
@@ -78,7 +92,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def update_coverage(user: User, languages: Iterable[str] | None, streams: Iterable[str] | None) -> None:
-    user.languages, user.streams = _codes(languages), _codes(streams)
+    user.languages, user.streams = _coverage(languages, streams)
 
 
 def deactivate_user(session: Session, user: User, by_user_id: int | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_get_lead_has_exactly_the_contract_shape(db: Database, team: Team, client: FlaskClient,
                                                   post_lead: Callable[..., str]) -> None:
     lead_id = post_lead(citizenships=["France"], preferred_language="fr")
@@ -69,6 +71,7 @@ def test_list_uses_the_queue_filters(db: Database, team: Team, client: FlaskClie
     assert [row["id"] for row in rest["leads"]] == [a]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_patch_status_and_assignment(db: Database, team: Team, client: FlaskClient,
                                      post_lead: Callable[..., str]) -> None:
     lead_id = post_lead()

@@ -18,6 +18,7 @@ def test_it_signs_in_and_out(browser_for: Callable[[str | None], Browser]) -> No
     response = browser.login("ana@firm.example")
     assert response.status_code == 302 and response.headers["Location"].endswith("/leads")
     assert browser.get("/leads").status_code == 200
+    assert browser.get("/login").headers["Location"] == "/leads"  # already signed in
     response = browser.post("/logout")
     assert response.status_code == 302
     assert browser.get("/leads").status_code == 302  # back to the login page

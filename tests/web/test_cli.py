@@ -24,6 +24,9 @@ def test_users_and_tokens(db: Database) -> None:
     duplicate = runner.invoke(cli, ["users", "create", "--email", "lea@firm.example", "--role", "admin",
                                     "--password", "a long password"])
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    unknown = runner.invoke(cli, ["users", "create", "--email", "x@firm.example", "--role", "consultant",
+                                  "--password", "a long password", "--streams", "iec-typo"])
+    assert unknown.exit_code != 0 and "Unknown stream: iec-typo" in unknown.output
     listing = runner.invoke(cli, ["users", "list"])
     assert "lea@firm.example\tconsultant\tactive\ten,fr\tfrancophone-mobility" in listing.output
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from crm.db import Database
@@ -12,6 +13,7 @@ from tests.conftest import RecordingDispatcher
 from tests.web.conftest import Browser, Team, classify, enrol
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_it_shows_contact_consent_inquiries_classification_and_emails(
         db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
     lead_id = post_lead(consent_marketing=True, consent_text="Yes, email me", message="Hi there",
@@ -32,6 +34,7 @@ def test_a_lead_before_classification_says_so(team: Team, consultant: Browser, p
     assert consultant.get("/leads/no-such-lead").status_code == 404
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_notes_and_status_changes_follow_the_transition_table(
         db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
     lead_id = post_lead()

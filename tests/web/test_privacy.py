@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from crm.db import Database
@@ -27,6 +28,7 @@ def test_export_holds_every_record(db: Database, team: Team, admin: Browser, pos
     assert any(a["summary"] == "Spoke on the phone" for a in data["activities"])
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_erase_anonymises_but_keeps_suppression_and_consent_proof(
         db: Database, team: Team, admin: Browser, post_lead: Callable[..., str]) -> None:
     lead_id = post_lead(consent_marketing=True, consent_text="Yes please", message="My story",
