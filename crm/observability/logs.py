@@ -190,6 +190,8 @@ def configure(log_format: str, level: int | str = logging.INFO, stream: IO[str] 
     handler.addFilter(ContextFilter())
     root.addHandler(handler)
     root.setLevel(level)
+    # pika logs every channel and connection step at INFO: noise, not operations.
+    logging.getLogger("pika").setLevel(logging.WARNING)
 
 
 def gunicorn_logconfig(log_format: str) -> dict[str, Any]:

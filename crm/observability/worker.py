@@ -55,7 +55,6 @@ class LogContext(Middleware):
 
 def install(broker: dramatiq.Broker) -> None:
     logs.configure(runtime.settings().log_format)
-    logging.getLogger("pika").setLevel(logging.WARNING)
     if not any(isinstance(middleware, LogContext) for middleware in broker.middleware):
         broker.add_middleware(LogContext())
 
