@@ -44,15 +44,15 @@ class ConsentState:
 
 
 def consent_state(session: Session, lead: Lead) -> ConsentState:
-    records = list(session.scalars(
-        select(ConsentRecord).where(ConsentRecord.lead_id == lead.id).order_by(ConsentRecord.recorded_at)
-    ))
+    records = session.execute(
+        select(ConsentRecord.kind, ConsentRecord.recorded_at).where(ConsentRecord.lead_id == lead.id)
+    ).all()
     last_withdrawal = max((r.recorded_at for r in records if r.kind == ConsentKind.WITHDRAWN.value), default=None)
     express_after = [r for r in records if r.kind == ConsentKind.EXPRESS.value
                      and (last_withdrawal is None or r.recorded_at > last_withdrawal)]
-    suppression = session.scalars(select(Suppression).where(Suppression.email_key == lead.email_key)).first()
-    if suppression is not None and not (suppression.reason == "unsubscribed" and express_after):
-        return ConsentState(blocked=f"suppressed:{suppression.reason}", marketing_until=None, express=False)
+    suppressed = session.scalars(select(Suppression.reason).where(Suppression.email_key == lead.email_key)).first()
+    if suppressed is not None and not (suppressed == "unsubscribed" and express_after):
+        return ConsentState(blocked=f"suppressed:{suppressed}", marketing_until=None, express=False)
     if last_withdrawal is not None and not express_after:
         return ConsentState(blocked="unsubscribed", marketing_until=None, express=False)
     if express_after:

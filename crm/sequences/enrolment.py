@@ -173,8 +173,14 @@ def complete_if_done(session: Session, enrolment: Enrolment, now: datetime) -> N
     open_steps = session.scalars(select(ScheduledStep.id).where(
         ScheduledStep.enrolment_id == enrolment.id,
         ScheduledStep.status.in_([StepStatus.SCHEDULED.value, StepStatus.QUEUED.value])).limit(1)).first()
-    if open_steps is None:
-        enrolment.status = EnrolmentStatus.COMPLETED.value
-        enrolment.ended_at = now
+    if open_steps is not None:
+        return
+    # Conditional: a stop recorded meanwhile by another transaction (unsubscribe, reply) wins.
+    done = session.execute(
+        update(Enrolment).where(Enrolment.id == enrolment.id, Enrolment.status == EnrolmentStatus.ACTIVE.value)
+        .values(status=EnrolmentStatus.COMPLETED.value, ended_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if done.rowcount == 1:  # type: ignore[attr-defined]
         history.record(session, enrolment.lead_id, history.SEQUENCE, f"Sequence {enrolment.sequence} completed",
-                        now, sequence=enrolment.sequence, event="completed")
+                       now, sequence=enrolment.sequence, event="completed")

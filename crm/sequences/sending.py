@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
+from functools import cache
+from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from crm.config import Settings
 from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
@@ -36,10 +37,18 @@ from crm.sequences.unsubscribe import suppress, unsubscribe_url
 
 @dataclass
 class Outgoing:
-    delivery_id: int
-    step_id: int
-    lead_id: str
+    """A claimed delivery. Holds the loaded rows so that recording the outcome in the same session
+    needs no second read (the session keeps them across the commit: expire_on_commit=False)."""
+
+    delivery: Delivery  # the claimed row's values (detached: updates go through plain UPDATEs)
+    step: ScheduledStep
+    enrolment: Enrolment
     message: MailMessage
+    final: bool  # no other step of the enrolment is waiting: completing it may end the enrolment
+
+    @property
+    def delivery_id(self) -> int:
+        return self.delivery.id
 
 
 def _skip(session: Session, step: ScheduledStep, reason: str, now: datetime, record: bool = True) -> None:
@@ -58,19 +67,38 @@ def _fail(session: Session, step: ScheduledStep, error: str, now: datetime) -> N
     history.flag(session, step.lead_id, "email-failed")
 
 
+@cache
+def _load_step_statement() -> Select[Any]:
+    """The step, its enrolment, its lead and how many other steps are still open, in one query.
+    Built once: an aliased() per call costs more than the query itself."""
+    others = aliased(ScheduledStep)
+    later_open = (select(func.count()).select_from(others)
+                  .where(others.enrolment_id == ScheduledStep.enrolment_id, others.id != ScheduledStep.id,
+                         others.status.in_([StepStatus.SCHEDULED.value, StepStatus.QUEUED.value]))
+                  .scalar_subquery())
+    return (select(ScheduledStep, Enrolment, Lead, later_open)
+            .join(Enrolment, Enrolment.id == ScheduledStep.enrolment_id)
+            .join(Lead, Lead.id == ScheduledStep.lead_id)
+            .where(ScheduledStep.id == bindparam("step_id"))
+            .options(lazyload(Lead.flags)))
+
+
 def prepare_send(session: Session, step_id: int, settings: Settings, now: datetime) -> Outgoing | None:
-    """Everything before the mail server; None when there is nothing to send (now or ever)."""
-    step = session.get(ScheduledStep, step_id)
-    if step is None:
+    """Everything before the mail server; None when there is nothing to send (now or ever).
+
+    Raises IntegrityError when another worker claimed the same content for this lead at the same
+    moment: the caller rolls back and sends nothing.
+    """
+    row = session.execute(_load_step_statement(), {"step_id": step_id}).first()
+    if row is None:
         return None
+    step, enrolment, lead, others_open = row
     if step.status not in (StepStatus.QUEUED.value, StepStatus.SCHEDULED.value):
         return None  # already sent, skipped or failed: a duplicate message
     if step.status == StepStatus.SCHEDULED.value and step.due_at > now:
         return None  # not due yet; the scheduler will queue it
-    enrolment = session.get(Enrolment, step.enrolment_id)
-    lead = session.get(Lead, step.lead_id)
-    sequence = get_sequence(enrolment.sequence) if enrolment else None
-    if enrolment is None or lead is None or sequence is None or step.step_index >= len(sequence.steps):
+    sequence = get_sequence(enrolment.sequence)
+    if sequence is None or step.step_index >= len(sequence.steps):
         _skip(session, step, "sequence no longer defined", now)
         return None
     if enrolment.status == EnrolmentStatus.PAUSED.value:
@@ -99,7 +127,7 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
         select(Delivery).where(Delivery.lead_id == lead.id, Delivery.content_key == step.content_key)
     ).first()
     if existing is not None:
-        return _reclaim(session, existing, step, lead, now)
+        return _reclaim(session, existing, step, enrolment, now, final=not others_open)
 
     sender = Sender.from_settings(settings)
     unsub = unsubscribe_url(settings.base_url, settings.secret_key, lead.id)
@@ -115,22 +143,29 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
         _fail(session, step, f"could not render {step.template}: {type(exc).__name__}: {exc}", now)
         complete_if_done(session, enrolment, now)
         return None
-    delivery = Delivery(lead_id=lead.id, step_id=step.id, content_key=step.content_key, sequence=enrolment.sequence,
-                        template=step.template, language=enrolment.language, status="sending",
-                        to_address=lead.email, subject=subject, text_body=text, html_body=html,
-                        headers=message.headers, message_id=message.message_id, created_at=now,
-                        claimed_at=now, attempts=1)
-    try:
-        with session.begin_nested():
-            session.add(delivery)
-    except IntegrityError:
-        return None  # another worker claimed this content for this lead a moment ago
-    step.attempts += 1
-    step.status, step.queued_at = StepStatus.QUEUED.value, now  # in flight; the scheduler re-sends it if lost
-    return Outgoing(delivery.id, step.id, lead.id, message)
+    values = dict(lead_id=lead.id, step_id=step.id, content_key=step.content_key, sequence=enrolment.sequence,
+                  template=step.template, language=enrolment.language, status="sending", to_address=lead.email,
+                  subject=subject, text_body=text, html_body=html, headers=message.headers,
+                  message_id=message.message_id, created_at=now, claimed_at=now, attempts=1)
+    # The unique (lead_id, content_key) claim: IntegrityError here if another worker has it.
+    delivery_id = session.execute(insert(Delivery).values(**values).returning(Delivery.id)).scalar_one()
+    _mark_step(session, step.id, status=StepStatus.QUEUED.value, queued_at=now,  # in flight; re-sent if lost
+               attempts=ScheduledStep.attempts + 1)
+    return Outgoing(Delivery(id=delivery_id, **values), step, enrolment, message, final=not others_open)
 
 
-def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, lead: Lead, now: datetime) -> Outgoing | None:
+def _mark_step(session: Session, step_id: int, **values: object) -> None:
+    session.execute(update(ScheduledStep).where(ScheduledStep.id == step_id).values(**values)
+                    .execution_options(synchronize_session=False))
+
+
+def _mark_delivery(session: Session, delivery_id: int, **values: object) -> None:
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values)
+                    .execution_options(synchronize_session=False))
+
+
+def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, enrolment: Enrolment,
+             now: datetime, final: bool) -> Outgoing | None:
     if delivery.step_id != step.id:
         if delivery.status in ("sent", "sending", "unknown", "deferred"):
             _skip(session, step, "content already sent", now, record=False)
@@ -144,9 +179,9 @@ def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, lead: Le
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    step.attempts += 1
-    step.queued_at = now
-    return Outgoing(delivery.id, step.id, lead.id, rebuild_message(delivery))
+    session.refresh(delivery)
+    _mark_step(session, step.id, queued_at=now, attempts=ScheduledStep.attempts + 1)
+    return Outgoing(delivery, step, enrolment, rebuild_message(delivery), final=final)
 
 
 def rebuild_message(delivery: Delivery) -> MailMessage:
@@ -158,40 +193,41 @@ def rebuild_message(delivery: Delivery) -> MailMessage:
 
 
 def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: MailError | None = None) -> None:
-    """Transaction 2: what the mail server said."""
-    delivery = session.get(Delivery, outgoing.delivery_id)
-    step = session.get(ScheduledStep, outgoing.step_id)
-    if delivery is None or step is None:
-        return
-    enrolment = session.get(Enrolment, step.enrolment_id)
+    """Transaction 2: what the mail server said (plain UPDATEs by id: no re-read, no unit-of-work flush)."""
+    delivery, step = outgoing.delivery, outgoing.step
+    problem = str(error)[:2000] if error is not None else None
     if error is None:
-        delivery.status, delivery.sent_at, delivery.error = "sent", now, None
-        step.status, step.last_error = StepStatus.SENT.value, None
+        _mark_delivery(session, delivery.id, status="sent", sent_at=now, error=None)
+        _mark_step(session, step.id, status=StepStatus.SENT.value, last_error=None)
         history.record(session, delivery.lead_id, history.SENT, f"Email sent: {delivery.subject}", now,
-                        delivery_id=delivery.id, step_id=step.id, message_id=delivery.message_id,
-                        template=delivery.template, language=delivery.language, sequence=delivery.sequence)
+                       delivery_id=delivery.id, step_id=step.id, message_id=delivery.message_id,
+                       template=delivery.template, language=delivery.language, sequence=delivery.sequence)
     elif isinstance(error, TemporaryMailError):
-        delivery.status, delivery.error = "deferred", str(error)[:2000]
-        step.last_error, step.queued_at = str(error)[:2000], now
+        _mark_delivery(session, delivery.id, status="deferred", error=problem)
+        _mark_step(session, step.id, last_error=problem, queued_at=now)
         history.record(session, delivery.lead_id, history.DEFERRED,
-                        f"Email delayed (attempt {delivery.attempts}): the mail server is unavailable; retrying",
-                        now, delivery_id=delivery.id, error=str(error)[:500])
+                       f"Email delayed (attempt {delivery.attempts}): the mail server is unavailable; retrying",
+                       now, delivery_id=delivery.id, error=str(error)[:500])
+        return
     elif isinstance(error, PermanentMailError) and error.recipient:
-        delivery.status, delivery.error = "bounced", str(error)[:2000]
-        step.status, step.last_error = StepStatus.FAILED.value, f"bounced: {error}"[:2000]
+        _mark_delivery(session, delivery.id, status="bounced", error=problem)
+        _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=f"bounced: {error}"[:2000])
         record_bounce(session, delivery.lead_id, "smtp", now, detail=str(error)[:500])
     elif isinstance(error, UncertainDeliveryError):
-        delivery.status, delivery.error = "unknown", str(error)[:2000]
-        step.status, step.last_error = StepStatus.FAILED.value, str(error)[:2000]
+        _mark_delivery(session, delivery.id, status="unknown", error=problem)
+        _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=problem)
         history.record(session, delivery.lead_id, history.UNCERTAIN,
-                        f"Email \u201c{delivery.subject}\u201d may not have been sent; check before resending", now,
-                        delivery_id=delivery.id, error=str(error)[:500])
+                       f"Email \u201c{delivery.subject}\u201d may not have been sent; check before resending", now,
+                       delivery_id=delivery.id, error=str(error)[:500])
         history.flag(session, delivery.lead_id, "email-uncertain")
     else:
-        delivery.status, delivery.error = "failed", str(error)[:2000]
-        _fail(session, step, str(error), now)
-    if enrolment is not None:
-        complete_if_done(session, enrolment, now)
+        _mark_delivery(session, delivery.id, status="failed", error=problem)
+        _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=problem)
+        history.record(session, step.lead_id, history.FAILED, f"Email step {step.step_index} failed: {problem}",
+                       now, step_id=step.id, template=step.template, error=problem)
+        history.flag(session, step.lead_id, "email-failed")
+    if outgoing.final:
+        complete_if_done(session, outgoing.enrolment, now)
 
 
 def record_bounce(session: Session, lead_id: str, source: str, now: datetime, detail: str = "") -> None:

@@ -8,6 +8,7 @@ import threading
 from datetime import datetime
 
 import dramatiq
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import workers.broker  # noqa: F401  (the broker must be set before the actor is declared)
@@ -53,9 +54,12 @@ def deliver(session: Session, step_id: int, settings: Settings, transport: Trans
             now: datetime | None = None) -> str:
     """Claim (committed), send, record (committed). Returns what happened: sent, nothing, or the
     failure's class name. Raises TemporaryMailError after recording it, so the caller retries."""
-    now = now or utcnow()
-    with session.begin():
-        outgoing = prepare_send(session, step_id, settings, now)
+    moment = now or utcnow()
+    try:
+        with session.begin():
+            outgoing = prepare_send(session, step_id, settings, moment)
+    except IntegrityError:
+        return "nothing"  # another worker claimed this email a moment ago: it sends it, we do not
     if outgoing is None:
         return "nothing"
     error: MailError | None = None

@@ -1,0 +1,140 @@
+"""Sending speed: N emails through the send_step actor (claim, render, SMTP, record; Dramatiq worker
+threads on the embedded broker) to a local aiosmtpd sink, against raw smtplib sending the same
+number of ready-made messages on one reused connection to the same sink, in the same run.
+
+Also checks exactly-once at the sink: after the actor run, every message is delivered a second time
+and the sink must not count a single extra email.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from crm import migrate, runtime
+from crm.config import Settings
+from crm.db import Database
+from crm.intake.service import IntakeRequest, receive_inquiry
+from crm.models import Classification, Lead, ScheduledStep
+from crm.sequences import on_classified
+from crm.sequences.rendering import build_message
+from tests.email.conftest import free_port
+
+COUNTRIES = [("Ireland", "en"), ("France", "fr"), ("Japan", "en"), ("Germany", "en"), ("Belgium", "fr")]
+
+
+def _sink_count(port: int) -> int:
+    with smtplib.SMTP("127.0.0.1", port) as conn:
+        conn.ehlo()
+        conn.mail("bench@localhost")
+        _code, reply = conn.rcpt("count@sink.invalid")
+        return int(reply.decode().split()[0])
+
+
+def _make_leads(db: Database, n: int) -> list[int]:
+    now = datetime.now(UTC)
+    for start in range(0, n, 250):
+        with db.transaction() as session:
+            for i in range(start, min(n, start + 250)):
+                country, lang = COUNTRIES[i % len(COUNTRIES)]
+                fields = {"first_name": f"Lead{i}", "email": f"lead{i}@bench.example", "citizenships": [country],
+                          "country_of_residence": country, "age": 20 + i % 15, "preferred_language": lang,
+                          "interest": "work"}
+                result = receive_inquiry(session, IntakeRequest(body=json.dumps(fields).encode(),
+                                                                content_type="application/json", fields=fields), now)
+                lead = session.get(Lead, result.lead_id)
+                assert lead is not None
+                row = Classification(lead_id=lead.id, created_at=now, ruleset_version="bench",
+                                     primary_stream="iec-working-holiday", lead_type="worker", score=50, flags=[],
+                                     candidates=[{"stream": "iec-working-holiday", "verdict": "eligible",
+                                                  "reasons": [], "missing": []}])
+                session.add(row)
+                session.flush()
+                on_classified(session, lead, row, now)
+    with db.session() as session:
+        return list(session.scalars(select(ScheduledStep.id).where(ScheduledStep.step_index == 0)
+                                    .order_by(ScheduledStep.id)))
+
+
+def _raw_smtplib(port: int, n: int, settings: Settings) -> float:
+    now = datetime.now(UTC)
+    messages = [build_message(subject=f"Raw message {i}", text="Hello\n" * 40, html="<p>Hello</p>" * 40,
+                              mail_from=settings.mail_from, to_name=f"Raw {i}", to_address=f"raw{i}@bench.example",
+                              reply_token="ab" * 16, unsubscribe_url="https://x/u/t", now=now) for i in range(n)]
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as conn:
+        for message in messages:
+            conn.sendmail(message.sender, message.recipients, message.data)
+    return n / (time.perf_counter() - start)
+
+
+def _actor(step_ids: list[int], threads: int) -> tuple[float, float]:
+    import dramatiq
+
+    import workers.actors  # noqa: F401
+    from workers.actors.email import close_transports, send_step
+    from workers.broker import broker
+
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+    worker.start()
+    try:
+        start, cpu = time.perf_counter(), time.process_time()
+        for step_id in step_ids:
+            send_step.send(step_id=step_id)
+        broker.join(send_step.queue_name)
+        worker.join()
+        elapsed, cpu_used = time.perf_counter() - start, time.process_time() - cpu
+        for step_id in step_ids:  # every message again: exactly once means the sink counts nothing new
+            send_step.send(step_id=step_id)
+        broker.join(send_step.queue_name)
+        worker.join()
+    finally:
+        worker.stop()
+        close_transports()
+    return len(step_ids) / elapsed, cpu_used / len(step_ids) * 1000
+
+
+def run(n: int, threads: int, database_url: str) -> None:
+    if os.environ.get("CRM_BROKER_URL"):
+        raise SystemExit("bench.email send runs the embedded broker: unset CRM_BROKER_URL")
+    folder = Path(tempfile.mkdtemp(prefix="bench-email-"))
+    url = database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
+    port = free_port()
+    sink = subprocess.Popen([sys.executable, "-m", "bench.email.sink", str(port)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert sink.stdout is not None and sink.stdout.readline().strip() == "ready"
+        settings = Settings.from_env({"CRM_ENV": "test", "CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "bench",
+                                      "CRM_MAIL_URL": f"smtp://127.0.0.1:{port}?starttls=off",
+                                      "CRM_BUSINESS_NAME": "Maple Route Immigration",
+                                      "CRM_BUSINESS_ADDRESS": "100 King Street West, Toronto ON M5X 1A9",
+                                      "CRM_BUSINESS_CONTACT": "+1 416 555 0100",
+                                      "CRM_MAIL_FROM": "Maple Route Immigration <hello@maple-route.example>"})
+        migrate.upgrade(url)
+        db = Database(url)
+        runtime.use(settings, db)
+        step_ids = _make_leads(db, n)
+        raw = _raw_smtplib(port, n, settings)
+        before = _sink_count(port)
+        actor, cpu_ms = _actor(step_ids, threads)
+        sent = _sink_count(port) - before
+        backend = db.dialect
+        db.dispose()
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+    print(f"send: {n} emails to a local aiosmtpd sink (separate process), database {backend}")
+    print(f"  raw smtplib, one reused connection, ready-made messages: {raw:,.0f} msgs/s")
+    print(f"  send_step actor, {threads} worker threads (claim, render, SMTP, record): {actor:,.0f} msgs/s "
+          f"({cpu_ms:.1f} ms of CPU per email in the worker process)")
+    print(f"  ratio actor/raw: {actor / raw:.2f}x (target >= 0.6x)")
+    print(f"  exactly once: {sent} messages at the sink for {n} steps, each delivered to the actor twice "
+          f"({'OK' if sent == n else 'WRONG'})")
