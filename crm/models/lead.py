@@ -95,7 +95,8 @@ class Lead(Base):
     classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    first_inquiry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed for the dashboard, which aggregates the leads of the last weeks.
+    first_inquiry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_inquiry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

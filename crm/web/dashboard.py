@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import threading
+import time
+
+from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 
 from crm.countries import country_name
@@ -15,13 +18,31 @@ from crm.workspace import stats
 bp = Blueprint("dashboard", __name__)
 setup_blueprint(bp)
 
+# The figures are aggregates over weeks of leads: computing them once every few minutes per process is
+# plenty for a manager's page, and keeps a busy team from re-scanning a large table on every visit.
+CACHE_SECONDS = 300
+_cache: dict[str, tuple[float, stats.Dashboard]] = {}
+_cache_lock = threading.Lock()
+
+
+def _figures() -> stats.Dashboard:
+    key = str(current_app.extensions["crm.db"].url)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+    data = stats.dashboard(db_session())
+    with _cache_lock:
+        _cache[key] = (time.monotonic(), data)
+    return data
+
 
 @bp.get("/dashboard")
 @login_required
 def index() -> str:
     lang = language()
     t = translator(lang)
-    data = stats.dashboard(db_session())
+    data = _figures()
     week_labels = [week.strftime("%d %b") if lang == "en" else week.strftime("%d/%m") for week in data.weeks]
     nationalities = [(country_name(code, lang) or code, count) for code, count in data.nationalities]
     names = {slug: stream_label(slug, lang) for slug in data.per_week}

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
-from crm.models import Activity, Delivery, Enrolment, Lead, LeadStatus
+from crm.models import Delivery, Enrolment, Lead, LeadStatus
 
 FUNNEL = (
     ("received", None),
@@ -38,27 +39,57 @@ def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _week_expr(session: Session) -> Any:
+    """The Monday of the lead's first inquiry, as a date string, computed in the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.date_trunc("week", func.timezone("UTC", Lead.first_inquiry_at)), "YYYY-MM-DD")
+    return func.date(Lead.first_inquiry_at, "-6 days", "weekday 1")
+
+
+def _nationality_counts(session: Session, since: datetime, limit: int) -> list[tuple[str, int]]:
+    if session.get_bind().dialect.name == "postgresql":
+        code = func.jsonb_array_elements_text(Lead.citizenships).table_valued("value").render_derived()
+        query = select(code.c.value, func.count()).select_from(Lead).join(code, true())
+    else:
+        code = func.json_each(Lead.citizenships).table_valued("value")
+        query = select(code.c.value, func.count()).select_from(Lead).join(code, true())
+    query = (query.where(Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None))
+             .group_by(code.c.value).order_by(func.count().desc(), code.c.value).limit(limit))
+    return [(str(value), int(count)) for value, count in session.execute(query)]
+
+
+def _median_first_contact_hours(session: Session, since: datetime) -> float | None:
+    recent = (Lead.first_contacted_at.is_not(None), Lead.first_inquiry_at >= since)
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", Lead.first_contacted_at - Lead.first_inquiry_at)
+        value = session.execute(select(func.percentile_cont(0.5).within_group(seconds)).where(*recent)).scalar()
+        return float(value) / 3600 if value is not None else None
+    hours = [(contacted - received).total_seconds() / 3600 for received, contacted in
+             session.execute(select(Lead.first_inquiry_at, Lead.first_contacted_at).where(*recent))]
+    return statistics.median(hours) if hours else None
+
+
 def dashboard(session: Session, weeks: int = 12, now: datetime | None = None) -> Dashboard:
+    """Aggregates computed by the database (one pass each), so the page stays usable on large tables."""
     now = now or utcnow()
     first_week = _week_start(now.date()) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first_week, time.min, UTC)
     week_list = [first_week + timedelta(weeks=i) for i in range(weeks)]
 
     per_week: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
+    week = _week_expr(session).label("week")
     rows = session.execute(
-        select(Lead.first_inquiry_at, Lead.primary_stream).where(Lead.first_inquiry_at >= since,
-                                                                  Lead.anonymised_at.is_(None))
+        select(week, Lead.primary_stream, func.count())
+        .where(Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None))
+        .group_by(week, Lead.primary_stream)
     )
-    for received, stream in rows:
-        index = (_week_start(received.date()) - first_week).days // 7
+    for week_start, stream, count in rows:
+        index = (date.fromisoformat(str(week_start)[:10]) - first_week).days // 7
         if 0 <= index < weeks:
-            per_week[stream or "unclassified"][index] += 1
+            per_week[stream or "unclassified"][index] += int(count)
 
-    nationalities: Counter[str] = Counter()
-    for (citizenships,) in session.execute(select(Lead.citizenships).where(Lead.first_inquiry_at >= since)):
-        nationalities.update(citizenships or [])
-
-    status_counts = dict(session.execute(select(Lead.status, func.count()).group_by(Lead.status)).all())
+    status_counts = {status: int(count) for status, count in
+                     session.execute(select(Lead.status, func.count()).group_by(Lead.status))}
     total = sum(status_counts.values())
     funnel = []
     for label, statuses in FUNNEL:
@@ -80,19 +111,8 @@ def dashboard(session: Session, weeks: int = 12, now: datetime | None = None) ->
         .group_by(Enrolment.sequence, Enrolment.stop_reason)
     ):
         email[sequence][reason] += count
-    replies = session.execute(select(func.count()).select_from(Activity).where(Activity.kind == "reply")).scalar()
-    if replies and not any(v["replied"] for v in email.values()):
-        email["(all)"]["replied"] = int(replies)
-
-    hours = [
-        (contacted - received).total_seconds() / 3600
-        for received, contacted in session.execute(
-            select(Lead.first_inquiry_at, Lead.first_contacted_at)
-            .where(Lead.first_contacted_at.is_not(None), Lead.first_inquiry_at >= since)
-        )
-    ]
     return Dashboard(
-        weeks=week_list, per_week=dict(per_week), nationalities=nationalities.most_common(10), funnel=funnel,
-        email=dict(email), median_first_contact_hours=statistics.median(hours) if hours else None,
+        weeks=week_list, per_week=dict(per_week), nationalities=_nationality_counts(session, since, 10),
+        funnel=funnel, email=dict(email), median_first_contact_hours=_median_first_contact_hours(session, since),
         total_leads=total,
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 02:07:24.962044
+Create Date: 2026-11-26 02:28:10.435353
 """
 
 from collections.abc import Sequence
@@ -127,6 +127,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_leads_email_key_prefix", ["email_key"], unique=False, postgresql_ops={"email_key": "text_pattern_ops"}
         )
+        batch_op.create_index(batch_op.f("ix_leads_first_inquiry_at"), ["first_inquiry_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_leads_last_inquiry_at"), ["last_inquiry_at"], unique=False)
         batch_op.create_index(
             "ix_leads_last_name_key",
@@ -442,6 +443,7 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_leads_last_name_key", postgresql_ops={"last_name_key": "text_pattern_ops"})
         batch_op.drop_index(batch_op.f("ix_leads_last_inquiry_at"))
+        batch_op.drop_index(batch_op.f("ix_leads_first_inquiry_at"))
         batch_op.drop_index("ix_leads_email_key_prefix", postgresql_ops={"email_key": "text_pattern_ops"})
         batch_op.drop_index("ix_leads_assignee_queue")
         batch_op.drop_index(batch_op.f("ix_leads_assignee_id"))

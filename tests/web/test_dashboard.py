@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from crm.db import Database
 from crm.models import Lead
+from crm.workspace import stats
 from tests.web.conftest import Browser, Team, classify, enrol
 
 
@@ -14,6 +17,7 @@ def test_empty_dashboard(team: Team, consultant: Browser) -> None:
     assert "No data yet" in html and html.count("<svg class=\"chart\"") == 3
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_dashboard_charts(db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
     a = post_lead(citizenships=["France"])
     b = post_lead(citizenships=["Ireland"])
@@ -28,4 +32,10 @@ def test_dashboard_charts(db: Database, team: Team, consultant: Browser, post_le
     with db.transaction() as session:
         assert session.get(Lead, a).first_contacted_at is not None
     assert " h</p>" in html  # the median time to first contact
+    with db.transaction() as session:
+        figures = stats.dashboard(session)
+    assert figures.nationalities == [("FR", 1), ("IE", 1)]
+    assert sum(figures.per_week["francophone-mobility"]) == 1 and figures.per_week["francophone-mobility"][-1] == 1
+    assert dict(figures.funnel)["contacted"] == 1 and figures.email["iec-working-holiday"]["sent"] == 1
+    assert figures.median_first_contact_hours is not None and figures.median_first_contact_hours < 1
     assert "Tableau de bord" in consultant.get("/dashboard?lang=fr").get_data(as_text=True)
