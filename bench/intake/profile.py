@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--top", type=int, default=40, help="0: no cProfile run")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
@@ -89,13 +89,14 @@ def main() -> None:
             print(f"{name}: {total / args.requests * 1000:.3f} ms CPU/request ({args.requests} requests)")
         print(f"ratio ours/bare: {totals['ours'] / totals['bare']:.2f}")
 
-        profiler = cProfile.Profile()
-        batch = list(bodies(f"prof{run}", args.requests))
-        profiler.enable()
-        for body in batch:
-            post_ours(body)
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        if args.top:
+            profiler = cProfile.Profile()
+            batch = list(bodies(f"prof{run}", args.requests))
+            profiler.enable()
+            for body in batch:
+                post_ours(body)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
         database.dispose()
     finally:
         if admin is not None:
