@@ -62,3 +62,15 @@ def consent_state(session: Session, lead: Lead) -> ConsentState:
     latest = max([*inquiries, lead.last_inquiry_at]) if inquiries else None
     until = latest + timedelta(days=IMPLIED_CONSENT_DAYS) if latest else None
     return ConsentState(blocked=None, marketing_until=until, express=False)
+
+
+def refusal(session: Session, lead: Lead, marketing: bool, at: datetime, suppression: str | None) -> str | None:
+    """Why a step may not go to this lead at `at`, or None. `suppression` is the address's
+    suppression reason, already read by the caller (None: not suppressed).
+
+    Fast path for the answer to the inquiry: no consent needed, so unless the lead unsubscribed or the
+    address is suppressed, there is nothing to read.
+    """
+    if not marketing and lead.unsubscribed_at is None and suppression is None:
+        return None
+    return consent_state(session, lead).refusal(marketing, at)

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, aliased, lazyload
 from crm.config import Settings
 from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
 from crm.mail.message import MailMessage, compose
-from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, ScheduledStep, StepStatus
+from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, ScheduledStep, StepStatus, Suppression
 from crm.sequences import history
-from crm.sequences.consent import consent_state
+from crm.sequences.consent import refusal as consent_refusal
 from crm.sequences.content import Sender, build_context, current_classification
 from crm.sequences.definitions import get_sequence
 from crm.sequences.enrolment import STOP_STATUSES, complete_if_done, stop
@@ -69,14 +69,20 @@ def _fail(session: Session, step: ScheduledStep, error: str, now: datetime) -> N
 
 @cache
 def _load_step_statement() -> Select[Any]:
-    """The step, its enrolment, its lead and how many other steps are still open, in one query.
+    """The step, its enrolment, its lead, how many other steps are still open, the address's suppression
+    reason and an existing claim for the same content, in one query.
     Built once: an aliased() per call costs more than the query itself."""
     others = aliased(ScheduledStep)
     later_open = (select(func.count()).select_from(others)
                   .where(others.enrolment_id == ScheduledStep.enrolment_id, others.id != ScheduledStep.id,
                          others.status.in_([StepStatus.SCHEDULED.value, StepStatus.QUEUED.value]))
                   .scalar_subquery())
-    return (select(ScheduledStep, Enrolment, Lead, later_open)
+    suppression = (select(Suppression.reason).where(Suppression.email_key == Lead.email_key)
+                   .limit(1).scalar_subquery())
+    claimed = (select(Delivery.id).where(Delivery.lead_id == ScheduledStep.lead_id,
+                                         Delivery.content_key == ScheduledStep.content_key)
+               .limit(1).scalar_subquery())
+    return (select(ScheduledStep, Enrolment, Lead, later_open, suppression, claimed)
             .join(Enrolment, Enrolment.id == ScheduledStep.enrolment_id)
             .join(Lead, Lead.id == ScheduledStep.lead_id)
             .where(ScheduledStep.id == bindparam("step_id"))
@@ -92,7 +98,7 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
     row = session.execute(_load_step_statement(), {"step_id": step_id}).first()
     if row is None:
         return None
-    step, enrolment, lead, others_open = row
+    step, enrolment, lead, others_open, suppressed, claimed_id = row
     if step.status not in (StepStatus.QUEUED.value, StepStatus.SCHEDULED.value):
         return None  # already sent, skipped or failed: a duplicate message
     if step.status == StepStatus.SCHEDULED.value and step.due_at > now:
@@ -112,7 +118,7 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
         _skip(session, step, f"lead status is {lead.status}", now, record=False)
         return None
     definition = sequence.steps[step.step_index]
-    refusal = consent_state(session, lead).refusal(definition.marketing, now)
+    refusal = consent_refusal(session, lead, definition.marketing, now, suppressed)
     if refusal is not None:
         stop(session, lead.id, refusal, now=now)
         _skip(session, step, refusal, now)
@@ -123,9 +129,7 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
         step.status, step.due_at = StepStatus.SCHEDULED.value, next_window(now, zone)
         return None
 
-    existing = session.scalars(
-        select(Delivery).where(Delivery.lead_id == lead.id, Delivery.content_key == step.content_key)
-    ).first()
+    existing = session.get(Delivery, claimed_id) if claimed_id is not None else None
     if existing is not None:
         return _reclaim(session, existing, step, enrolment, now, final=not others_open)
 
