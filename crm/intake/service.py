@@ -184,7 +184,7 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     is_spam = request.fields.get("website") not in (None, "", [])
     lead_id: str | None = probe.lead_id
     is_new_lead = lead_id is None
-    if is_new_lead:
+    if lead_id is None:
         language = data.preferred_language or request.form_language or "en"
         lead_id = _insert_lead(connection, data, language, now, is_spam)
         lead_is_spam = is_spam
