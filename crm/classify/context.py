@@ -75,6 +75,17 @@ class Context:
     def fact(self, name: str) -> Any:
         return self.facts.get(name)
 
+    def number(self, name: str) -> float | None:
+        """A numeric fact, or None when it is missing or not a number (facts may come from old inquiries)."""
+        value = self.facts.get(name)
+        if isinstance(value, bool) or value is None:
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if number == number else None  # NaN is not a number of years
+
     def flag(self, name: str) -> None:
         self.flags.add(name)
 

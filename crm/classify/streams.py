@@ -81,7 +81,7 @@ def spousal(ctx: Context) -> Candidate | None:
 
 
 def intra_company(ctx: Context) -> Candidate | None:
-    years = ctx.fact("years_with_employer")
+    years = ctx.number("years_with_employer")
     office = ctx.fact("employer_has_canadian_office")
     transfer = ctx.said("transfer")
     if years is None and office is None and not transfer:
@@ -104,11 +104,11 @@ def intra_company(ctx: Context) -> Candidate | None:
     if years is None:
         candidate.verdict = "needs_info" if candidate.verdict != "ineligible" else candidate.verdict
         candidate.missing.append(ctx.t("Years with the employer"))
-    elif float(years) < 1:
+    elif years < 1:
         candidate.verdict = "ineligible"
-        candidate.reasons.append(ctx.t("Needs one year or more with the employer; has {years}", years=years))
+        candidate.reasons.append(ctx.t("Needs one year or more with the employer; has {years}", years=f"{years:g}"))
     else:
-        candidate.reasons.append(ctx.t("{years} years with the employer", years=years))
+        candidate.reasons.append(ctx.t("{years} years with the employer", years=f"{years:g}"))
     return candidate
 
 
