@@ -11,7 +11,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from crm.http import db_session, json_error
-from crm.web.common import can_act_on, dispatch_after_commit, me
+from crm.web.common import can_act_on, me
 from crm.workspace import WorkspaceError, accounts, actions, leadview, queue
 
 bp = Blueprint("leads_api", __name__)
@@ -88,5 +88,4 @@ def patch_lead(lead_id: str) -> Response:
     except IntegrityError:
         db.rollback()
         return json_error(409, {"request": ["The lead changed at the same time; try again."]})
-    dispatch_after_commit([])
     return jsonify(leadview.lead_json(db, lead))
