@@ -2,8 +2,9 @@
 
 The app is served by the test on loopback with a file SQLite database. The flow: sign in, see the
 queue, filter by stream, open a lead, add a note, preview an email, pause the sequence, change the
-status, export CSV, see the dashboard's charts, sign out. Screenshots of the main pages go to
-docs/screenshots/ (shown in the README).
+status, export CSV, see the dashboard's charts, sign out. Screenshots of the main pages are taken on
+every run; with CRM_UPDATE_SCREENSHOTS=1 they replace those in docs/screenshots/ (shown in the README),
+otherwise they go to the test's temporary directory so that a test run leaves the tree clean.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def page(server: str, tmp_path: Path) -> Iterator[Any]:
                                       base_url=server)
         page = context.new_page()
         page.console_errors = []  # type: ignore[attr-defined]
+        page.screenshot_dir = tmp_path / "screenshots"  # type: ignore[attr-defined]
         # CSP violations and script errors show as console errors; failed loads are checked by URL.
         page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
                 and page.console_errors.append(m.text))  # type: ignore
@@ -107,8 +109,11 @@ def page(server: str, tmp_path: Path) -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    folder = SCREENSHOTS if os.environ.get("CRM_UPDATE_SCREENSHOTS") == "1" else page.screenshot_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000  # a real rendering, not a blank page
 
 
 def test_a_consultants_day(page: Any, tmp_path: Path) -> None:
@@ -209,6 +214,3 @@ def test_keyboard_only_sign_in(page: Any) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url("**/leads")
 
-
-if os.environ.get("CRM_BROWSER_DEBUG"):  # pragma: no cover
-    print("screenshots in", SCREENSHOTS)
