@@ -23,6 +23,7 @@ from crm.classify.model import ClassificationResult, LeadInput
 from crm.classify.ruleset import Ruleset, load_ruleset
 from crm.jobs import record_job
 from crm.models import Activity, Classification, Inquiry, Job, JobStatus, Lead, LeadFlag, LeadStatus
+from crm.sequences.enrolment import on_classified
 
 KIND = "classify_lead"
 # The flags this module owns on a lead; others (spam, email-failed, ...) belong to other features.
@@ -148,8 +149,9 @@ def classify_and_store(session: Session, lead_id: str, trigger: str, now: dateti
                                "ruleset_version": result.ruleset_version, "signals": result.signals,
                                "assignment": row.assignment_reason}))
     session.flush()
-    # Enrolment hook: after a successful classification the integrator calls the sequences package here
-    # (crm.sequences.enrolment.on_classified(session, lead, row, now)), inside this same transaction.
+    # In the same transaction: the lead is enrolled in (or moved to) its stream's email sequence, so a
+    # crash can never leave a classified lead without its enrolment or the other way round.
+    on_classified(session, lead, row, now)
     return Outcome("classified", row, previous)
 
 
