@@ -29,7 +29,14 @@ def make_broker(url: str | None) -> dramatiq.Broker:
     elif url.startswith(("redis://", "rediss://", "unix://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url)
+        # A dead worker's unacknowledged messages are re-queued once its heartbeat is older than
+        # heartbeat_timeout, by a maintenance pass that runs on maintenance_chance in a million commands.
+        # Dramatiq's defaults (60 s, 0.1%) leave a crash to the sweep; these bring them back in seconds.
+        broker = RedisBroker(
+            url=url,
+            heartbeat_timeout=int(os.environ.get("CRM_REDIS_HEARTBEAT_TIMEOUT_MS", "15000")),
+            maintenance_chance=int(os.environ.get("CRM_REDIS_MAINTENANCE_CHANCE", "10000")),
+        )
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
