@@ -43,6 +43,11 @@ def make_broker(url: str | None) -> dramatiq.Broker:
         broker = RabbitmqBroker(url=_with_heartbeat(url))
     else:
         raise ValueError("CRM_BROKER_URL must start with redis://, rediss:// or amqp://, or be unset")
+    # Dramatiq adds its Prometheus exporter when prometheus_client is installed; it binds port 9191 on
+    # every interface, so a second worker group on a host fails to start. Our /metrics is computed from
+    # the database instead, which is correct across processes and hosts.
+    for middleware in [m for m in broker.middleware if type(m).__name__ == "Prometheus"]:
+        broker.middleware.remove(middleware)
     broker.add_middleware(DatabaseSession())
     return broker
 
