@@ -1,4 +1,4 @@
-"""python -m bench.email [render|send|all] [--n N] [--render-n N] [--threads T] [--database URL]"""
+"""python -m bench.email [render|send|all] [--n N] [--render-n N] [--threads T] [--database URL] [--processes]"""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ def main() -> None:
     parser.add_argument("--render-n", type=int, default=10_000, help="emails rendered in the render benchmark")
     parser.add_argument("--threads", type=int, default=8, help="worker threads for the actor run")
     parser.add_argument("--database", default="", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--processes", action="store_true",
+                        help="send through 2 `dramatiq workers.actors` processes on Redis (as `crm worker`)")
     args = parser.parse_args()
     if args.what in ("render", "all"):
         from bench.email import render
@@ -20,7 +22,7 @@ def main() -> None:
     if args.what in ("send", "all"):
         from bench.email import send
 
-        send.run(args.n, args.threads, args.database)
+        send.run(args.n, args.threads, args.database, args.processes)
 
 
 if __name__ == "__main__":
