@@ -56,11 +56,23 @@ def run(host: str, port: int, threads: int, no_migrate: bool) -> None:
         f"  intake form: http://{host}:{port}/apply    workspace: http://{host}:{port}/leads\n"
         "Press Ctrl+C to stop."
     )
+    if not _has_users():
+        click.echo("No consultant accounts yet. Create the first one (in another terminal):\n"
+                   "  .venv/bin/crm users create --email you@example.com --role admin")
     try:
         server.serve_forever()
     finally:
         embedded.stop()
         click.echo("Stopped.")
+
+
+def _has_users() -> bool:
+    from sqlalchemy import select
+
+    from crm.models import User
+
+    with runtime.database().session() as session:
+        return session.scalars(select(User.id).limit(1)).first() is not None
 
 
 def _database_label(url: str) -> str:
