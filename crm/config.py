@@ -62,8 +62,10 @@ class Settings:
             trusted_proxies=int(env.get("CRM_TRUSTED_PROXIES", "0") or 0),
             mail_from=env.get("CRM_MAIL_FROM", "") or cls.mail_from,
             business_name=env.get("CRM_BUSINESS_NAME", "") or cls.business_name,
-            business_address=env.get("CRM_BUSINESS_ADDRESS", ""),
-            business_contact=env.get("CRM_BUSINESS_CONTACT", ""),
+            business_address=env.get("CRM_BUSINESS_ADDRESS", "")
+            or ("Set CRM_BUSINESS_ADDRESS (mailing address)" if _is_dev(env) else ""),
+            business_contact=env.get("CRM_BUSINESS_CONTACT", "")
+            or ("Set CRM_BUSINESS_CONTACT (phone, email or web address)" if _is_dev(env) else ""),
             licence_number=env.get("CRM_LICENCE_NUMBER", ""),
             log_format=env.get("CRM_LOG_FORMAT", "json" if env.get("CRM_ENV") == "production" else "text"),
         )
@@ -83,9 +85,26 @@ class Settings:
                 )
             # Development only: a per-process random key, so sessions and tokens reset on restart.
             self.secret_key = _development_secret()
+        if not self.is_development:
+            # CASL: every commercial email must identify the sender with a mailing address and a contact.
+            missing = [name for name, value in (
+                ("CRM_MAIL_FROM", self.mail_from != Settings.mail_from),
+                ("CRM_BUSINESS_NAME", self.business_name != Settings.business_name),
+                ("CRM_BUSINESS_ADDRESS", self.business_address),
+                ("CRM_BUSINESS_CONTACT", self.business_contact),
+            ) if not value]
+            if missing:
+                raise ConfigError(
+                    f"{', '.join(missing)} not set: every email must name the business, its mailing address "
+                    "and a contact (Canada's anti-spam law). Set them in the environment or in .env."
+                )
 
     def as_flask_config(self) -> dict[str, object]:
         return {f"CRM_{f.name.upper()}": getattr(self, f.name) for f in fields(self)}
+
+
+def _is_dev(env: object) -> bool:
+    return env.get("CRM_ENV", "development") in {"development", "test"}  # type: ignore[attr-defined]
 
 
 def _development_secret() -> str:

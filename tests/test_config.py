@@ -12,10 +12,22 @@ def test_production_without_a_secret_key_stops_with_a_clear_message() -> None:
         Settings.from_env({"CRM_ENV": "production"})
 
 
-def test_production_with_a_secret_key_starts() -> None:
-    settings = Settings.from_env({"CRM_ENV": "production", "CRM_SECRET_KEY": "k" * 40})
+SENDER = {"CRM_MAIL_FROM": "Maple Route <hello@maple-route.example>", "CRM_BUSINESS_NAME": "Maple Route",
+          "CRM_BUSINESS_ADDRESS": "100 King Street West, Toronto ON", "CRM_BUSINESS_CONTACT": "+1 416 555 0100"}
+
+
+def test_production_with_a_secret_key_and_a_sender_identity_starts() -> None:
+    settings = Settings.from_env({"CRM_ENV": "production", "CRM_SECRET_KEY": "k" * 40, **SENDER})
     assert settings.secret_key == "k" * 40
     assert settings.log_format == "json"
+
+
+@pytest.mark.parametrize("missing", sorted(SENDER))
+def test_production_without_the_casl_sender_identity_stops(missing: str) -> None:
+    env = {"CRM_ENV": "production", "CRM_SECRET_KEY": "k" * 40, **SENDER}
+    del env[missing]
+    with pytest.raises(ConfigError, match=missing):
+        Settings.from_env(env)
 
 
 def test_development_defaults_are_the_embedded_ones(tmp_path: pytest.TempPathFactory) -> None:
@@ -25,6 +37,7 @@ def test_development_defaults_are_the_embedded_ones(tmp_path: pytest.TempPathFac
     assert settings.mail_url.startswith("file://") and settings.mail_url.endswith("var/outbox")
     assert settings.secret_key  # a generated development key
     assert settings.rate_limit == "60/minute"
+    assert "CRM_BUSINESS_ADDRESS" in settings.business_address  # a visible placeholder in emails
 
 
 def test_lists_are_comma_separated() -> None:
