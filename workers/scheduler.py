@@ -37,14 +37,17 @@ def tasks() -> list[PeriodicTask]:
     found: list[PeriodicTask] = []
     from workers.actors.email import due_steps_tick  # email sequences: queue due steps every 5 s
 
-    found.append(PeriodicTask("email-due-steps", 5.0, due_steps_tick))
+    found.append(PeriodicTask("email-due-steps", float(os.environ.get("CRM_DUE_STEPS_EVERY_SECONDS", "5")),
+                              due_steps_tick))
     from workers.actors.sweep import sweep_task; found.append(sweep_task())  # noqa: E702, I001  (classify sweep)
     return found
 
 
-def run_scheduler(stop: threading.Event, tick_seconds: float = 1.0,
+def run_scheduler(stop: threading.Event, tick_seconds: float | None = None,
                   holder: str | None = None) -> None:
     """Run until `stop` is set: hold the lease and run each task when it is due."""
+    # CRM_SCHEDULER_TICK_SECONDS: the reliability tests tick fast to run many ticks in little time.
+    tick_seconds = tick_seconds or float(os.environ.get("CRM_SCHEDULER_TICK_SECONDS", "1.0"))
     holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     db = runtime.database()
     last_run: dict[str, float] = {}

@@ -31,8 +31,12 @@ class _Handler:
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
         if self.sink.temporary_failure:
+            with self.sink.lock:
+                self.sink.temporary_answers += 1
             return "451 4.3.0 Try again later (test sink)"
         if address.lower() in self.sink.rejected:
+            with self.sink.lock:
+                self.sink.permanent_refusals[address.lower()] += 1
             return "550 5.1.1 No such mailbox (test sink)"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -59,6 +63,8 @@ class SmtpSink:
         self.messages: list[Received] = []
         self.temporary_failure = False
         self.rejected: set[str] = set()
+        self.temporary_answers = 0  # 4xx answers given (RCPT), to know a 4xx phase was really hit
+        self.permanent_refusals: Counter[str] = Counter()  # 5xx answers per address
         self._controller: Controller | None = None
 
     @property

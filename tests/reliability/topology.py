@@ -132,6 +132,7 @@ class PostResult:
     statuses: dict[int, int] = field(default_factory=dict)  # final status -> how many
     connection_errors: int = 0  # attempts that got no HTTP answer (retried when allowed)
     retried: int = 0
+    attempt_statuses: dict[int, int] = field(default_factory=dict)  # every attempt's status, 0 = no answer
 
 
 @dataclass
@@ -330,8 +331,11 @@ class Topology:
                 except (OSError, http.client.HTTPException):
                     with lock:
                         result.connection_errors += 1
+                        result.attempt_statuses[0] = result.attempt_statuses.get(0, 0) + 1
                     status = 0
                     continue
+                with lock:
+                    result.attempt_statuses[status] = result.attempt_statuses.get(status, 0) + 1
                 if status not in (502, 503):
                     break
             with lock:
