@@ -27,19 +27,25 @@ NOTE_STYLE = (f"{FONT}padding:12px 16px;background-color:#fff7e6;border-left:4px
 
 def squash(value: Any) -> str:
     """Collapse the template's line breaks and indentation into single spaces."""
-    return " ".join(str(value).split())
+    return _SPACES.sub(" ", str(value)).strip()
+
+
+_SPACES = re.compile(r"[ \t\r\n]+")
+# French puts a space before : ; ! ? and inside guillemets; a line must never start with that mark.
+_FRENCH_SPACE = re.compile(r" (?=[:;!?»])|(?<=«) ")
 
 
 @cache
 def _wrapper(width: int) -> re.Pattern[str]:
     # A line is up to `width` characters ending at a space; a longer word (a URL) is a line of its own.
-    return re.compile(r"(.{1," + str(width) + r"})(?:\s+|$)|(\S+)(?:\s+|$)")
+    # Only plain spaces break lines: no-break spaces keep French punctuation with its word.
+    return re.compile(r"(.{1," + str(width) + r"})(?: +|$)|([^ ]+)(?: +|$)")
 
 
 def wrap(text: str, indent: str = "", width: int = 76) -> str:
     """Greedy word wrap in one regular-expression pass (textwrap.fill is several times slower);
     long words (URLs) are never broken."""
-    text = squash(text)
+    text = _FRENCH_SPACE.sub("\u00a0", squash(text))
     if len(text) + len(indent) <= width:
         return indent + text
     hang = "\n" + " " * len(indent)
