@@ -91,3 +91,29 @@ def test_real_intake_responses_match_their_documented_schemas(client: FlaskClien
     for response in (created, invalid):
         schema = _response_schema(spec, "/api/leads", "post", str(response.status_code))
         jsonschema.validate(response.json, schema)
+
+
+def test_real_api_responses_match_their_documented_schemas(client: FlaskClient, db: Any) -> None:
+    from crm.workspace import accounts
+
+    spec = _spec(client)
+    with db.transaction() as session:
+        user = accounts.create_user(session, "api@firm.example", "admin", "a long enough password")
+        token = accounts.create_token(session, user)
+    auth = {"Authorization": f"Bearer {token}"}
+    lead_id = client.post("/api/leads", data=json.dumps(lead_payload()), content_type="application/json").json["id"]  # type: ignore[index]
+    one, events = f"/api/leads/{lead_id}", f"/api/leads/{lead_id}/events"
+    calls = [
+        ("/api/leads", "get", client.get("/api/leads", headers=auth)),
+        ("/api/leads/{lead_id}", "get", client.get(one, headers=auth)),
+        ("/api/leads/{lead_id}", "get", client.get("/api/leads/nope", headers=auth)),
+        ("/api/leads/{lead_id}", "patch", client.patch(one, json={"status": "contacted"}, headers=auth)),
+        ("/api/leads/{lead_id}", "patch", client.patch(one, json={"colour": "red"}, headers=auth)),
+        ("/api/leads/{lead_id}/events", "post", client.post(events, json={"type": "reply"}, headers=auth)),
+        ("/api/leads/{lead_id}/events", "post", client.post(events, json={"type": "x"}, headers=auth)),
+        ("/api/leads", "get", client.get("/api/leads")),
+    ]
+    for path, method, response in calls:
+        documented = spec["paths"][path][method]["responses"]
+        assert str(response.status_code) in documented, (path, method, response.status_code)
+        jsonschema.validate(response.json, _response_schema(spec, path, method, str(response.status_code)))
