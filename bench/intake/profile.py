@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from bench.bare_app import create_app as create_bare_app
 from bench.bare_app import create_table
 from bench.intake.payloads import bodies
+from bench.sender import SENDER_ENV
 from crm import create_app, migrate
 from crm.config import Settings
 from crm.db import Database
@@ -58,7 +59,7 @@ def main() -> None:
         settings = Settings.from_env({
             "CRM_ENV": "production", "CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "bench-" + "x" * 40,
             "CRM_WEBHOOK_SECRET": SECRET, "CRM_RATE_LIMIT": "off", "CRM_VAR_DIR": str(work / "var"),
-            "CRM_MAIL_URL": f"file://{work / 'outbox'}",
+            "CRM_MAIL_URL": f"file://{work / 'outbox'}", **SENDER_ENV,
         })
         ours = create_app(settings, database=database, dispatcher=NullDispatcher()).test_client()
         bare = create_bare_app(url).test_client()

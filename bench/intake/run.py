@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from bench.bare_app import BareRow, create_table
 from bench.intake.payloads import write_requests
+from bench.sender import SENDER_ENV
 from crm import migrate
 from crm.config import PROJECT_ROOT
 from crm.db import Database
@@ -232,7 +233,7 @@ def bench_backend(backend: Backend, work: Path, args: argparse.Namespace) -> lis
     ours_env = _base_env() | {
         "CRM_ENV": "production", "CRM_DATABASE_URL": backend.ours_url, "CRM_SECRET_KEY": "bench-" + "x" * 40,
         "CRM_WEBHOOK_SECRET": WEBHOOK_SECRET, "CRM_RATE_LIMIT": "off", "CRM_MAIL_URL": f"file://{work / 'outbox'}",
-        "CRM_VAR_DIR": str(work / "var"),
+        "CRM_VAR_DIR": str(work / "var"), **SENDER_ENV,
     }
     if args.broker_url:
         ours_env["CRM_BROKER_URL"] = args.broker_url
