@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
+
 from crm import leases, runtime
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,13 @@ def run_scheduler(stop: threading.Event, tick_seconds: float | None = None,
     last_run: dict[str, float] = {}
     leader = False
     while not stop.is_set():
-        is_leader = leases.try_acquire(db, LEASE_NAME, holder, LEASE_TTL)
+        try:
+            is_leader = leases.try_acquire(db, LEASE_NAME, holder, LEASE_TTL)
+        except OperationalError:
+            # Database unreachable (restart, failover): we cannot know who holds the lease, so do
+            # nothing this tick and try again next one instead of exiting.
+            log.warning("scheduler %s cannot reach the database; retrying", holder)
+            is_leader = False
         if is_leader != leader:
             log.info("scheduler %s %s the lease", holder, "took" if is_leader else "lost")
             leader = is_leader

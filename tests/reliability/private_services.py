@@ -16,6 +16,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,14 +75,16 @@ class PrivateRedis:
 class PrivateCluster:
     """A throwaway PostgreSQL cluster owned by the `postgres` user (we may be root), on a free port."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self) -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
         if not found:
             pytest.fail("PostgreSQL binaries not found") if os.environ.get("CI") else pytest.skip("no pg_ctl")
         self.bindir = Path(found[-1]).parent
         self.port = free_port()
-        self.datadir = workdir / "pgdata"
-        self.workdir = workdir
+        # Not under pytest's tmp_path: another pytest run resets /tmp/pytest-of-<user> to mode 0700,
+        # which would lock the `postgres` user out of its own data directory mid-test.
+        self.workdir = Path(tempfile.mkdtemp(prefix="crm-reliability-pg-"))
+        self.datadir = self.workdir / "pgdata"
         self.as_postgres = os.geteuid() == 0
 
     @property
@@ -93,13 +96,8 @@ class PrivateCluster:
         return subprocess.run([*prefix, *argv], check=check, capture_output=True, stdin=subprocess.DEVNULL)
 
     def init(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
         if self.as_postgres:
             entry = pwd.getpwnam("postgres")
-            # the path down to the data directory must be reachable by postgres
-            for path in [self.workdir, *self.workdir.parents]:
-                with contextlib.suppress(OSError):
-                    os.chmod(path, os.stat(path).st_mode | 0o011)
             os.chown(self.workdir, entry.pw_uid, entry.pw_gid)
         self._run(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--no-sync")

@@ -24,7 +24,7 @@ DOWN_SECONDS = 5.0
 
 @pytest.fixture
 def cluster_topology(tmp_path: Path) -> Iterator[tuple[Topology, PrivateCluster]]:
-    cluster = PrivateCluster(tmp_path / "postgres")
+    cluster = PrivateCluster()
     redis = PrivateRedis(tmp_path / "redis-server")
     cluster.init()
     cluster.start()
