@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -9,8 +10,10 @@ from crm.mail.message import MailMessage
 
 
 class Transport(Protocol):
-    def send(self, message: MailMessage) -> None:
-        """Hand one message over; raise a crm.mail.errors.MailError subclass when that fails."""
+    def send(self, message: MailMessage, handover: Callable[[], None] | None = None) -> None:
+        """Hand one message over; raise a crm.mail.errors.MailError subclass when that fails.
+        `handover` is called once, right before the bytes that may deliver the message leave (SMTP
+        DATA, the file write); if it raises, nothing is sent and the exception propagates."""
 
     def close(self) -> None:
         """Release connections (SMTP); a no-op for the others."""

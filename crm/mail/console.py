@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from typing import TextIO
 
 from crm.mail.message import MailMessage
@@ -15,7 +16,9 @@ class ConsoleTransport:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
-    def send(self, message: MailMessage) -> None:
+    def send(self, message: MailMessage, handover: Callable[[], None] | None = None) -> None:
+        if handover is not None:
+            handover()
         text = message.data.decode("ascii", "replace").replace("\r\n", "\n")
         out = self.stream or sys.stdout
         with _lock:  # worker threads print whole messages, not interleaved lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -28,7 +29,9 @@ class FileTransport:
             raise ValueError("file:// mail URL needs a folder, e.g. file:///var/lib/crm/outbox")
         return cls(Path(path))
 
-    def send(self, message: MailMessage) -> None:
+    def send(self, message: MailMessage, handover: Callable[[], None] | None = None) -> None:
+        if handover is not None:
+            handover()
         data = message.data
         key = hashlib.sha256(message.message_id.encode() + data[:4096]).hexdigest()[:16]
         name = f"{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}-{key}.eml"

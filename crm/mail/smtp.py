@@ -1,5 +1,8 @@
 """SMTP and SMTPS with STARTTLS or implicit TLS, authentication, and one reused connection per thread.
 
+The exchange is split at the point of no return: envelope first (MAIL, RCPT), then the caller's
+`handover` callback (it journals "about to send", see journal.py), then DATA.
+
 Failures are sorted by whether the server can have taken the message:
 - before the message data is handed over (connect, EHLO, TLS, AUTH, MAIL, RCPT, the DATA command):
   4xx, timeouts and refused connections are temporary, 5xx permanent; nothing was accepted;
@@ -12,6 +15,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -131,7 +135,9 @@ class SMTPTransport:
 
     # -- sending ------------------------------------------------------------------------------
 
-    def send(self, message: MailMessage) -> None:
+    def send(self, message: MailMessage, handover: Callable[[], None] | None = None) -> None:
+        """MAIL FROM and RCPT TO, then `handover()` (the caller records the point of no return; it may
+        raise a MailError to back out, and the envelope is reset), then DATA."""
         sender, recipients, data = message.sender, message.recipients, message.data
         if not recipients:
             raise PermanentMailError("the message has no recipient", recipient=False)
@@ -146,6 +152,12 @@ class SMTPTransport:
         except (OSError, smtplib.SMTPException) as exc:
             self._drop(conn)
             raise TemporaryMailError(f"SMTP error before the message was sent: {type(exc).__name__}") from exc
+        if handover is not None:
+            try:
+                handover()
+            except BaseException:
+                self._reset(conn)  # nothing was sent: leave the connection clean for the next message
+                raise
         self._data(conn, data)
 
     def _envelope_or_raise(self, conn: smtplib.SMTP, sender: str, recipients: list[str]) -> None:

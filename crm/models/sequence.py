@@ -77,8 +77,8 @@ class Delivery(Base):
     template: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2))
     # sending: claimed, outcome not yet known; deferred: a temporary failure, to be retried;
-    # sent; bounced; failed; unknown: a worker died after the claim, so the server may or may not
-    # have accepted it. Never resent (at-most-once); flagged for a consultant to check.
+    # sent; bounced; failed; unknown: a worker died after handing the data over and before reading the
+    # reply, so the server may or may not have accepted it. Never resent; flagged for a consultant.
     status: Mapped[str] = mapped_column(String(16), default="sending")
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(Text, default="")
@@ -92,6 +92,9 @@ class Delivery(Base):
     # When a worker last claimed it for sending: a claim older than the actor's time limit means that
     # worker died between the claim and recording the outcome.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The host of the worker holding the claim: its hand-over journal (crm/mail/journal.py) says
+    # whether a dead worker's message left, so only a process that can read that host's journal settles it.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased, lazyload
 
 from crm.config import Settings
 from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
+from crm.mail.journal import host_name
 from crm.mail.message import MailMessage, compose
 from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, ScheduledStep, StepStatus, Suppression
 from crm.sequences import history
@@ -150,7 +151,7 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
     values = dict(lead_id=lead.id, step_id=step.id, content_key=step.content_key, sequence=enrolment.sequence,
                   template=step.template, language=enrolment.language, status="sending", to_address=lead.email,
                   subject=subject, text_body=text, html_body=html, headers=message.headers,
-                  message_id=message.message_id, created_at=now, claimed_at=now, attempts=1)
+                  message_id=message.message_id, created_at=now, claimed_at=now, claimed_by=host_name(), attempts=1)
     # The unique (lead_id, content_key) claim: IntegrityError here if another worker has it.
     delivery_id = session.execute(insert(Delivery).values(**values).returning(Delivery.id)).scalar_one()
     _mark_step(session, step.id, status=StepStatus.QUEUED.value, queued_at=now,  # in flight; re-sent if lost
@@ -168,6 +169,16 @@ def _mark_delivery(session: Session, delivery_id: int, **values: object) -> None
                     .execution_options(synchronize_session=False))
 
 
+def _settle_claim(session: Session, delivery: Delivery, **values: object) -> bool:
+    """Record an outcome only while this attempt's claim still stands: a worker so slow that the
+    scheduler settled its claim meanwhile (crm.sequences.scheduling.settle_claims) changes nothing."""
+    result = session.execute(
+        update(Delivery).where(Delivery.id == delivery.id, Delivery.status == "sending",
+                               Delivery.attempts == delivery.attempts)
+        .values(**values).execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, enrolment: Enrolment,
              now: datetime, final: bool) -> Outgoing | None:
     if delivery.step_id != step.id:
@@ -179,7 +190,7 @@ def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, enrolmen
         return None  # "sending": another worker has it (or died: settled by the scheduler)
     won = session.execute(
         update(Delivery).where(Delivery.id == delivery.id, Delivery.status == "deferred")
-        .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+        .values(status="sending", claimed_at=now, claimed_by=host_name(), attempts=Delivery.attempts + 1)
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
         return None
@@ -201,31 +212,36 @@ def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: M
     delivery, step = outgoing.delivery, outgoing.step
     problem = str(error)[:2000] if error is not None else None
     if error is None:
-        _mark_delivery(session, delivery.id, status="sent", sent_at=now, error=None)
+        if not _settle_claim(session, delivery, status="sent", sent_at=now, error=None):
+            return
         _mark_step(session, step.id, status=StepStatus.SENT.value, last_error=None)
         history.record(session, delivery.lead_id, history.SENT, f"Email sent: {delivery.subject}", now,
                        delivery_id=delivery.id, step_id=step.id, message_id=delivery.message_id,
                        template=delivery.template, language=delivery.language, sequence=delivery.sequence)
     elif isinstance(error, TemporaryMailError):
-        _mark_delivery(session, delivery.id, status="deferred", error=problem)
+        if not _settle_claim(session, delivery, status="deferred", error=problem):
+            return
         _mark_step(session, step.id, last_error=problem, queued_at=now)
         history.record(session, delivery.lead_id, history.DEFERRED,
                        f"Email delayed (attempt {delivery.attempts}): the mail server is unavailable; retrying",
                        now, delivery_id=delivery.id, error=str(error)[:500])
         return
     elif isinstance(error, PermanentMailError) and error.recipient:
-        _mark_delivery(session, delivery.id, status="bounced", error=problem)
+        if not _settle_claim(session, delivery, status="bounced", error=problem):
+            return
         _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=f"bounced: {error}"[:2000])
         record_bounce(session, delivery.lead_id, "smtp", now, detail=str(error)[:500])
     elif isinstance(error, UncertainDeliveryError):
-        _mark_delivery(session, delivery.id, status="unknown", error=problem)
+        if not _settle_claim(session, delivery, status="unknown", error=problem):
+            return
         _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=problem)
         history.record(session, delivery.lead_id, history.UNCERTAIN,
                        f"Email \u201c{delivery.subject}\u201d may not have been sent; check before resending", now,
                        delivery_id=delivery.id, error=str(error)[:500])
         history.flag(session, delivery.lead_id, "email-uncertain")
     else:
-        _mark_delivery(session, delivery.id, status="failed", error=problem)
+        if not _settle_claim(session, delivery, status="failed", error=problem):
+            return
         _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=problem)
         history.record(session, step.lead_id, history.FAILED, f"Email step {step.step_index} failed: {problem}",
                        now, step_id=step.id, template=step.template, error=problem)

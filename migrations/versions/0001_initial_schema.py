@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 02:28:10.435353
+Create Date: 2026-11-26 03:06:28.543441
 """
 
 from collections.abc import Sequence
@@ -359,6 +359,7 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=255), nullable=True),
         sa.Column("created_at", crm.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", crm.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
         sa.Column("sent_at", crm.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import dramatiq
@@ -80,6 +81,14 @@ def sink() -> Iterator[Sink]:
     yield handler
     controller.stop()
     controller.loop.close()
+
+
+@pytest.fixture(autouse=True)
+def mail_journal(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test's hand-over journals in a folder of its own (crm/mail/journal.py reads the variable each time)."""
+    folder = tmp_path_factory.mktemp("mail-journal")
+    monkeypatch.setenv("CRM_MAIL_JOURNAL_DIR", str(folder))
+    yield folder
 
 
 @pytest.fixture

@@ -113,8 +113,10 @@ def test_a_step_whose_message_was_lost_is_sent_again(db: Database, smtp_settings
                                                      stub_broker: StubBroker, stub_worker: dramatiq.Worker) -> None:
     # Given a step claimed by the scheduler whose message never reached a worker (broker restarted)
     lead_id = new_lead(db, email="lost@example.ie")
+    stub_worker.pause()  # so that the message is really lost, not picked up before the flush
     due_steps_tick(T0 + timedelta(minutes=1))
     stub_broker.flush_all()
+    stub_worker.resume()
     assert steps(db, lead_id)[0].status == StepStatus.QUEUED.value
     # When the scheduler ticks after the stuck threshold
     assert due_steps_tick(T0 + timedelta(minutes=30)) == 1

@@ -1,5 +1,5 @@
-"""Temporary failures retry, permanent ones bounce, template errors fail one step visibly, and a
-worker that dies mid-send leads to review, never to a second copy."""
+"""Temporary failures retry, permanent ones bounce, template errors fail one step visibly.
+A worker that dies mid-send: tests/email/test_crash_points.py."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from sqlalchemy import update
 from crm.config import Settings
 from crm.db import Database
 from crm.mail import TemporaryMailError, transport_from_url
-from crm.models import Delivery, EnrolmentStatus, LeadFlag, ScheduledStep, StepStatus, Suppression
-from crm.sequences.scheduling import settle_uncertain
+from crm.models import EnrolmentStatus, LeadFlag, ScheduledStep, StepStatus, Suppression
 from tests.email.conftest import Sink, free_port
 from tests.email.helpers import (
     T0,
@@ -115,28 +114,3 @@ def test_a_template_error_fails_that_step_only(db: Database, smtp_settings: Sett
     assert len(sink.to("fine@example.ie")) == 1 and sink.to("broken@example.ie") == []
     # And the rest of the broken lead's sequence goes on
     assert [s.status for s in steps(db, broken)][1:] == ["scheduled"] * 4
-
-
-def test_a_worker_that_died_mid_send_is_flagged_not_resent(db: Database, smtp_settings: Settings,
-                                                          sink: Sink) -> None:
-    # Given a delivery claimed ("sending") by a worker that then died
-    lead_id = new_lead(db, email="ghost@example.ie")
-    step_id = steps(db, lead_id)[0].id
-    from crm.sequences.sending import prepare_send
-
-    with db.transaction() as session:
-        assert prepare_send(session, step_id, smtp_settings, T0) is not None
-    transport = transport_from_url(smtp_settings.mail_url)
-    # When the message is delivered again, the claim stops it
-    with db.session() as session:
-        assert deliver(session, step_id, smtp_settings, transport, T0 + timedelta(minutes=1)) == "nothing"
-    transport.close()
-    # And when the scheduler settles old claims
-    with db.transaction() as session:
-        assert settle_uncertain(session, T0 + timedelta(minutes=30)) == 1
-    # Then it is marked unknown for a person to check, and never sent again (at-most-once)
-    assert sink.to("ghost@example.ie") == []
-    assert deliveries(db, lead_id)[0].status == "unknown"
-    assert steps(db, lead_id)[0].status == StepStatus.FAILED.value
-    assert "email-uncertain" in activity_kinds(db, lead_id)
-    assert count(db, Delivery, Delivery.lead_id == lead_id) == 1

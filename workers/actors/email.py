@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 import dramatiq
 from sqlalchemy.exc import IntegrityError
@@ -23,11 +24,18 @@ from crm.mail import (
     UncertainDeliveryError,
     transport_from_url,
 )
-from crm.sequences.scheduling import claim_due_steps, requeue_stuck, settle_uncertain
+from crm.mail.journal import writer as journal_writer
+from crm.sequences.scheduling import CLAIM_STALE_AFTER, claim_due_steps, requeue_stuck, settle_claims
 from crm.sequences.sending import prepare_send, record_outcome
 from workers.middleware import current_session
 
 log = logging.getLogger(__name__)
+
+# A worker never starts the SMTP DATA later than this after its claim committed: past it, the
+# scheduler may already be treating the claim as dead and sending the email again. Well inside the
+# stale-claim delay (90 s by default) and no longer than the actor's 60 s time limit.
+HANDOVER_DEADLINE = min(timedelta(seconds=60), max(CLAIM_STALE_AFTER - timedelta(seconds=30),
+                                                    CLAIM_STALE_AFTER / 2))
 
 _transports: dict[str, Transport] = {}
 _transports_lock = threading.Lock()
@@ -62,11 +70,24 @@ def deliver(session: Session, step_id: int, settings: Settings, transport: Trans
         return "nothing"  # another worker claimed this email a moment ago: it sends it, we do not
     if outgoing is None:
         return "nothing"
+    claimed = time.monotonic()
+    message_id, attempt = outgoing.message.message_id, outgoing.delivery.attempts
+    journal = journal_writer()
+
+    def handover() -> None:
+        # The point of no return: journaled (os.write, survives SIGKILL) before the DATA goes out, so
+        # whoever settles this claim if we die knows whether the message can have left.
+        if time.monotonic() - claimed > HANDOVER_DEADLINE.total_seconds():
+            raise TemporaryMailError("too late to hand this email over: its claim may be settled as dead")
+        journal.handed_over(message_id, attempt)
+
     error: MailError | None = None
     try:
-        transport.send(outgoing.message)
+        transport.send(outgoing.message, handover=handover)
     except MailError as exc:
         error = exc
+    else:
+        journal.sent(message_id, attempt)  # the server said 250: recorded before the outcome commit
     with session.begin():
         record_outcome(session, outgoing, utcnow() if now is None else now, error)
     if isinstance(error, TemporaryMailError):
@@ -90,15 +111,18 @@ def send_step(step_id: int, now: str | None = None) -> None:
 
 
 def due_steps_tick(now: datetime | None = None) -> int:
-    """The scheduler's periodic task: queue due steps, re-send lost ones, settle dead claims."""
+    """The scheduler's periodic task: settle dead claims, queue due steps, re-send lost ones."""
     explicit = {"now": now.isoformat()} if now is not None else {}
     now = now or utcnow()
     with runtime.database().transaction() as session:
-        step_ids = claim_due_steps(session, now) + requeue_stuck(session, now)
-        settle_uncertain(session, now)
+        settled = settle_claims(session, now)  # first: a released claim's step is queued just now
+        step_ids = sorted(set(claim_due_steps(session, now) + requeue_stuck(session, now) + settled.resend))
     for step_id in step_ids:
         # A step whose message fails to send here stays queued and is sent again by requeue_stuck.
         send_step.send(step_id=step_id, **explicit)
     if step_ids:
         log.info("queued %d email steps", len(step_ids))
+    if settled.sent or settled.uncertain or settled.resend:
+        log.warning("settled dead email claims: %d sent, %d uncertain, %d sent again",
+                    settled.sent, settled.uncertain, len(settled.resend))
     return len(step_ids)
