@@ -20,8 +20,9 @@ pytestmark = pytest.mark.slow
 
 LEADS = int(os.environ.get("CRM_OUTAGE_LEADS", "300"))
 DOWN_SECONDS = 5.0
-# The sweep re-sends a job whose message has not been handled after this long (120 s by default).
-FAST_SWEEP = {"CRM_SWEEP_AFTER_SECONDS": "20", "CRM_SWEEP_EVERY_SECONDS": "5"}
+# The sweeps re-send a classify job or an email step whose message has not been handled after this
+# long (120 s by default each): shortened so the test's recovery is not mostly waiting.
+FAST_SWEEP = {"CRM_SWEEP_AFTER_SECONDS": "20", "CRM_SWEEP_EVERY_SECONDS": "5", "CRM_MAIL_STALE_QUEUED_SECONDS": "30"}
 
 
 @pytest.fixture
