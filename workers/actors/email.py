@@ -63,6 +63,7 @@ def deliver(session: Session, step_id: int, settings: Settings, transport: Trans
     """Claim (committed), send, record (committed). Returns what happened: sent, nothing, or the
     failure's class name. Raises TemporaryMailError after recording it, so the caller retries."""
     moment = now or utcnow()
+    claimed = time.monotonic()  # no later than claimed_at: the hand-over deadline counts from here
     try:
         with session.begin():
             outgoing = prepare_send(session, step_id, settings, moment)
@@ -70,7 +71,6 @@ def deliver(session: Session, step_id: int, settings: Settings, transport: Trans
         return "nothing"  # another worker claimed this email a moment ago: it sends it, we do not
     if outgoing is None:
         return "nothing"
-    claimed = time.monotonic()
     message_id, attempt = outgoing.message.message_id, outgoing.delivery.attempts
     journal = journal_writer()
 
