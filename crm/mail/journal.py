@@ -56,7 +56,11 @@ class JournalWriter:
 
     def _descriptor(self) -> int:
         key = (os.getpid(), journal_dir())
-        if self._fd is None or self._key != key:
+        # st_nlink 0: the settler pruned this file after a week without a line; start a new one, or
+        # our lines would go to a file nobody can read any more.
+        if self._fd is None or self._key != key or os.fstat(self._fd).st_nlink == 0:
+            if self._fd is not None:
+                os.close(self._fd)
             folder = key[1] / host_name()
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{key[0]}-{time.time_ns()}.journal"
@@ -100,8 +104,8 @@ class JournalView:
 
 def read_journals(prune: bool = True) -> JournalView:
     """Every host folder under the journal directory (the settler's own host, or all hosts when the
-    directory is shared storage). A torn last line (killed mid-write) is ignored: os.write of one short
-    line is not torn in practice, and an incomplete H reads as no H only if the data was never sent."""
+    directory is shared storage). A torn last line (killed mid-write) is ignored: an H torn by a kill
+    was being written before the DATA, so the data certainly never left."""
     view = JournalView()
     root = journal_dir()
     if not root.is_dir():

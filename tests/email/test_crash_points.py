@@ -185,3 +185,13 @@ def test_journal_lines_survive_in_the_folder_of_this_host(mail_journal: Path) ->
     assert view.state("<b@example>", 2) == "handed-over"
     assert view.state("<b@example>", 1) is None and view.state("<c@example>", 1) is None
     assert len(list(mail_journal.glob("*/*.journal"))) == 1
+
+
+def test_a_pruned_journal_file_is_started_again(mail_journal: Path) -> None:
+    # Given a process whose journal file was removed by the settler's pruning
+    writer().handed_over("<old@example>", 1)
+    for path in mail_journal.glob("*/*.journal"):
+        path.unlink()
+    # When it journals again, the line lands in a file the settler can read
+    writer().handed_over("<new@example>", 1)
+    assert read_journals().state("<new@example>", 1) == "handed-over"
