@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_cors import CORS
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -120,6 +120,14 @@ def _register_error_handlers(app: Flask) -> None:
         if status == 429 and exc.get_response().headers.get("Retry-After"):
             response.headers["Retry-After"] = exc.get_response().headers["Retry-After"]
         return response
+
+    @app.errorhandler(DataError)
+    def unstorable_value(exc: Exception) -> Any:
+        # The database refused a value the client sent (a NUL character in PostgreSQL text, an
+        # out-of-range number): a client mistake, not an outage.
+        log.info("database refused a client value: %s", type(exc).__name__)
+        return json_error(400, {"request": ["The request contains a value that cannot be stored "
+                                            "(for example a NUL character)."]})
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -15,12 +15,6 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; start-up must stop with this message."""
 
 
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
@@ -55,7 +49,7 @@ class Settings:
             mail_url=env.get("CRM_MAIL_URL", "") or f"file://{VAR_DIR / 'outbox'}",
             secret_key=env.get("CRM_SECRET_KEY", ""),
             webhook_secret=env.get("CRM_WEBHOOK_SECRET", ""),
-            base_url=env.get("CRM_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            base_url=(env.get("CRM_BASE_URL") or ("http://127.0.0.1:5000" if _is_dev(env) else "")).rstrip("/"),
             rate_limit=env.get("CRM_RATE_LIMIT", "60/minute"),
             rate_limit_storage=env.get("CRM_RATE_LIMIT_STORAGE", "memory://"),
             allowed_origins=_list(env.get("CRM_ALLOWED_ORIGINS")),
@@ -67,7 +61,7 @@ class Settings:
             business_contact=env.get("CRM_BUSINESS_CONTACT", "")
             or ("Set CRM_BUSINESS_CONTACT (phone, email or web address)" if _is_dev(env) else ""),
             licence_number=env.get("CRM_LICENCE_NUMBER", ""),
-            log_format=env.get("CRM_LOG_FORMAT", "json" if env.get("CRM_ENV") == "production" else "text"),
+            log_format=env.get("CRM_LOG_FORMAT") or ("json" if env.get("CRM_ENV") == "production" else "text"),
         )
         settings.validate()
         return settings
@@ -85,6 +79,11 @@ class Settings:
                 )
             # Development only: a per-process random key, so sessions and tokens reset on restart.
             self.secret_key = _development_secret()
+        if not self.is_development and len(self.secret_key) < 32:
+            raise ConfigError("CRM_SECRET_KEY is too short: use at least 32 random characters.")
+        if not self.is_development and not self.base_url:
+            raise ConfigError("CRM_BASE_URL is not set: emails link to it (unsubscribe links must work for 60 "
+                              "days under Canada's anti-spam law). Set it to this CRM's public address.")
         if not self.is_development:
             # CASL: every commercial email must identify the sender with a mailing address and a contact.
             missing = [name for name, value in (
@@ -121,6 +120,3 @@ def _development_secret() -> str:
             pass
         return key
 
-
-def env_bool(name: str, default: bool = False) -> bool:
-    return _bool(os.environ.get(name), default)

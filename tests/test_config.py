@@ -13,13 +13,19 @@ def test_production_without_a_secret_key_stops_with_a_clear_message() -> None:
 
 
 SENDER = {"CRM_MAIL_FROM": "Maple Route <hello@maple-route.example>", "CRM_BUSINESS_NAME": "Maple Route",
-          "CRM_BUSINESS_ADDRESS": "100 King Street West, Toronto ON", "CRM_BUSINESS_CONTACT": "+1 416 555 0100"}
+          "CRM_BUSINESS_ADDRESS": "100 King Street West, Toronto ON", "CRM_BUSINESS_CONTACT": "+1 416 555 0100",
+          "CRM_BASE_URL": "https://crm.maple-route.example"}
 
 
 def test_production_with_a_secret_key_and_a_sender_identity_starts() -> None:
     settings = Settings.from_env({"CRM_ENV": "production", "CRM_SECRET_KEY": "k" * 40, **SENDER})
     assert settings.secret_key == "k" * 40
     assert settings.log_format == "json"
+
+
+def test_production_refuses_a_short_secret_key() -> None:
+    with pytest.raises(ConfigError, match="too short"):
+        Settings.from_env({"CRM_ENV": "production", "CRM_SECRET_KEY": "x", **SENDER})
 
 
 @pytest.mark.parametrize("missing", sorted(SENDER))

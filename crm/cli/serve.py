@@ -52,7 +52,7 @@ def run(host: str, port: int, threads: int, no_migrate: bool) -> None:
         f"IMP Lead CRM is running at http://{host}:{port}\n"
         f"  database: {_database_label(settings.database_url)}\n"
         f"  queue:    {queue} ({threads} worker threads, scheduler and sweep in-process)\n"
-        f"  mail:     {settings.mail_url}\n"
+        f"  mail:     {_database_label(settings.mail_url) if '@' in settings.mail_url else settings.mail_url}\n"
         f"  intake form: http://{host}:{port}/apply    workspace: http://{host}:{port}/leads\n"
         "Press Ctrl+C to stop."
     )

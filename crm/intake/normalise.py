@@ -67,10 +67,12 @@ class NormalisedInquiry:
 def normalise_email(address: str) -> tuple[str, str]:
     """(address to write to, identity key). Raises NormaliseError when it is not an address."""
     try:
-        result = validate_email(address, check_deliverability=False)
+        # Mail servers without SMTPUTF8 cannot deliver to a non-ASCII mailbox name: refuse it now rather
+        # than accept a lead we can never answer. Internationalised domains become their ASCII form.
+        result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise NormaliseError({"email": [str(exc)]}) from exc
-    normalised = result.normalized
+    normalised = result.ascii_email or result.normalized
     return normalised, normalised.casefold()
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from crm.countries import lookup_country
+
 LIST_FIELDS = frozenset({"citizenships"})
 BOOLEAN_FIELDS = frozenset(
     {"job_offer", "employer_has_canadian_office", "owns_business", "enrolled_in_post_secondary",
@@ -66,8 +68,11 @@ def _as_list(value: Any) -> Any:
     if isinstance(value, list):
         items: list[Any] = []
         for item in value:
-            if isinstance(item, str):
+            if isinstance(item, str) and "," in item and lookup_country(item, allow_close=False) is None:
+                # "France, Ireland" is two countries; "Korea, Republic of" is one ISO name.
                 items.extend(part.strip() for part in item.split(",") if part.strip())
+            elif isinstance(item, str):
+                items.append(item.strip())
             else:
                 items.append(item)
         return items

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from crm.db import new_id, utcnow
@@ -48,6 +48,8 @@ class IntakeRequest:
     remote_addr: str | None = None
     idempotency_key: str | None = None
     form_language: str | None = None  # "fr" when the form itself was the French one
+    # The consent wording our own /apply page showed (server-side, not what the browser sent back).
+    consent_wording: str | None = None
     _prepared: Prepared | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -194,8 +196,14 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         language = data.preferred_language or lead.preferred_language or request.form_language or "en"
         if not is_spam:
             _apply_to_lead(lead, data, language, now)
+            reopened = _reopen(session, lead, now)
+            if reopened:
+                data.notes.append(reopened)
         lead_is_spam = lead.status == LeadStatus.SPAM.value
 
+    wording = request.consent_wording or data.consent_text
+    if data.consent_marketing and not wording:
+        data.notes.append("consent box ticked but the wording shown was not sent: recorded as implied consent")
     inquiry_id = new_id()
     form_id = request.fields.get("form_id") if isinstance(request.fields.get("form_id"), str) else None
     source_url = _text(request.fields.get("source_url"), 2000)
@@ -212,8 +220,10 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     })
     connection.execute(_INSERT_CONSENT, {
         "lead_id": lead_id, "inquiry_id": inquiry_id, "recorded_at": now,
-        "kind": (ConsentKind.EXPRESS if data.consent_marketing else ConsentKind.IMPLIED).value,
-        "wording": data.consent_text, "source": "intake", "ip_address": request.remote_addr,
+        # Express consent must be provable with the wording shown (CASL): without it, the inquiry
+        # itself is the only consent on record, which is implied consent.
+        "kind": (ConsentKind.EXPRESS if data.consent_marketing and wording else ConsentKind.IMPLIED).value,
+        "wording": wording, "source": "intake", "ip_address": request.remote_addr,
         "form_id": form_id, "source_url": source_url,
     })
     connection.execute(_INSERT_ACTIVITY, {
@@ -233,6 +243,24 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
                                    now=now))
     session.flush()
     return IntakeResult(lead_id, inquiry_id, created=True, language=language, jobs=jobs)
+
+
+def _reopen(session: Session, lead: Lead, now: datetime) -> str | None:
+    """A genuine inquiry brings a lead back to the queue when it was closed without a person's say-so
+    (spam by the honeypot: anyone can fill it in with someone else's address) or marked lost."""
+    if lead.status == LeadStatus.SPAM.value:
+        honeypot = session.scalars(select(LeadFlag.flag).where(LeadFlag.lead_id == lead.id,
+                                                               LeadFlag.flag == "spam")).first()
+        if honeypot is None:
+            return None  # a consultant marked it spam: that decision stands (the inquiry is on the timeline)
+        session.execute(delete(LeadFlag).where(LeadFlag.lead_id == lead.id, LeadFlag.flag == "spam"))
+        note = "reopened: an earlier inquiry from this address had filled in the honeypot"
+    elif lead.status == LeadStatus.LOST.value:
+        note = "reopened: the lead was marked lost and has written again"
+    else:
+        return None
+    lead.status, lead.status_changed_at = LeadStatus.RECEIVED.value, now
+    return note
 
 
 def _insert_lead(connection: Connection, data: NormalisedInquiry, language: str, now: datetime,

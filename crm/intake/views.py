@@ -11,7 +11,7 @@ from crm.countries import all_country_options as _country_options
 from crm.countries import fold
 from crm.extensions import limiter
 from crm.http import database, json_error, wants_html
-from crm.i18n import translator
+from crm.i18n import translate, translator
 from crm.intake.parsing import BodyError, group_form_fields, media_type, parse_json, parse_urlencoded
 from crm.intake.provinces import PROVINCES, province_name
 from crm.intake.security import SignatureError, check_form_token, issue_form_token, verify_signature
@@ -34,10 +34,9 @@ def _rate_limit_off() -> bool:
 
 
 def _origin_allowed(origin: str | None) -> bool:
-    if not origin:
-        return False
-    own = request.host_url.rstrip("/")
-    return origin == own or origin in current_app.config["CRM_ALLOWED_ORIGINS"]
+    """The Origin is one of the listed websites. Our own pages prove themselves with the form token
+    instead: an Origin equal to the request's own Host proves nothing, since the client sends both."""
+    return bool(origin) and origin in current_app.config["CRM_ALLOWED_ORIGINS"]
 
 
 def _read_fields(kind: str, body: bytes) -> dict[str, Any]:
@@ -60,7 +59,7 @@ def _check_sender(body: bytes, fields: dict[str, Any]) -> dict[str, list[str]] |
             return {"X-CRM-Signature": [str(exc)]}
         return None
     allowed = current_app.config["CRM_ALLOWED_ORIGINS"]
-    if origin and allowed and not _origin_allowed(origin) and not signature:
+    if origin and allowed and not _origin_allowed(origin) and not signature and not _form_token(fields):
         return {"Origin": ["This website is not allowed to post leads (see CRM_ALLOWED_ORIGINS)."]}
     return None
 
@@ -88,17 +87,19 @@ def create_lead() -> Response:
         return json_error(status, sender_errors)
 
     idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key is not None and not 1 <= len(idempotency_key.strip()) <= 255:
-        return json_error(422, {"Idempotency-Key": ["Must be 1 to 255 characters."]})
+    if idempotency_key is not None and (not 1 <= len(idempotency_key.strip()) <= 255
+                                        or not idempotency_key.isprintable()):
+        return json_error(422, {"Idempotency-Key": ["Must be 1 to 255 printable characters."]})
     token = _form_token(fields) or {}
     intake = IntakeRequest(
         body=body,
-        content_type=request.content_type or kind,
+        content_type=request.content_type if (request.content_type or "").isprintable() else kind,
         fields=fields,
         headers={name: request.headers[name][:500] for name in KEPT_HEADERS if name in request.headers},
         remote_addr=request.remote_addr,
         idempotency_key=idempotency_key.strip() if idempotency_key else None,
         form_language=_form_language(token),
+        consent_wording=consent_wording(token["lang"]) if token.get("lang") in ("en", "fr") else None,
     )
     try:
         result = _store(intake)
@@ -142,10 +143,20 @@ def _page_language() -> str:
     return best or "en"
 
 
+CONSENT_WORDING = ("Yes, {business} may send me emails about Canadian work permit programs, news and services. "
+                   "I can unsubscribe at any time.")
+
+
+def consent_wording(language: str) -> str:
+    """The express-consent wording shown next to the /apply checkbox, as stored with the consent."""
+    return translate(CONSENT_WORDING, language, business=current_app.config["CRM_BUSINESS_NAME"])
+
+
 def _render_form(language: str, values: dict[str, Any], errors: dict[str, list[str]],
                  status: int = 200) -> Response:
     html = render_template(
         "apply/form.html", lang=language, t=translator(language), values=values, errors=errors,
+        consent_wording=consent_wording(language),
         form_token=issue_form_token(current_app.config["SECRET_KEY"], language),
     )
     return Response(html, status=status)

@@ -18,7 +18,8 @@ INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?:(?P<op>:-|:\?)(?P<arg>[^
 REQUIRED_VALUES = {"POSTGRES_PASSWORD": "pg-secret", "CRM_SECRET_KEY": "k" * 48,
                    "CRM_MAIL_URL": "smtp://mail.example.com:587",
                    "CRM_MAIL_FROM": "Maple Route <hello@example.com>", "CRM_BUSINESS_NAME": "Maple Route",
-                   "CRM_BUSINESS_ADDRESS": "100 King St W, Toronto", "CRM_BUSINESS_CONTACT": "+1 416 555 0100"}
+                   "CRM_BUSINESS_ADDRESS": "100 King St W, Toronto", "CRM_BUSINESS_CONTACT": "+1 416 555 0100",
+                   "CRM_BASE_URL": "https://crm.example.com"}
 
 
 @pytest.fixture(scope="module")

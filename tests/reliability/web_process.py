@@ -21,7 +21,7 @@ BASE_ENV = {
     "CRM_RATE_LIMIT": "off", "CRM_BUSINESS_NAME": "Maple Route Immigration",
     "CRM_BUSINESS_ADDRESS": "100 King Street West, Toronto ON M5X 1A9, Canada",
     "CRM_BUSINESS_CONTACT": "+1 416 555 0100", "CRM_MAIL_FROM": "Maple Route <hello@maple-route.example>",
-    "PYTHONUNBUFFERED": "1",
+    "CRM_BASE_URL": "https://crm.maple-route.example", "PYTHONUNBUFFERED": "1",
 }
 
 
