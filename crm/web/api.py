@@ -36,8 +36,8 @@ def _token() -> Response | None:
 def list_leads() -> Response:
     flt = queue.QueueFilter.from_args(request.args)
     limit = request.args.get("limit", "")
-    page = queue.queue_page(db_session(), me(), flt, request.args.get("after"),
-                            limit=int(limit) if limit.isdigit() else queue.PAGE_SIZE)
+    size = min(int(limit), 200) if limit.isascii() and limit.isdigit() and len(limit) < 10 else queue.PAGE_SIZE
+    page = queue.queue_page(db_session(), me(), flt, request.args.get("after"), limit=max(size, 1))
     return jsonify({
         "leads": [leadview.lead_summary_json(row.lead, row.assignee_email, row.overdue) for row in page.rows],
         "next": page.next_cursor,

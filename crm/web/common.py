@@ -69,7 +69,7 @@ class LoginUser:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> LoginUser | None:
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()):
         return None
     user = db_session().get(User, int(user_id))
     return LoginUser(user) if user is not None and user.active else None

@@ -51,7 +51,7 @@ def _previews(db, lead):  # type: ignore[no-untyped-def]
     from crm import sequences
 
     step = request.args.get("step")
-    return sequences.preview(db, lead, int(step) if step and step.isdigit() else None,
+    return sequences.preview(db, lead, int(step) if step and step.isascii() and step.isdigit() else None,
                              settings=current_app.extensions["crm.settings"])
 
 
@@ -120,7 +120,7 @@ def _act(lead_id: str, action_name: str) -> Response:
             if not user.is_admin and raw not in ("none", str(user.id)):
                 raise WorkspaceError("Only an admin can assign a lead to someone else.", status=403)
             actions.assign(db, lead, None if raw == "none" else actions.find_user(
-                db, int(raw) if raw.isdigit() else -1), user)
+                db, int(raw) if raw.isascii() and raw.isdigit() else -1), user)
         elif action_name == "reclassify":
             job = actions.reclassify(db, lead, user)
             jobs = [job] if job else []

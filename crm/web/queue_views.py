@@ -86,7 +86,8 @@ def bulk() -> Response:
             raw = request.form.get("assignee") or ""
             if raw != "none" and not user.is_admin and raw != str(user.id):
                 raise WorkspaceError("Only an admin can assign leads to someone else.", status=403)
-            assignee = None if raw == "none" else actions.find_user(db, int(raw) if raw.isdigit() else -1)
+            user_id = int(raw) if raw.isascii() and raw.isdigit() else -1
+            assignee = None if raw == "none" else actions.find_user(db, user_id)
             result = actions.bulk_assign(db, lead_ids, assignee, user)
         elif action == "status":
             result = actions.bulk_status(db, lead_ids, request.form.get("status") or "", user)

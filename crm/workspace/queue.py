@@ -66,9 +66,11 @@ class QueueFilter:
 
         def day(name: str) -> date | None:
             try:
-                return date.fromisoformat(text(name, 10) or "")
+                value = date.fromisoformat(text(name, 10) or "")
             except ValueError:
                 return None
+            # The filter adds a day to the end date: the last representable day cannot be one.
+            return value if date.min < value < date.max else None
 
         scope = text("scope") or "mine"
         status = text("status") or "open"
@@ -84,7 +86,7 @@ class QueueFilter:
             stream=text("stream", 64),
             nationality=nationality.upper() if nationality else None,
             language=language.lower() if language else None,
-            consultant=int(consultant) if consultant and consultant.isdigit() else None,
+            consultant=_small_int(consultant),
             flag=flag if flag in FLAG_FILTERS else None,
             date_from=day("from"),
             date_to=day("to"),
@@ -140,6 +142,10 @@ def encode_cursor(lead: Lead) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _small_int(text: str | None) -> int | None:
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def decode_cursor(cursor: str | None) -> tuple[int, datetime, str] | None:
     """The sort key of the last row seen, or None for a missing or malformed cursor."""
     if not cursor:
@@ -150,8 +156,10 @@ def decode_cursor(cursor: str | None) -> tuple[int, datetime, str] | None:
         moment = datetime.fromisoformat(at)
         if not isinstance(rank, int) or not isinstance(lead_id, str) or moment.tzinfo is None:
             return None
+        if not -(2**31) < rank < 2**31 or len(lead_id) > 64:
+            return None  # no real cursor looks like this (the score is 0-100)
         return rank, moment.astimezone(UTC), lead_id
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
         return None
 
 
