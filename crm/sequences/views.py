@@ -14,7 +14,7 @@ from crm.db import utcnow
 from crm.http import client_ip, database, json_error
 from crm.i18n import translator
 from crm.intake.security import SignatureError, verify_signature
-from crm.models import ApiToken, Lead
+from crm.models import ApiToken, Lead, User
 from crm.sequences.events import EventError, handle_event
 from crm.sequences.unsubscribe import read_token, unsubscribe
 
@@ -74,22 +74,29 @@ def unsubscribe_post(token: str) -> Response:
     return _page("done", lang, email)
 
 
-def _authorised(session: Any, body: bytes) -> bool:
+def _caller(session: Any, body: bytes) -> str | None:
+    """Who is posting: "signature" (the mail provider's webhook), "admin" or "consultant" (an API
+    token of an active user), or None."""
     secret = current_app.config.get("CRM_WEBHOOK_SECRET")
     signature = request.headers.get("X-CRM-Signature")
     if secret and signature:
         try:
             verify_signature(secret, signature, body)
-            return True
+            return "signature"
         except SignatureError:
-            return False
+            return None
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer ") and len(auth) < 300:
         digest = hashlib.sha256(auth[7:].strip().encode()).hexdigest()
-        token = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest,
-                                                       ApiToken.revoked_at.is_(None))).first()
-        return token is not None
-    return False
+        user = session.scalars(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+            ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None), User.active.is_(True))).first()
+        if user is not None:
+            return "admin" if user.is_admin else "consultant"
+    return None
+
+
+# A bounce or complaint suppresses the address for good: only the mail provider or an admin may report one.
+SUPPRESSING_EVENTS = frozenset({"bounce", "complaint"})
 
 
 @bp.post("/api/leads/<lead_id>/events")
@@ -103,11 +110,15 @@ def lead_event(lead_id: str) -> Response:
     for attempt in range(RETRIES):
         try:
             with database().transaction() as session:
-                if not _authorised(session, body):
+                caller = _caller(session, body)
+                if caller is None:
                     return json_error(401, {"authorization": [
                         "Sign the body (X-CRM-Signature) or send Authorization: Bearer <API token>."]})
                 if not isinstance(payload, dict):
                     return json_error(400, {"body": ["Send a JSON object."]})
+                if payload.get("type") in SUPPRESSING_EVENTS and caller == "consultant":
+                    return json_error(403, {"type": ["Only the mail provider's signed webhook or an admin "
+                                                     "may report bounces and complaints."]})
                 result = handle_event(session, lead_id, payload, utcnow(), client_ip())
             return jsonify(result.as_json())
         except EventError as exc:

@@ -117,3 +117,18 @@ def test_malformed_events(client: FlaskClient, db: Database, smtp_settings: Sett
     response = client.post(f"/api/leads/{lead_id}/events", data="[1, 2", content_type="application/json",
                            headers=headers)
     assert response.status_code == 400
+
+
+def test_a_consultant_token_cannot_report_a_bounce_or_complaint(client: FlaskClient, db: Database,
+                                                                smtp_settings: Settings) -> None:
+    lead_id = new_lead(db, email="kept@example.ie")
+    with db.transaction() as session:
+        user = User(email="consultant@maple-route.example", password_hash="x", role="consultant")
+        session.add(user)
+        session.flush()
+        session.add(ApiToken(user_id=user.id, token_hash=hashlib.sha256(b"consultant-token").hexdigest()))
+    headers = {"Authorization": "Bearer consultant-token"}
+    for kind in ("bounce", "complaint"):
+        assert _post(client, lead_id, {"type": kind}, headers).status_code == 403
+    assert count(db, Suppression) == 0
+    assert _post(client, lead_id, {"type": "reply"}, headers).status_code == 200
