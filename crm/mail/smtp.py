@@ -1,7 +1,8 @@
 """SMTP and SMTPS with STARTTLS or implicit TLS, authentication, and one reused connection per thread.
 
-The exchange is split at the point of no return: envelope first (MAIL, RCPT), then the caller's
-`handover` callback (it journals "about to send", see journal.py), then DATA.
+The exchange is split at the point of no return: envelope (MAIL, RCPT), the DATA command, and once
+the server said 354 the caller's `handover` callback (it journals "about to send", see journal.py),
+then the message bytes.
 
 Failures are sorted by whether the server can have taken the message:
 - before the message data is handed over (connect, EHLO, TLS, AUTH, MAIL, RCPT, the DATA command):
@@ -12,6 +13,7 @@ Failures are sorted by whether the server can have taken the message:
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import threading
@@ -136,8 +138,9 @@ class SMTPTransport:
     # -- sending ------------------------------------------------------------------------------
 
     def send(self, message: MailMessage, handover: Callable[[], None] | None = None) -> None:
-        """MAIL FROM and RCPT TO, then `handover()` (the caller records the point of no return; it may
-        raise a MailError to back out, and the envelope is reset), then DATA."""
+        """MAIL FROM, RCPT TO and the DATA command, then `handover()` (the caller records the point of
+        no return; it may raise to back out: the connection is closed, nothing is delivered), then the
+        message bytes and the server's reply."""
         sender, recipients, data = message.sender, message.recipients, message.data
         if not recipients:
             raise PermanentMailError("the message has no recipient", recipient=False)
@@ -152,13 +155,7 @@ class SMTPTransport:
         except (OSError, smtplib.SMTPException) as exc:
             self._drop(conn)
             raise TemporaryMailError(f"SMTP error before the message was sent: {type(exc).__name__}") from exc
-        if handover is not None:
-            try:
-                handover()
-            except BaseException:
-                self._reset(conn)  # nothing was sent: leave the connection clean for the next message
-                raise
-        self._data(conn, data)
+        self._data(conn, _dot_stuffed(data), handover)
 
     def _envelope_or_raise(self, conn: smtplib.SMTP, sender: str, recipients: list[str]) -> None:
         try:
@@ -178,13 +175,30 @@ class SMTPTransport:
                 self._reset(conn)
                 raise _by_code(code, f"recipient refused: {code} {_text(reply)}", recipient=True)
 
-    def _data(self, conn: smtplib.SMTP, data: bytes) -> None:
+    def _data(self, conn: smtplib.SMTP, payload: bytes, handover: Callable[[], None] | None) -> None:
+        """smtplib's data() in two halves, so that the hand-over is journaled after the server said 354
+        and right before the bytes go: the window in which a crash leaves the outcome unknown is the
+        transfer of the data and the server's reply, nothing more."""
         try:
-            code, reply = conn.data(data)
-        except smtplib.SMTPDataError as exc:
-            # The DATA command itself was refused: no message data was sent.
-            self._reset(conn)
-            raise _by_code(exc.smtp_code, f"DATA refused: {exc.smtp_code}", recipient=True) from exc
+            conn.putcmd("data")
+            code, reply = conn.getreply()
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop(conn)  # the DATA command got no answer: no message data was sent
+            raise TemporaryMailError(f"SMTP error before the message was sent: {type(exc).__name__}") from exc
+        if code != 354:
+            self._reset(conn)  # the DATA command itself was refused: no message data was sent
+            raise _by_code(code, f"DATA refused: {code} {_text(reply)}", recipient=True)
+        if handover is not None:
+            try:
+                handover()
+            except BaseException:
+                # Mid-DATA, only closing the connection abandons the message: a server delivers
+                # nothing without the final "<CRLF>.<CRLF>".
+                self._drop(conn)
+                raise
+        try:
+            conn.send(payload)
+            code, reply = conn.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             self._drop(conn)
             raise UncertainDeliveryError(
@@ -199,6 +213,17 @@ class SMTPTransport:
             conn.rset()
         except (OSError, smtplib.SMTPException):
             self._drop(conn)
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The DATA payload as smtplib's data() builds it: leading dots doubled, ending in <CRLF>.<CRLF>."""
+    stuffed = _LEADING_DOT.sub(b"..", data)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 def _by_code(code: int, message: str, recipient: bool) -> TemporaryMailError | PermanentMailError:

@@ -195,3 +195,14 @@ def test_a_pruned_journal_file_is_started_again(mail_journal: Path) -> None:
     # When it journals again, the line lands in a file the settler can read
     writer().handed_over("<new@example>", 1)
     assert read_journals().state("<new@example>", 1) == "handed-over"
+
+
+def test_the_split_data_payload_is_what_smtplib_would_send() -> None:
+    import smtplib
+
+    from crm.mail.smtp import _dot_stuffed
+
+    for data in (b"Subject: x\r\n\r\n.leading dot\r\n..two\r\nend", b"a\r\n.\r\n", b"plain\r\n"):
+        expected = smtplib._quote_periods(data)  # type: ignore[attr-defined]
+        expected = (expected if expected.endswith(b"\r\n") else expected + b"\r\n") + b".\r\n"
+        assert _dot_stuffed(data) == expected
