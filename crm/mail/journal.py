@@ -68,6 +68,12 @@ class JournalWriter:
             self._key = key
         return self._fd
 
+    def open(self) -> None:
+        """Create this host's folder and this process's file before the first claim: a settler treats a
+        host whose folder it cannot see as unreadable (never as "nothing was handed over")."""
+        with self._lock:
+            self._descriptor()
+
     def write(self, kind: str, message_id: str, attempt: int) -> None:
         line = f"{kind} {message_id.strip('<>')} {attempt}\n".encode("ascii", "replace")
         with self._lock:
@@ -104,13 +110,14 @@ class JournalView:
 
 def read_journals(prune: bool = True) -> JournalView:
     """Every host folder under the journal directory (the settler's own host, or all hosts when the
-    directory is shared storage). A torn last line (killed mid-write) is ignored: an H torn by a kill
-    was being written before the DATA, so the data certainly never left."""
+    directory is shared storage). Only hosts with a folder here are readable: a process that journals
+    elsewhere (another CRM_MAIL_JOURNAL_DIR) has its claims left alone, never re-sent blind.
+    A torn last line (killed mid-write) is ignored: an H torn by a kill was being written before the
+    message bytes, so they certainly never left."""
     view = JournalView()
     root = journal_dir()
     if not root.is_dir():
-        view.hosts.add(host_name())  # nothing was ever handed over from here
-        return view
+        return view  # no host readable: claims wait for the process that can read theirs
     cutoff = time.time() - PRUNE_AFTER_SECONDS
     for folder in root.iterdir():
         if not folder.is_dir():
@@ -129,5 +136,4 @@ def read_journals(prune: bool = True) -> JournalView:
                     view.states[key] = SENT
                 elif parts[0] == "H" and key not in view.states:
                     view.states[key] = HANDED_OVER
-    view.hosts.add(host_name())
     return view

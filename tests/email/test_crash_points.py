@@ -32,7 +32,8 @@ def drain(broker: StubBroker, worker: dramatiq.Worker) -> None:
 
 
 def claim(db: Database, settings: Settings, lead_id: str) -> Outgoing:
-    """What the actor commits before any SMTP traffic; the worker 'dies' right after."""
+    """What the actor commits before any SMTP traffic (journal opened first); the worker 'dies' right after."""
+    writer().open()
     with db.transaction() as session:
         outgoing = prepare_send(session, steps(db, lead_id)[0].id, settings, T0)
     assert outgoing is not None
@@ -206,3 +207,16 @@ def test_the_split_data_payload_is_what_smtplib_would_send() -> None:
         expected = smtplib._quote_periods(data)  # type: ignore[attr-defined]
         expected = (expected if expected.endswith(b"\r\n") else expected + b"\r\n") + b".\r\n"
         assert _dot_stuffed(data) == expected
+
+
+def test_a_claim_is_not_resent_when_this_host_has_no_journal_folder_here(
+        db: Database, smtp_settings: Settings, sink: Sink, mail_journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a claim by a worker that journals into another folder (a misconfigured CRM_MAIL_JOURNAL_DIR)
+    lead_id = new_lead(db, email="elsewhere-dir@example.ie")
+    claim(db, smtp_settings, lead_id)
+    monkeypatch.setenv("CRM_MAIL_JOURNAL_DIR", str(mail_journal / "not-the-workers-folder"))
+    # When the scheduler settles it: it cannot know, so it does not re-send
+    with db.transaction() as session:
+        settled = settle_claims(session, LATER)
+    assert (settled.sent, settled.uncertain, settled.resend) == (0, 0, [])
+    assert deliveries(db, lead_id)[0].status == "sending"

@@ -64,6 +64,8 @@ def deliver(session: Session, step_id: int, settings: Settings, transport: Trans
     failure's class name. Raises TemporaryMailError after recording it, so the caller retries."""
     moment = now or utcnow()
     claimed = time.monotonic()  # no later than claimed_at: the hand-over deadline counts from here
+    journal = journal_writer()
+    journal.open()  # this host's journal folder exists before any claim of ours does
     try:
         with session.begin():
             outgoing = prepare_send(session, step_id, settings, moment)
@@ -72,7 +74,6 @@ def deliver(session: Session, step_id: int, settings: Settings, transport: Trans
     if outgoing is None:
         return "nothing"
     message_id, attempt = outgoing.message.message_id, outgoing.delivery.attempts
-    journal = journal_writer()
 
     def handover() -> None:
         # The point of no return: journaled (os.write, survives SIGKILL) before the DATA goes out, so
