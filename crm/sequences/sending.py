@@ -4,7 +4,8 @@
    may go (enrolment active, consultant has not taken over, consent, daytime), renders it and claims
    the Delivery row, unique per (lead, content). A duplicate message or a second worker finds the
    claim and does nothing.
-2. The transport hands the message over, outside any transaction.
+2. The transport hands the message over, outside any transaction; the actor journals the point of no
+   return (crm/mail/journal.py) so that a dead worker's claim can be settled: see scheduling.py.
 3. `record_outcome` (transaction 2): sent, deferred (temporary failure: retried), bounced (5xx for
    the address: suppressed and stopped), failed, or unknown (connection lost after the data).
 """
