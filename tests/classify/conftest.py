@@ -2,30 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import dramatiq
-import pytest
-from dramatiq.brokers.stub import StubBroker
-
-import workers.actors  # noqa: F401  (declares classify_lead and sweep on the global broker)
-from crm.db import Database
-from workers.broker import broker as global_broker
+from tests.brokers import stub_broker, stub_worker  # noqa: F401  (fixtures)
 
 
-@pytest.fixture
-def stub_broker(db: Database) -> Iterator[StubBroker]:
-    """The process's broker (a StubBroker when CRM_BROKER_URL is unset), emptied around each test."""
-    if not isinstance(global_broker, StubBroker):
-        pytest.skip("these tests need the embedded (stub) broker: unset CRM_BROKER_URL")
-    global_broker.flush_all()
-    yield global_broker
-    global_broker.flush_all()
-
-
-@pytest.fixture
-def stub_worker(stub_broker: StubBroker) -> Iterator[dramatiq.Worker]:
-    worker = dramatiq.Worker(stub_broker, worker_timeout=100, worker_threads=2)
-    worker.start()
-    yield worker
-    worker.stop()

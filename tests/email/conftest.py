@@ -12,17 +12,14 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import dramatiq
 import pytest
 from aiosmtpd.controller import Controller
-from dramatiq.brokers.stub import StubBroker
 
-import workers.actors  # noqa: F401  (declares send_step on the global broker)
 from crm import runtime
 from crm.config import Settings
 from crm.db import Database
+from tests.brokers import stub_broker, stub_worker  # noqa: F401  (fixtures)
 from workers.actors.email import close_transports
-from workers.broker import broker as global_broker
 
 
 class Sink:
@@ -101,18 +98,3 @@ def smtp_settings(settings: Settings, db: Database, sink: Sink) -> Iterator[Sett
     close_transports()
 
 
-@pytest.fixture
-def stub_broker(db: Database) -> Iterator[StubBroker]:
-    if not isinstance(global_broker, StubBroker):
-        pytest.skip("these tests need the embedded (stub) broker: unset CRM_BROKER_URL")
-    global_broker.flush_all()
-    yield global_broker
-    global_broker.flush_all()
-
-
-@pytest.fixture
-def stub_worker(stub_broker: StubBroker) -> Iterator[dramatiq.Worker]:
-    worker = dramatiq.Worker(stub_broker, worker_timeout=100, worker_threads=4)
-    worker.start()
-    yield worker
-    worker.stop()
