@@ -1,54 +1,357 @@
 """The consultant workspace in a real browser (Playwright driving Debian's Chromium).
 
-The app is served by the test on loopback with a file SQLite database. The flow: sign in, see the
-queue, filter by stream, open a lead, add a note, preview an email, pause the sequence, change the
-status, export CSV, see the dashboard's charts, sign out. Screenshots of the main pages are taken on
-every run; with CRM_UPDATE_SCREENSHOTS=1 they replace those in docs/screenshots/ (shown in the README),
-otherwise they go to the test's temporary directory so that a test run leaves the tree clean.
+The app is served by the test on loopback with a file SQLite database. Its data is a few days of a small
+firm replayed through the real code: invented people's inquiries stored by the intake service at their
+own moments, classified by the real classifier (which also assigns them round-robin and enrols them in
+their stream's sequence), the scheduler's ticks sending the due emails to a file outbox, and a
+consultant's call. The flow: sign in, see the queue, filter by stream, open a lead, add a note, preview
+its emails, pause the sequence, change the status, export CSV, see the dashboard's charts, sign out.
+Screenshots of the main pages are taken on every run; with CRM_UPDATE_SCREENSHOTS=1 they replace those
+in docs/screenshots/ (shown in the README), otherwise they go to the test's temporary directory so that
+a test run leaves the tree clean.
 """
 
 from __future__ import annotations
 
+import heapq
+import json
 import os
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from crm import create_app
+from crm.classify.service import classify_and_store
 from crm.config import PROJECT_ROOT, Settings
 from crm.db import Database, utcnow
-from crm.models import Lead
-from crm.workspace import accounts
+from crm.intake.service import IntakeRequest, receive_inquiry
+from crm.mail import Transport, transport_from_url
+from crm.models import Classification, Lead, User
+from crm.models.lead import OPEN_STATUS_VALUES
+from crm.sequences.scheduling import claim_due_steps
+from crm.workspace import accounts, actions
 from tests import services
 from tests.conftest import RecordingDispatcher
-from tests.web.conftest import PASSWORD, classify, enrol
+from tests.web.conftest import PASSWORD
+from workers.actors.email import deliver
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
-
-DEMO = [
-    # first, last, email, citizenship, stream, score, flags, hours waiting, language
-    ("Aoife", "Murphy", "aoife@example.ie", "Ireland", "iec-working-holiday", 92, ["age-out-soon"], 30, "en"),
-    ("Camille", "Lefèvre", "camille@example.fr", "France", "francophone-mobility", 88, [], 3, "fr"),
-    ("Lucas", "Moreau", "lucas@example.be", "Belgium", "francophone-mobility", 74, [], 52, "fr"),
-    ("Sofia", "García", "sofia@example.mx", "Mexico", "free-trade-professional", 81, [], 6, "en"),
-    ("Kenji", "Tanaka", "kenji@example.jp", "Japan", "intra-company-transferee", 77, [], 12, "en"),
-    ("Emma", "Schmidt", "emma@example.de", "Germany", "iec-young-professionals", 69, [], 80, "en"),
-    ("Noah", "Williams", "noah@example.au", "Australia", "iec-working-holiday", 64, ["age-out-soon"], 2, "en"),
-    ("Priya", "Sharma", "priya@example.in", "India", "spousal-open-work-permit", 58, [], 20, "en"),
-    ("Tom", "O'Brien", "tom@example.co.uk", "United Kingdom", "entrepreneur", 45, ["needs-review"], 100, "en"),
-    ("Min-jun", "Kim", "minjun@example.kr", "South Korea", "needs-review", 30, ["needs-review"], 4, "en"),
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
+SOURCE = "https://maple-route.example/contact"
+CONSENT = {
+    "en": "I agree to receive emails about my immigration options from Maple Route Immigration. "
+    "I can unsubscribe at any time.",
+    "fr": "J'accepte de recevoir des courriels de Maple Route Immigration sur mes options d'immigration. "
+    "Je peux me désabonner à tout moment.",
+}
+
+
+def born(years: int, days_later: int = 0) -> str:
+    """A date of birth `years` years before today, moved `days_later` days towards today."""
+    today = date.today()
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        day = today.replace(year=today.year - years, day=28)
+    return (day + timedelta(days=days_later)).isoformat()
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    """An invented person's inquiry as the firm's website posts it, `hours` ago."""
+
+    hours: float
+    fields: dict[str, Any]
+    # A consultant's follow-up: (hours after the inquiry, new status, note), done by the lead's assignee.
+    follow_up: tuple[float, str, str] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.fields['first_name']} {self.fields['last_name']}"
+
+
+# Invented people, with addresses on the reserved example domains. Nothing below says which stream they
+# belong to: the real classifier decides, from what they typed, like it does for every inquiry.
+DEMO = [
+    Inquiry(
+        30.4,
+        {
+            "first_name": "Aoife",
+            "last_name": "Murphy",
+            "email": "aoife.murphy@example.com",
+            "citizenships": ["Ireland"],
+            "country_of_residence": "Ireland",
+            "date_of_birth": born(36, 120),
+            "preferred_language": "en",
+            "interest": "work",
+            "message": "I'd love a working holiday in Vancouver before I'm too old for it.",
+        },
+    ),
+    Inquiry(
+        3.2,
+        {
+            "first_name": "Camille",
+            "last_name": "Lefèvre",
+            "email": "camille.lefevre@example.org",
+            "citizenships": ["Belgium"],
+            "country_of_residence": "Belgium",
+            "date_of_birth": born(38),
+            "preferred_language": "fr",
+            "interest": "work",
+            "french_ability": "native",
+            "job_offer": True,
+            "job_offer_province": "NB",
+            "occupation": "Infirmière",
+            "message": "Bonjour, un hôpital de Moncton m'a fait une offre d'emploi d'infirmière.",
+        },
+    ),
+    Inquiry(
+        52.7,
+        {
+            "first_name": "Awa",
+            "last_name": "Diop",
+            "email": "awa.diop@example.net",
+            "citizenships": ["Senegal"],
+            "country_of_residence": "Senegal",
+            "date_of_birth": born(31),
+            "preferred_language": "fr",
+            "interest": "work",
+            "french_ability": "native",
+            "job_offer": True,
+            "job_offer_province": "ON",
+            "occupation": "Comptable",
+            "message": "Un cabinet comptable d'Ottawa souhaite m'embaucher.",
+        },
+    ),
+    Inquiry(
+        6.6,
+        {
+            "first_name": "Sofia",
+            "last_name": "García",
+            "email": "sofia.garcia@example.com",
+            "citizenships": ["Mexico"],
+            "country_of_residence": "Mexico",
+            "date_of_birth": born(37),
+            "preferred_language": "en",
+            "interest": "work",
+            "job_offer": True,
+            "occupation": "Civil engineer",
+            "message": "A firm in Calgary offered me a civil engineer position.",
+        },
+    ),
+    Inquiry(
+        12.3,
+        {
+            "first_name": "Kenji",
+            "last_name": "Tanaka",
+            "email": "kenji.tanaka@example.org",
+            "citizenships": ["Japan"],
+            "country_of_residence": "Japan",
+            "date_of_birth": born(41),
+            "preferred_language": "en",
+            "interest": "work",
+            "employer_name": "Hoshino Systems",
+            "years_with_employer": 6,
+            "employer_has_canadian_office": True,
+            "message": "My company wants to transfer me to its Toronto office as a senior manager.",
+        },
+        follow_up=(4, "contacted", "Called Kenji: HR at Hoshino Systems will send the transfer letter."),
+    ),
+    Inquiry(
+        80.9,
+        {
+            "first_name": "Emma",
+            "last_name": "Schmidt",
+            "email": "emma.schmidt@example.net",
+            "citizenships": ["Germany"],
+            "country_of_residence": "Germany",
+            "date_of_birth": born(29),
+            "preferred_language": "en",
+            "interest": "work",
+            "job_offer": True,
+            "job_offer_province": "BC",
+            "occupation": "Marketing coordinator",
+            "message": "I have a job offer in Vancouver in my field.",
+        },
+    ),
+    Inquiry(
+        1.8,
+        {
+            "first_name": "Noah",
+            "last_name": "Williams",
+            "email": "noah.williams@example.com",
+            "citizenships": ["Australia"],
+            "country_of_residence": "Australia",
+            "date_of_birth": born(26),
+            "preferred_language": "en",
+            "interest": "work",
+            "message": "Looking at a ski season in Whistler.",
+        },
+    ),
+    Inquiry(
+        20.5,
+        {
+            "first_name": "Priya",
+            "last_name": "Sharma",
+            "email": "priya.sharma@example.org",
+            "citizenships": ["India"],
+            "country_of_residence": "Canada",
+            "date_of_birth": born(30),
+            "preferred_language": "en",
+            "interest": "work",
+            "spouse_status_in_canada": "worker",
+            "message": "My husband works in Toronto as a software developer.",
+        },
+    ),
+    Inquiry(
+        100.2,
+        {
+            "first_name": "Tom",
+            "last_name": "O'Brien",
+            "email": "tom.obrien@example.net",
+            "citizenships": ["United Kingdom"],
+            "country_of_residence": "United Kingdom",
+            "date_of_birth": born(46),
+            "preferred_language": "en",
+            "interest": "business",
+            "owns_business": True,
+            "message": "I run two cafés in Leeds and want to open one in Halifax.",
+        },
+    ),
+    Inquiry(
+        4.1,
+        {
+            "first_name": "Min-jun",
+            "last_name": "Kim",
+            "email": "minjun.kim@example.com",
+            "citizenships": ["South Korea"],
+            "preferred_language": "en",
+            "interest": "work",
+            "message": "What are my options?",
+        },
+    ),
+    Inquiry(
+        90.6,
+        {
+            "first_name": "Grace",
+            "last_name": "Liu",
+            "email": "grace.liu@northwind.example",
+            "preferred_language": "en",
+            "interest": "hire",
+            "company_name": "Northwind Labs",
+            "occupation": "Software engineer",
+            "noc_code": "21231",
+            "message": "We want to hire two backend developers for our Vancouver office.",
+        },
+    ),
+]
+
+
+@dataclass
+class Seeded:
+    """What the real code made of DEMO, read back from the database and the outbox."""
+
+    url: str
+    outbox: Path
+    ana_id: int
+    leads: dict[str, Lead] = field(default_factory=dict)  # by "first last"
+    exemption_codes: dict[str, str | None] = field(default_factory=dict)  # of the primary candidate
+    sent: dict[str, list[str]] = field(default_factory=dict)  # subjects of the emails in the outbox, by lead
+
+    def queue_order(self, names: list[str]) -> list[str]:
+        """Best score first, then the lead waiting longest (the queue's documented order)."""
+        return sorted(names, key=lambda n: (-(self.leads[n].score or 0), self.leads[n].last_inquiry_at))
+
+
+def _send_due(db: Database, settings: Settings, transport: Transport, now: datetime) -> None:
+    """One scheduler tick at `now`: claim the due steps, then the send_step actor's code for each."""
+    with db.transaction() as session:
+        step_ids = claim_due_steps(session, now)
+    for step_id in step_ids:
+        with db.session() as session:
+            deliver(session, step_id, settings, transport, now)
+
+
+def _seed(db: Database, settings: Settings, now: datetime) -> None:
+    """The last few days of a small firm, replayed through the real code paths at their own moments:
+    intake, classification (with its round-robin assignment and sequence enrolment), the scheduler's
+    hourly ticks sending the due emails to the file outbox, and consultants' calls."""
+    transport = transport_from_url(settings.mail_url)
+    start = now - timedelta(hours=max(d.hours for d in DEMO))
+    ticks = int((now - start) / timedelta(hours=1))
+    # (moment, sequence number, what happens): a scheduler tick (None), an inquiry, or a follow-up.
+    events: list[tuple[datetime, int, Any]] = [(start + timedelta(hours=h), h, None) for h in range(ticks + 1)]
+    events += [(now - timedelta(hours=d.hours), ticks + 1 + i, d) for i, d in enumerate(DEMO)]
+    heapq.heapify(events)
+    while events:
+        moment, number, what = heapq.heappop(events)
+        if what is None:
+            _send_due(db, settings, transport, moment)
+        elif isinstance(what, tuple):  # the assignee calls the lead back
+            lead_id, status, note = what
+            with db.transaction() as session:
+                lead = actions.get_lead(session, lead_id)
+                user = session.get_one(User, lead.assignee_id)
+                actions.change_status(session, lead, status, user, now=moment)
+                actions.add_note(session, lead, note, user, now=moment)
+        else:
+            fields = dict(
+                what.fields,
+                consent_marketing=True,
+                source_url=SOURCE,
+                consent_text=CONSENT[what.fields["preferred_language"]],
+            )
+            with db.transaction() as session:
+                lead_id = receive_inquiry(
+                    session,
+                    IntakeRequest(
+                        body=json.dumps(fields).encode(),
+                        content_type="application/json",
+                        fields=fields,
+                        remote_addr="203.0.113.7",
+                    ),
+                    now=moment,
+                ).lead_id
+            with db.transaction() as session:  # what the classify_lead actor does a few seconds later
+                outcome = classify_and_store(session, lead_id, "intake", moment + timedelta(seconds=5))
+                assert outcome.status == "classified", outcome
+            _send_due(db, settings, transport, moment + timedelta(seconds=30))  # the answer goes out
+            if what.follow_up is not None:
+                hours, status, note = what.follow_up
+                heapq.heappush(events, (moment + timedelta(hours=hours), -number, (lead_id, status, note)))
+
+
+def _read_back(db: Database, seeded: Seeded) -> None:
+    with db.session() as session:
+        for lead in session.scalars(select(Lead)):
+            seeded.leads[lead.full_name] = lead
+            current = session.scalars(
+                select(Classification).where(Classification.lead_id == lead.id, Classification.is_current.is_(True))
+            ).one()
+            seeded.exemption_codes[lead.full_name] = current.candidates[0].get("exemption_code")
+        session.expunge_all()
+    names = {lead.email: name for name, lead in seeded.leads.items()}
+    for path in sorted(seeded.outbox.glob("*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        seeded.sent.setdefault(names[str(message["To"].addresses[0].addr_spec)], []).append(str(message["Subject"]))
 
 
 def _chromium() -> None:
@@ -59,50 +362,60 @@ def _chromium() -> None:
 
 
 @pytest.fixture
-def server(settings: Settings, db: Database, client: FlaskClient) -> Iterator[str]:
+def server(settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
     _chromium()
+    monkeypatch.setenv("CRM_MAIL_JOURNAL_DIR", str(tmp_path / "mail-journal"))
     with db.transaction() as session:
-        accounts.create_user(session, "ana@firm.example", "consultant", PASSWORD, name="Ana")
-        accounts.create_user(session, "admin@firm.example", "admin", PASSWORD)
-    for first, last, email, country, stream, score, flags, hours, lang in DEMO:
-        response = client.post("/api/leads", json={
-            "first_name": first, "last_name": last, "email": email, "citizenships": [country], "age": 28,
-            "preferred_language": lang, "interest": "work", "consent_marketing": True,
-            "consent_text": "I agree to receive emails", "message": "I would like to work in Canada next year."})
-        lead_id = response.get_json()["id"]
-        classify(db, lead_id, stream=stream, score=score, flags=flags,
-                 reasons=[f"Citizen of {country}, aged 28", "Wants to work in Canada within a year"],
-                 missing=["Job offer details"] if stream != "iec-working-holiday" else ["Proof of funds"])
-        with db.transaction() as session:
-            lead = session.get(Lead, lead_id)
-            lead.last_inquiry_at = lead.first_inquiry_at = utcnow() - timedelta(hours=hours)
-        if stream != "needs-review":
-            enrol(db, lead_id, sent_subject=f"{first}, your options for working in Canada")
+        # Ana answers French and English leads; Omar English ones; the admin (the firm's owner) takes
+        # the English business leads too.
+        ana = accounts.create_user(
+            session, "ana@firm.example", "consultant", PASSWORD, name="Ana", languages=["fr", "en"]
+        )
+        accounts.create_user(session, "omar@firm.example", "consultant", PASSWORD, name="Omar", languages=["en"])
+        accounts.create_user(
+            session,
+            "admin@firm.example",
+            "admin",
+            PASSWORD,
+            languages=["en"],
+            streams=["entrepreneur", "global-talent-stream"],
+        )
+        session.flush()
+        ana_id = ana.id
+    _seed(db, settings, utcnow())
     app = create_app(settings, database=db, dispatcher=RecordingDispatcher())
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
+    seeded = Seeded(f"http://127.0.0.1:{http.server_port}", Path(settings.mail_url.removeprefix("file://")), ana_id)
+    _read_back(db, seeded)
+    yield seeded
     http.shutdown()
     thread.join(timeout=10)
 
 
 @pytest.fixture
-def page(server: str, tmp_path: Path) -> Iterator[Any]:
+def page(server: Seeded, tmp_path: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True,
-                                      base_url=server)
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 860}, accept_downloads=True, base_url=server.url
+        )
         page = context.new_page()
-        page.console_errors = []  # type: ignore[attr-defined]
+        errors: list[str] = []
+        page.console_errors = errors  # type: ignore[attr-defined]
         page.screenshot_dir = tmp_path / "screenshots"  # type: ignore[attr-defined]
         # CSP violations and script errors show as console errors; failed loads are checked by URL.
-        page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
-                and page.console_errors.append(m.text))  # type: ignore
-        page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-                and page.console_errors.append(f"{r.status} {r.url}"))  # type: ignore
+        page.on(
+            "console",
+            lambda m: m.type == "error" and not m.text.startswith("Failed to load resource") and errors.append(m.text),
+        )
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and errors.append(f"{r.status} {r.url}"),
+        )
         yield page
         context.close()
         browser.close()
@@ -116,7 +429,19 @@ def shot(page: Any, name: str) -> None:
     assert path.stat().st_size > 10_000  # a real rendering, not a blank page
 
 
-def test_a_consultants_day(page: Any, tmp_path: Path) -> None:
+def test_a_consultants_day(page: Any, server: Seeded, tmp_path: Path) -> None:
+    leads = server.leads
+    open_names = [name for name, lead in leads.items() if lead.status in OPEN_STATUS_VALUES]
+    # What the real classifier made of the inquiries (the screenshots show these leads).
+    assert leads["Camille Lefèvre"].primary_stream == "francophone-mobility"
+    assert server.exemption_codes["Camille Lefèvre"] == "C16"  # crm/classify/ruleset.yaml
+    assert leads["Aoife Murphy"].primary_stream == "iec-working-holiday"
+    assert server.exemption_codes["Aoife Murphy"] == "C21"
+    assert leads["Min-jun Kim"].primary_stream == "needs-review"
+    assert leads["Grace Liu"].lead_type == "employer"
+    assert leads["Kenji Tanaka"].status == "contacted"
+    assert all(server.sent.get(name) for name in leads)  # every lead got at least its answer, in the outbox
+
     page.goto("/leads")
     assert "/login" in page.url  # signed out: sent to the login page
     shot(page, "login")
@@ -125,34 +450,69 @@ def test_a_consultants_day(page: Any, tmp_path: Path) -> None:
     page.click("button[type=submit]")
     page.wait_for_url("**/leads")
 
-    rows = page.locator("table.queue tbody tr")
-    assert rows.count() == len(DEMO)
-    assert rows.first.locator("a").inner_text() == "Aoife Murphy"  # best score first
-    assert page.locator("tr.overdue").count() >= 3
+    # By default: Ana's open leads and the unassigned ones, best score first, then the longest waiting.
+    names = page.locator("table.queue tbody tr td:nth-child(2) a")
+    mine = [name for name in open_names if leads[name].assignee_id in (server.ana_id, None)]
+    assert 0 < len(mine) < len(open_names)  # round-robin gave some leads to her colleagues
+    assert names.all_inner_texts() == server.queue_order(mine)
+
+    page.select_option("#scope", "all")
+    page.click("button:has-text('Apply filters')")
+    page.wait_for_url("**scope=all**")
+    assert names.all_inner_texts() == server.queue_order(open_names)
+    waiting = {name: leads[name].last_inquiry_at for name in open_names}
+    for row in page.locator("table.queue tbody tr").all():
+        name = row.locator("td:nth-child(2) a").inner_text()
+        assert row.locator(".tag.stream").count() == 1
+        overdue = "overdue" in (row.get_attribute("class") or "")
+        age = utcnow() - waiting[name]
+        if age > timedelta(hours=73):  # past one business day, weekend or not
+            assert overdue, name
+        elif age < timedelta(hours=24):
+            assert not overdue, name
+    francophones = [name for name in open_names if leads[name].primary_stream == "francophone-mobility"]
     page.wait_for_function("document.querySelector('[data-count-for=\"francophone-mobility\"]').textContent !== ''")
-    assert page.locator("[data-count-for='francophone-mobility']").inner_text() == "2"
+    assert page.locator("[data-count-for='francophone-mobility']").inner_text() == str(len(francophones))
     shot(page, "queue")
 
     page.click("nav.stream-tabs a[data-stream='francophone-mobility']")
     page.wait_for_url("**stream=francophone-mobility**")
-    names = page.locator("table.queue tbody tr td:nth-child(2) a").all_inner_texts()
-    assert names == ["Camille Lefèvre", "Lucas Moreau"]
+    assert sorted(francophones) == ["Awa Diop", "Camille Lefèvre"]
+    assert names.all_inner_texts() == server.queue_order(francophones)
 
     page.click("text=Camille Lefèvre")
     page.wait_for_selector("h1:has-text('Camille Lefèvre')")
     assert page.locator(".meta .tag.stream").inner_text() == "Mobilité francophone"
+    first = page.locator("table.candidates tbody tr").first
+    assert first.locator("td:nth-child(2)").inner_text() == "C16"
+    assert "Nouveau-Brunswick" in first.inner_text()  # her reasons, in her language
+    assert "francophone-mobility" in page.locator("#email-h + p").inner_text()
+    for subject in server.sent["Camille Lefèvre"]:  # what the file outbox received is on her page
+        assert page.locator(f"li.delivery-sent strong:has-text('{subject}')").count() == 1
 
-    page.fill("#note", "Called, she prefers Montréal. Follow up Friday.")
+    page.fill("#note", "Called: she starts at the Moncton hospital in March; TEF Canada booked for next month.")
     page.click("button:has-text('Save note')")
-    page.wait_for_selector(".timeline .summary:has-text('prefers Montréal')")
+    page.wait_for_selector(".timeline .summary:has-text('TEF Canada booked')")
 
     page.click("button:has-text('Pause sequence')")
     page.wait_for_selector("button:has-text('Resume sequence')")
 
     page.click("a:has-text('Preview emails')")
     page.wait_for_selector("#previews article.preview")
-    assert page.locator("#previews article.preview").count() >= 2
-    page.locator("#previews iframe.email-frame").first.wait_for()
+    # Every step of her sequence: the answer as it was sent, the others as they will be.
+    previews = page.locator("#previews article.preview")
+    assert previews.count() == 5  # crm/sequences/data/sequences.yaml, the "worker" family
+    assert previews.first.locator(".status-sent").count() == 1
+    assert server.sent["Camille Lefèvre"][0] in previews.first.inner_text()
+    for index in range(previews.count()):
+        frame = page.frame_locator("#previews iframe.email-frame").nth(index)
+        assert "Bonjour Camille" in frame.locator("body").inner_text()
+
+    # The screenshot: her page with the preview of the next email only (all five make a very long page).
+    page.click("li.step-scheduled a:has-text('Preview')")
+    page.wait_for_selector("#previews article.preview")
+    assert page.locator("#previews article.preview").count() == 1
+    assert "Bonjour Camille" in page.frame_locator("#previews iframe.email-frame").first.locator("body").inner_text()
     page.wait_for_load_state("load")
     shot(page, "lead")
 
@@ -185,7 +545,7 @@ def test_a_consultants_day(page: Any, tmp_path: Path) -> None:
     assert page.console_errors == []  # type: ignore[attr-defined]  (a CSP violation would show here)
 
 
-def test_french_interface_and_small_screens(page: Any) -> None:
+def test_french_interface_and_small_screens(page: Any, server: Seeded) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/login?lang=fr")
     assert page.locator("h1").inner_text() == "Connexion"
@@ -195,6 +555,9 @@ def test_french_interface_and_small_screens(page: Any) -> None:
     page.wait_for_url("**/leads")
     assert page.locator("h1").inner_text() == "Prospects"
     assert page.locator("a:has-text('Équipe')").count() == 1  # admins see the team tools
+    page.goto("/leads?scope=all")  # round-robin gave every lead to a consultant: the whole team's queue
+    open_leads = [lead for lead in server.leads.values() if lead.status in OPEN_STATUS_VALUES]
+    assert page.locator("table.queue tbody tr").count() == len(open_leads)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400  # no sideways scrolling of the whole page on a phone
     shot(page, "queue-mobile-fr")
@@ -213,4 +576,3 @@ def test_keyboard_only_sign_in(page: Any) -> None:
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url("**/leads")
-
