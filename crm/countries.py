@@ -11,7 +11,7 @@ import gettext
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -65,8 +65,13 @@ def country_name(code: str, language: str = "en") -> str:
     return name
 
 
+@lru_cache(maxsize=4096)
 def lookup_country(text: str, *, allow_close: bool = True) -> CountryMatch | None:
-    """Resolve what a person typed to an ISO alpha-2 code, or None when it is not a country."""
+    """Resolve what a person typed to an ISO alpha-2 code, or None when it is not a country.
+
+    Cached: the answer depends on the text alone (the tables are fixed), and intake asks the same
+    few questions ("France", "Ireland") over and over; a close match costs a difflib scan.
+    """
     if not text or len(text) > 100:
         return None
     stripped = text.strip()

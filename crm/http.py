@@ -36,6 +36,10 @@ def json_error(status: int, errors: dict[str, list[str]], **extra: Any) -> Respo
 
 
 def wants_html() -> bool:
+    accept = request.headers.get("Accept", "").lower()
+    if "text" not in accept and "html" not in accept and "*" not in accept:
+        # Nothing in the header can match text/html (the common API case, answered without parsing it).
+        return False
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes[
         "application/json"]

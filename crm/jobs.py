@@ -48,11 +48,22 @@ def insert_job(session: Session, kind: str, lead_id: str | None, args: dict[str,
     For hot paths that write several rows in one transaction (intake). The Job returned carries the
     row's values, id included, and is detached: `session.add` would attach it, not insert it again.
     """
-    now = now or utcnow()
-    values: dict[str, Any] = {"kind": kind, "lead_id": lead_id, "args": args, "status": JobStatus.PENDING.value,
-                              "attempts": 0, "created_at": now, "enqueued_at": now}
+    values = job_values(kind, lead_id, args, now)
     result = session.connection().execute(_INSERT_JOB, values)
-    job = Job(id=result.inserted_primary_key[0], **values)
+    return detached_job(result.inserted_primary_key[0], values)
+
+
+def job_values(kind: str, lead_id: str | None, args: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """The column values of a new pending job (all but its id), for callers that write it themselves."""
+    now = now or utcnow()
+    return {"kind": kind, "lead_id": lead_id, "args": args, "status": JobStatus.PENDING.value,
+            "attempts": 0, "created_at": now, "enqueued_at": now, "started_at": None, "finished_at": None,
+            "last_error": None}
+
+
+def detached_job(job_id: int, values: dict[str, Any]) -> Job:
+    """The Job written with `values` and given `job_id` by the database, detached (for the dispatcher)."""
+    job = Job(id=job_id, **values)
     make_transient_to_detached(job)
     return job
 

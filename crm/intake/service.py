@@ -15,14 +15,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Column, Insert, Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from crm.db import new_id, utcnow
 from crm.intake.normalise import NormalisedInquiry, NormaliseError, normalise, normalise_email
 from crm.intake.parsing import storable
 from crm.intake.schema import field_errors, validate_fields
-from crm.jobs import insert_job, pending_job
+from crm.jobs import detached_job, job_values, pending_job
 from crm.models import Activity, ConsentKind, ConsentRecord, Inquiry, Job, Lead, LeadFlag, LeadStatus
 
 REPLAY_WINDOW = timedelta(hours=24)
@@ -153,6 +153,46 @@ _INSERT_LEAD_FLAG = insert(LeadFlag.__table__)
 _INSERT_INQUIRY = insert(_INQUIRIES)
 _INSERT_CONSENT = insert(ConsentRecord.__table__)
 _INSERT_ACTIVITY = insert(Activity.__table__)
+_INSERT_JOB = insert(Job.__table__)
+
+
+def _insertable(table: Table) -> list[Column[Any]]:
+    """The columns an INSERT writes: all but computed ones and an integer id the database assigns."""
+    return [c for c in table.columns if c.computed is None and c is not table.autoincrement_column]
+
+
+def _cte_insert(table: Table, prefix: str, columns: list[Column[Any]]) -> Insert:
+    return insert(table).values({c.name: bindparam(prefix + c.name, type_=c.type) for c in columns})
+
+
+_LEAD_COLUMNS = _insertable(_LEADS)
+_INQUIRY_COLUMNS = _insertable(_INQUIRIES)
+_CONSENT_COLUMNS = _insertable(ConsentRecord.__table__)
+_ACTIVITY_COLUMNS = _insertable(Activity.__table__)
+_JOB_COLUMNS = _insertable(Job.__table__)
+# PostgreSQL: a new lead's five rows in one statement (WITH ... INSERT ...), returning the job's id.
+_NEW_LEAD_ROWS = (
+    _cte_insert(Job.__table__, "job_", _JOB_COLUMNS).returning(Job.__table__.c.id).add_cte(
+        _cte_insert(_LEADS, "lead_", _LEAD_COLUMNS).cte("new_lead"),
+        _cte_insert(_INQUIRIES, "inquiry_", _INQUIRY_COLUMNS).cte("new_inquiry"),
+        _cte_insert(ConsentRecord.__table__, "consent_", _CONSENT_COLUMNS).cte("new_consent"),
+        _cte_insert(Activity.__table__, "activity_", _ACTIVITY_COLUMNS).cte("new_activity"),
+    )
+)
+
+
+def _prefixed(prefix: str, columns: list[Column[Any]], values: dict[str, Any]) -> dict[str, Any]:
+    """Bind values for one of `_NEW_LEAD_ROWS`'s inserts: every column, its default when not given."""
+    return {prefix + c.name: values[c.name] if c.name in values else _default(c) for c in columns}
+
+
+def _default(column: Column[Any]) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_scalar:  # type: ignore[attr-defined]
+        return default.arg  # type: ignore[attr-defined]
+    return default.arg(None)  # type: ignore[attr-defined]
 
 
 def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | None = None) -> IntakeResult:
@@ -186,9 +226,11 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     is_spam = request.fields.get("website") not in (None, "", [])
     lead_id: str | None = probe.lead_id
     is_new_lead = lead_id is None
+    new_lead: dict[str, Any] | None = None
     if lead_id is None:
         language = data.preferred_language or request.form_language or "en"
-        lead_id = _insert_lead(connection, data, language, now, is_spam)
+        new_lead = _new_lead_values(data, language, now, is_spam)
+        lead_id = new_lead["id"]
         lead_is_spam = is_spam
     else:
         # Flags are not needed here; their selectin loader would cost a query.
@@ -207,7 +249,7 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     inquiry_id = new_id()
     form_id = request.fields.get("form_id") if isinstance(request.fields.get("form_id"), str) else None
     source_url = _text(request.fields.get("source_url"), 2000)
-    connection.execute(_INSERT_INQUIRY, {
+    inquiry = {
         "id": inquiry_id, "lead_id": lead_id, "received_at": now, "raw_body": request.body,
         "content_type": request.content_type[:255], "headers": prepared.headers,
         "remote_addr": request.remote_addr, "payload": prepared.payload,
@@ -217,30 +259,49 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         "utm_medium": _text(request.fields.get("utm_medium"), 200),
         "utm_campaign": _text(request.fields.get("utm_campaign"), 200),
         "is_spam": is_spam, "spam_reason": "honeypot field filled in" if is_spam else None,
-    })
-    connection.execute(_INSERT_CONSENT, {
+    }
+    consent = {
         "lead_id": lead_id, "inquiry_id": inquiry_id, "recorded_at": now,
         # Express consent must be provable with the wording shown (CASL): without it, the inquiry
         # itself is the only consent on record, which is implied consent.
         "kind": (ConsentKind.EXPRESS if data.consent_marketing and wording else ConsentKind.IMPLIED).value,
         "wording": wording, "source": "intake", "ip_address": request.remote_addr,
         "form_id": form_id, "source_url": source_url,
-    })
-    connection.execute(_INSERT_ACTIVITY, {
+    }
+    activity = {
         "lead_id": lead_id, "at": now, "kind": "inquiry", "user_id": None,
         "summary": ("Spam inquiry (honeypot filled in)" if is_spam
                     else "First inquiry" if is_new_lead else "New inquiry from a known lead"),
         "data": {"inquiry_id": inquiry_id, "source_url": source_url, "form_id": form_id,
                  "spam": is_spam, "notes": data.notes},
-    })
-
-    jobs: list[Job] = []
+    }
+    job: dict[str, Any] | None = None
     if not is_spam and not lead_is_spam:
         trigger = "intake" if is_new_lead else "new-inquiry"
         # A brand-new lead cannot have a pending job yet: skip the lookup.
         if is_new_lead or pending_job(session, "classify_lead", lead_id) is None:
-            jobs.append(insert_job(session, "classify_lead", lead_id, {"lead_id": lead_id, "trigger": trigger},
-                                   now=now))
+            job = job_values("classify_lead", lead_id, {"lead_id": lead_id, "trigger": trigger}, now=now)
+
+    jobs: list[Job] = []
+    if new_lead is not None and job is not None and connection.dialect.name == "postgresql":
+        # The usual case, a new person, in one statement and one round trip (data-modifying CTEs;
+        # foreign keys are checked at the end of the statement, when every row is there).
+        job_id = connection.execute(_NEW_LEAD_ROWS, {
+            **_prefixed("lead_", _LEAD_COLUMNS, new_lead), **_prefixed("inquiry_", _INQUIRY_COLUMNS, inquiry),
+            **_prefixed("consent_", _CONSENT_COLUMNS, consent),
+            **_prefixed("activity_", _ACTIVITY_COLUMNS, activity), **_prefixed("job_", _JOB_COLUMNS, job),
+        }).scalar_one()
+        jobs.append(detached_job(job_id, job))
+    else:
+        if new_lead is not None:
+            connection.execute(_INSERT_LEAD, new_lead)
+            if is_spam:
+                connection.execute(_INSERT_LEAD_FLAG, {"lead_id": lead_id, "flag": "spam"})
+        connection.execute(_INSERT_INQUIRY, inquiry)
+        connection.execute(_INSERT_CONSENT, consent)
+        connection.execute(_INSERT_ACTIVITY, activity)
+        if job is not None:
+            jobs.append(detached_job(connection.execute(_INSERT_JOB, job).inserted_primary_key[0], job))
     session.flush()
     return IntakeResult(lead_id, inquiry_id, created=True, language=language, jobs=jobs)
 
@@ -263,9 +324,8 @@ def _reopen(session: Session, lead: Lead, now: datetime) -> str | None:
     return note
 
 
-def _insert_lead(connection: Connection, data: NormalisedInquiry, language: str, now: datetime,
-                 is_spam: bool) -> str:
-    """Insert a new lead with the inquiry's answers applied (as `_apply_to_lead` does); its id."""
+def _new_lead_values(data: NormalisedInquiry, language: str, now: datetime, is_spam: bool) -> dict[str, Any]:
+    """The column values of a new lead with the inquiry's answers applied (as `_apply_to_lead` does)."""
     values = SimpleNamespace(
         id=new_id(), email=data.email, email_key=data.email_key, first_name=data.first_name, last_name=None,
         country_of_residence=None, preferred_language=language, first_inquiry_at=now, last_inquiry_at=now,
@@ -273,11 +333,7 @@ def _insert_lead(connection: Connection, data: NormalisedInquiry, language: str,
         status=LeadStatus.SPAM.value if is_spam else LeadStatus.RECEIVED.value,
     )
     _apply_to_lead(values, data, language, now)
-    connection.execute(_INSERT_LEAD, vars(values))
-    if is_spam:
-        connection.execute(_INSERT_LEAD_FLAG, {"lead_id": values.id, "flag": "spam"})
-    lead_id: str = values.id
-    return lead_id
+    return vars(values)
 
 
 def _text(value: Any, limit: int) -> str | None:

@@ -16,6 +16,7 @@ from crm.intake.parsing import BodyError, group_form_fields, media_type, parse_j
 from crm.intake.provinces import PROVINCES, province_name
 from crm.intake.security import SignatureError, check_form_token, issue_form_token, verify_signature
 from crm.intake.service import IntakeError, IntakeRequest, IntakeResult, receive_inquiry
+from crm.observability.web import note_intake
 
 bp = Blueprint("intake", __name__)
 
@@ -112,6 +113,7 @@ def create_lead() -> Response:
         current_app.extensions["crm.dispatcher"].dispatch(result.jobs)
     if wants_html():
         return redirect(url_for("intake.thanks", lang=result.language), code=303)  # type: ignore[return-value]
+    note_intake(result.lead_id, result.inquiry_id)
     response = jsonify(result.as_json())
     response.status_code = 201 if result.created else 200
     return response

@@ -70,8 +70,9 @@ class Lead(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(320))
-    # The identity used for de-duplication: the normalised address, lower-cased.
-    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    # The identity used for de-duplication: the normalised address, lower-cased. Unique through
+    # uq_leads_email_key below, which also serves the queue's prefix search on PostgreSQL.
+    email_key: Mapped[str] = mapped_column(String(320))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(64))
@@ -86,7 +87,8 @@ class Lead(Base):
     # The latest value of every structured field across the lead's inquiries.
     facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
-    status: Mapped[str] = mapped_column(String(32), default=LeadStatus.RECEIVED.value, index=True)
+    # Lookups by status use ix_leads_rank_queue (status first).
+    status: Mapped[str] = mapped_column(String(32), default=LeadStatus.RECEIVED.value)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     primary_stream: Mapped[str | None] = mapped_column(String(64), index=True)
     lead_type: Mapped[str | None] = mapped_column(String(16))
@@ -120,12 +122,12 @@ class Lead(Base):
     flags: Mapped[list[LeadFlag]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
 
+    # Every index here is written by each new lead (intake's hot path), so each one must serve a query
+    # (EXPLAIN the queue's queries on PostgreSQL before adding or dropping one). Not kept: one on status
+    # alone (ix_leads_rank_queue starts with it), one on (status, score, ...) and one on (assignee_id,
+    # score, ...) (the queue orders by queue_rank, so they served no order; ix_leads_assignee_id serves
+    # the assignee filters), and a second index on email_key for prefix search (uq_leads_email_key does both).
     __table_args__ = (
-        # The consultant queue: open leads by priority, then by how long they have waited.
-        Index("ix_leads_queue", "status", "score", "last_inquiry_at", "id"),
-        Index("ix_leads_assignee_queue", "assignee_id", "score", "last_inquiry_at", "id"),
-        # The default queue (open leads, best score first, longest waiting first) walks this
-        # partial index in order and stops after one page: keyset pagination at any table size.
         # The default queue (open leads, best score first, longest waiting first) walks this
         # partial index in order and stops after one page: keyset pagination at any table size.
         # The INCLUDE columns let PostgreSQL apply the queue's filters to index entries alone (an
@@ -133,6 +135,7 @@ class Lead(Base):
         Index("ix_leads_open_queue", "queue_rank", "last_inquiry_at", "id",
               postgresql_where=text(_OPEN_SQL), sqlite_where=text(_OPEN_SQL),
               postgresql_include=_QUEUE_FILTER_COLUMNS),
+        # The queue filtered on one status, in queue order (and any lookup by status).
         Index("ix_leads_rank_queue", "status", "queue_rank", "last_inquiry_at", "id"),
         # A stream tab of the queue: the same order within one stream.
         Index("ix_leads_stream_queue", "primary_stream", "queue_rank", "last_inquiry_at", "id",
@@ -140,7 +143,9 @@ class Lead(Base):
               postgresql_include=_QUEUE_FILTER_COLUMNS),
         # Prefix search on names and email (text_pattern_ops: LIKE 'x%' on a non-C collation).
         Index("ix_leads_search_text", "search_text", postgresql_ops={"search_text": "text_pattern_ops"}),
-        Index("ix_leads_email_key_prefix", "email_key", postgresql_ops={"email_key": "text_pattern_ops"}),
+        # One index both keeps email_key unique (equality is in text_pattern_ops too) and serves the
+        # prefix search on it.
+        Index("uq_leads_email_key", "email_key", unique=True, postgresql_ops={"email_key": "text_pattern_ops"}),
         Index("ix_leads_last_name_key", "last_name_key", postgresql_ops={"last_name_key": "text_pattern_ops"}),
     )
 

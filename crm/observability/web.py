@@ -14,6 +14,7 @@ from crm.observability import logs
 log = logging.getLogger("crm.requests")
 
 INTAKE_ENDPOINT = "intake.create_lead"
+INTAKE_LOG_KEY = "intake_log_ids"
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -34,15 +35,21 @@ def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id:
         response.headers["X-Request-ID"] = request_id
-    if request.endpoint == INTAKE_ENDPOINT and response.status_code in (200, 201) and response.is_json:
-        body = response.get_json(silent=True) or {}
+    intake = g.pop(INTAKE_LOG_KEY, None)
+    if intake is not None and request.endpoint == INTAKE_ENDPOINT and response.status_code in (200, 201):
         # Ids only: the lead's own details never reach the log.
         log.info("lead received", extra={
-            "lead_id": body.get("id"), "inquiry_id": body.get("inquiry_id"),
+            "lead_id": intake["lead_id"], "inquiry_id": intake["inquiry_id"],
             "new_inquiry": response.status_code == 201,
             "duration_ms": round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1),
         })
     return response
+
+
+def note_intake(lead_id: str, inquiry_id: str) -> None:
+    """Called by the intake view for a JSON answer: the ids for the "lead received" line (no need
+    to parse the response body again)."""
+    setattr(g, INTAKE_LOG_KEY, {"lead_id": lead_id, "inquiry_id": inquiry_id})
 
 
 def _end_request(_exc: BaseException | None = None) -> None:

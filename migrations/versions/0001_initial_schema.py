@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 03:06:28.543441
+Create Date: 2026-11-26 04:30:59.590804
 """
 
 from collections.abc import Sequence
@@ -116,17 +116,10 @@ def upgrade() -> None:
             ["assignee_id"], ["users.id"], name=op.f("fk_leads_assignee_id_users"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
-        sa.UniqueConstraint("email_key", name=op.f("uq_leads_email_key")),
         sa.UniqueConstraint("reply_token", name=op.f("uq_leads_reply_token")),
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_leads_assignee_id"), ["assignee_id"], unique=False)
-        batch_op.create_index(
-            "ix_leads_assignee_queue", ["assignee_id", "score", "last_inquiry_at", "id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_leads_email_key_prefix", ["email_key"], unique=False, postgresql_ops={"email_key": "text_pattern_ops"}
-        )
         batch_op.create_index(batch_op.f("ix_leads_first_inquiry_at"), ["first_inquiry_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_leads_last_inquiry_at"), ["last_inquiry_at"], unique=False)
         batch_op.create_index(
@@ -146,12 +139,10 @@ def upgrade() -> None:
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
         batch_op.create_index(batch_op.f("ix_leads_primary_stream"), ["primary_stream"], unique=False)
-        batch_op.create_index("ix_leads_queue", ["status", "score", "last_inquiry_at", "id"], unique=False)
         batch_op.create_index("ix_leads_rank_queue", ["status", "queue_rank", "last_inquiry_at", "id"], unique=False)
         batch_op.create_index(
             "ix_leads_search_text", ["search_text"], unique=False, postgresql_ops={"search_text": "text_pattern_ops"}
         )
-        batch_op.create_index(batch_op.f("ix_leads_status"), ["status"], unique=False)
         batch_op.create_index(
             "ix_leads_stream_queue",
             ["primary_stream", "queue_rank", "last_inquiry_at", "id"],
@@ -161,6 +152,9 @@ def upgrade() -> None:
             ),
             postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
+        )
+        batch_op.create_index(
+            "uq_leads_email_key", ["email_key"], unique=True, postgresql_ops={"email_key": "text_pattern_ops"}
         )
 
     op.create_table(
@@ -421,6 +415,7 @@ def downgrade() -> None:
 
     op.drop_table("activities")
     with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_index("uq_leads_email_key", postgresql_ops={"email_key": "text_pattern_ops"})
         batch_op.drop_index(
             "ix_leads_stream_queue",
             postgresql_where=sa.text(
@@ -429,10 +424,8 @@ def downgrade() -> None:
             postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
-        batch_op.drop_index(batch_op.f("ix_leads_status"))
         batch_op.drop_index("ix_leads_search_text", postgresql_ops={"search_text": "text_pattern_ops"})
         batch_op.drop_index("ix_leads_rank_queue")
-        batch_op.drop_index("ix_leads_queue")
         batch_op.drop_index(batch_op.f("ix_leads_primary_stream"))
         batch_op.drop_index(
             "ix_leads_open_queue",
@@ -445,8 +438,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_leads_last_name_key", postgresql_ops={"last_name_key": "text_pattern_ops"})
         batch_op.drop_index(batch_op.f("ix_leads_last_inquiry_at"))
         batch_op.drop_index(batch_op.f("ix_leads_first_inquiry_at"))
-        batch_op.drop_index("ix_leads_email_key_prefix", postgresql_ops={"email_key": "text_pattern_ops"})
-        batch_op.drop_index("ix_leads_assignee_queue")
         batch_op.drop_index(batch_op.f("ix_leads_assignee_id"))
 
     op.drop_table("leads")
