@@ -5,14 +5,28 @@ Every function works inside the caller's transaction and never commits.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, lazyload
 
 from crm.db import utcnow
-from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, LeadStatus, ScheduledStep, StepStatus
+from crm.models import (
+    Activity,
+    Delivery,
+    Enrolment,
+    EnrolmentStatus,
+    Lead,
+    LeadStatus,
+    ScheduledStep,
+    StepStatus,
+    Suppression,
+)
 from crm.sequences import history
 from crm.sequences.consent import consent_state
 from crm.sequences.definitions import SequenceDef, definitions
@@ -75,6 +89,119 @@ def on_classified(session: Session, lead: Lead, classification: Any, now: dateti
     if current is not None:
         stop(session, lead.id, "reclassified", now=now, moved_to=sequence.name)
     return enrol(session, lead, sequence, now)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """One lead just classified, as `on_classified_many` needs it (no ORM object required)."""
+
+    lead_id: str
+    email_key: str
+    status: str  # the lead's status after the classification
+    preferred_language: str | None
+    country_of_residence: str | None
+    citizenships: list[str]
+    unsubscribed: bool  # lead.unsubscribed_at is set
+    primary_stream: str
+    lead_type: str
+    flags: list[str]
+
+
+def on_classified_many(session: Session, leads: Sequence[Classified], now: datetime) -> None:
+    """`on_classified` for a batch of leads, set-based: a few statements for the whole batch.
+
+    Same decisions as `on_classified`. The common case (no live enrolment, no unsubscribe, address not
+    suppressed) is written with bulk inserts; a lead that must be moved from another sequence, stopped,
+    or whose consent needs the full check goes through `on_classified` itself.
+    """
+    if not leads:
+        return
+    connection = session.connection()
+    ids = [lead.lead_id for lead in leads]
+    enrolments = Enrolment.__table__.c
+    live: dict[str, tuple[int, str]] = {}
+    completed: dict[str, set[str]] = defaultdict(set)
+    for row in connection.execute(
+        select(enrolments.id, enrolments.lead_id, enrolments.sequence, enrolments.status)
+        .where(enrolments.lead_id.in_(ids), enrolments.status.in_([*LIVE, EnrolmentStatus.COMPLETED.value]))
+        .order_by(enrolments.id)
+    ):
+        if row.status == EnrolmentStatus.COMPLETED.value:
+            completed[row.lead_id].add(row.sequence)
+        else:
+            live[row.lead_id] = (row.id, row.sequence)  # the latest live one, as live_enrolment()
+    keys = sorted({lead.email_key for lead in leads})
+    suppressed = set(connection.execute(
+        select(Suppression.__table__.c.email_key).where(Suppression.__table__.c.email_key.in_(keys))).scalars())
+    fresh: list[tuple[Classified, SequenceDef]] = []
+    slow: list[Classified] = []
+    for lead in leads:
+        current = live.get(lead.lead_id)
+        if lead.primary_stream == "spam" or "spam" in lead.flags or lead.status == LeadStatus.SPAM.value:
+            if current is not None:
+                slow.append(lead)
+            continue
+        if lead.status in STOP_STATUSES:
+            continue
+        sequence = definitions().for_lead(lead.primary_stream, lead.lead_type)
+        if current is not None and current[1] == sequence.name:
+            continue
+        if current is None and sequence.name in completed[lead.lead_id]:
+            continue
+        if current is not None or lead.unsubscribed or lead.email_key in suppressed:
+            slow.append(lead)  # a move, or consent to check in full: the one-lead path
+        else:
+            fresh.append((lead, sequence))
+    for lead in slow:
+        stored = session.get(Lead, lead.lead_id, options=[lazyload(Lead.flags)])
+        if stored is not None:
+            on_classified(session, stored, {"primary_stream": lead.primary_stream, "lead_type": lead.lead_type,
+                                            "flags": lead.flags}, now)
+    _enrol_many(session, fresh, now)
+
+
+def _enrol_many(session: Session, leads: list[tuple[Classified, SequenceDef]], now: datetime) -> None:
+    """`enrol` for many leads: one INSERT each for enrolments, steps and timeline entries."""
+    if not leads:
+        return
+    connection = session.connection()
+    enrolments = Enrolment.__table__
+    created = connection.execute(
+        insert(enrolments).returning(enrolments.c.id, enrolments.c.lead_id),
+        [{"lead_id": lead.lead_id, "sequence": sequence.name, "status": EnrolmentStatus.ACTIVE.value,
+          "language": lead.preferred_language if lead.preferred_language in ("en", "fr") else "en",
+          "enrolled_at": now} for lead, sequence in leads],
+    ).all()
+    enrolment_ids = {row.lead_id: row.id for row in created}
+    deliveries = Delivery.__table__.c
+    already_sent: dict[str, set[str]] = defaultdict(set)
+    for lead_id, content_key in connection.execute(
+        select(deliveries.lead_id, deliveries.content_key).where(deliveries.lead_id.in_(list(enrolment_ids)))
+    ):
+        already_sent[lead_id].add(content_key)
+    due_cache: dict[tuple[ZoneInfo, int], datetime] = {}
+    steps: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for lead, sequence in leads:
+        enrolment_id = enrolment_ids[lead.lead_id]
+        zone = zone_for(lead.country_of_residence, lead.citizenships)
+        sent = already_sent.get(lead.lead_id, set())
+        for step in sequence.steps:
+            due = due_cache.get((zone, step.day))
+            if due is None:
+                due = now if step.day == 0 else next_window(now + timedelta(days=step.day), zone)
+                due_cache[(zone, step.day)] = due
+            repeat = step.content_key in sent
+            steps.append({"enrolment_id": enrolment_id, "lead_id": lead.lead_id, "step_index": step.index,
+                          "content_key": step.content_key, "template": step.template, "due_at": due,
+                          "status": StepStatus.SKIPPED.value if repeat else StepStatus.SCHEDULED.value,
+                          "last_error": "content already sent" if repeat else None, "attempts": 0})
+        entries.append({"lead_id": lead.lead_id, "at": now, "kind": history.SEQUENCE,
+                        "summary": f"Enrolled in the {sequence.name} sequence", "user_id": None,
+                        "data": {"sequence": sequence.name, "enrolment_id": enrolment_id, "event": "enrolled"}})
+    # RETURNING makes SQLAlchemy send one multi-row INSERT ("insertmanyvalues"), not one per row.
+    connection.execute(insert(ScheduledStep.__table__).returning(ScheduledStep.__table__.c.id), steps)
+    connection.execute(insert(Activity.__table__).returning(Activity.__table__.c.id), entries)
 
 
 def enrol(session: Session, lead: Lead, sequence: SequenceDef, now: datetime) -> Enrolment:

@@ -128,7 +128,7 @@ def test_repeated_failure_ends_visibly_failed(client: FlaskClient, db: Database,
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("ruleset store unavailable")
 
-    monkeypatch.setattr(classify_actor, "classify_and_store", broken)
+    monkeypatch.setattr(classify_actor, "classify_pending", broken)
     lead_id = post_lead(client)
     # When its message is processed, with short backoffs so that the retries run now
     stub_broker.get_actor("classify_lead").send_with_options(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import dramatiq
 
-from crm.classify.service import classify_and_store, record_failure
+from crm.classify.service import classify_pending, record_failure, settled
 from crm.db import utcnow
 from workers.middleware import current_session
+
+log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
 MAX_ATTEMPTS = MAX_RETRIES + 1  # counted on the Job row, so re-sent duplicates count too
@@ -19,11 +23,24 @@ class ClassificationAbandoned(Exception):
 @dramatiq.actor(actor_name="classify_lead", max_retries=MAX_RETRIES, min_backoff=2_000, max_backoff=60_000,
                 time_limit=60_000, throws=(ClassificationAbandoned,))
 def classify_lead(lead_id: str, trigger: str = "intake") -> None:
-    """Classify one lead and store the result; running it twice changes nothing the second time."""
+    """Classify the lead (and, in the same transaction, a batch of other leads whose job is open).
+
+    Running it twice changes nothing the second time. If the batch fails, the lead is tried once more
+    on its own, so another lead's problem never counts as this lead's failed attempt.
+    """
     session = current_session()
     try:
-        with session.begin():
-            classify_and_store(session, lead_id, trigger, utcnow())
+        if settled(session, lead_id) is not None:
+            return  # most messages: a batch already classified the lead (one query)
+        try:
+            with session.begin():
+                classify_pending(session, lead_id, trigger, utcnow())
+        except Exception as exc:
+            session.rollback()
+            # The exception's type only: its text may quote a lead's data.
+            log.warning("classification batch failed (%s); classifying lead %s alone", type(exc).__name__, lead_id)
+            with session.begin():
+                classify_pending(session, lead_id, trigger, utcnow(), batch_size=1)
     except BaseException as exc:  # includes Dramatiq's TimeLimitExceeded; always re-raised below
         session.rollback()
         error = f"{type(exc).__name__}: {exc}"
