@@ -5,6 +5,10 @@ Usage: .venv/bin/python -m bench.queue [--sizes 1000,1000000] [--repeat 30] [--k
 Each size gets its own PostgreSQL database (migrated with the real migration), filled with COPY.
 Times are measured in process around the Flask test client (server time: routing, queries,
 template rendering), after warm-up; the baseline (1,000 leads) runs in the same process.
+
+Like for like: one lead in MATCH_EVERY has the stream, nationality and language of the measured filters,
+so every measured list page shows a full page of rows at every size (the run checks it and fails when a
+page shows a different number of rows at two sizes, or none).
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ STATUSES = ["classified"] * 5 + ["contacted"] * 2 + ["received", "consultation_b
 FIRST = ["aoife", "jean", "marie", "liam", "sofia", "kenji", "lucas", "emma", "noah", "chloe", "mateo", "ines"]
 LAST = ["murphy", "dubois", "martin", "tanaka", "garcia", "smith", "rossi", "muller", "kim", "brown"]
 CONSULTANTS = 8
+# The measured filters, and the share of leads that match all three of them (the others are drawn at
+# random like every other field). At 1,000 leads a share of 1 in 4 leaves 80 open leads that the
+# signed-in consultant sees (with the default seed), so the combined filter fills its 50-row page at
+# every size. It also makes that stream about a third of all leads, at every size.
+FILTER_STREAM, FILTER_NATIONALITY, FILTER_LANGUAGE = "francophone-mobility", "FR", "fr"
+MATCH_EVERY = 4
 
 
 def _db_url(name: str) -> str:
@@ -72,10 +82,12 @@ def fill(url: str, size: int, seed: int = 7) -> str:
             received = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 120))
             status = rng.choice(STATUSES)
             assignee = rng.choice([r"\N"] * 3 + [str(i + 1) for i in range(CONSULTANTS)])
-            stream = rng.choice(STREAMS)
-            citizenships = json.dumps([rng.choice(COUNTRIES)])
+            stream, country, language = rng.choice(STREAMS), rng.choice(COUNTRIES), rng.choice(["en", "fr"])
+            if n % MATCH_EVERY == 0:
+                stream, country, language = FILTER_STREAM, FILTER_NATIONALITY, FILTER_LANGUAGE
+            citizenships = json.dumps([country])
             lead_buf.write("\t".join([
-                lead_id, email, email, first.title(), last.title(), citizenships, "[]", rng.choice(["en", "fr"]),
+                lead_id, email, email, first.title(), last.title(), citizenships, "[]", language,
                 "{}", status, received.isoformat(), stream, str(rng.randrange(0, 101)), assignee,
                 received.isoformat(), received.isoformat(), received.isoformat(), received.isoformat(),
                 uuid.UUID(int=rng.getrandbits(128)).hex, "0", f"{first} {last} {email}",
@@ -133,9 +145,9 @@ def _pages(client: Any, lead_id: str) -> dict[str, str]:
     start = first.find("after=")
     return {
         "default queue page": "/leads",
-        "stream tab (stream filter)": "/leads?stream=francophone-mobility",
+        "stream tab (stream filter)": f"/leads?stream={FILTER_STREAM}",
         "filtered page (stream + nationality + language)":
-            "/leads?stream=francophone-mobility&nationality=FR&language=fr",
+            f"/leads?stream={FILTER_STREAM}&nationality={FILTER_NATIONALITY}&language={FILTER_LANGUAGE}",
         "second page (keyset)": "/leads?" + first[start:first.find('"', start)].replace("&amp;", "&"),
         "search (last name prefix)": "/leads?q=tanak&scope=all",
         "lead page": f"/leads/{lead_id}",
@@ -143,9 +155,15 @@ def _pages(client: Any, lead_id: str) -> dict[str, str]:
     }
 
 
-def measure(targets: dict[int, tuple[str, str]], repeat: int) -> dict[int, dict[str, tuple[float, float]]]:
+# The pages that list leads: each must show the same number of rows at every size.
+LIST_PAGES = ("default queue page", "stream tab (stream filter)", "filtered page (stream + nationality + language)",
+              "second page (keyset)", "search (last name prefix)")
+
+
+def measure(targets: dict[int, tuple[str, str]],
+            repeat: int) -> tuple[dict[int, dict[str, tuple[float, float]]], dict[str, dict[int, int]]]:
     """Time every page on every database, interleaving the sizes so that load on the machine
-    affects the baseline and the large database alike."""
+    affects the baseline and the large database alike. Also returns the rows each list page showed."""
     clients = {size: _client(url) for size, (url, _) in targets.items()}
     pages = {size: _pages(clients[size], lead_id) for size, (_, lead_id) in targets.items()}
     labels = list(next(iter(pages.values())))
@@ -160,19 +178,25 @@ def measure(targets: dict[int, tuple[str, str]], repeat: int) -> dict[int, dict[
                 response = clients[size].get(pages[size][label])
                 times[size][label].append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200
+    rows: dict[str, dict[int, int]] = {label: {} for label in LIST_PAGES}
     for size in targets:
-        for label in labels:
+        for label in LIST_PAGES:
             html = clients[size].get(pages[size][label]).get_data(as_text=True)
-            rows = html.count('name="lead_ids"')
-            if rows:
-                print(f"{size:>9,}  {label:<50} {rows} rows on the page", flush=True)
+            rows[label][size] = html.count('name="lead_ids"')
+            print(f"{size:>9,}  {label:<50} {rows[label][size]} rows on the page", flush=True)
     results: dict[int, dict[str, tuple[float, float]]] = {}
     for size, by_label in times.items():
         results[size] = {}
         for label, values in by_label.items():
             values.sort()
             results[size][label] = (statistics.median(values), values[max(int(len(values) * 0.95) - 1, 0)])
-    return results
+    return results, rows
+
+
+def unlike(rows: dict[str, dict[int, int]]) -> list[str]:
+    """The list pages that are not a like-for-like comparison: no rows, or different counts across sizes."""
+    return [f"{label}: {counts}" for label, counts in rows.items()
+            if min(counts.values()) == 0 or len(set(counts.values())) > 1]
 
 
 def main() -> None:
@@ -181,11 +205,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
     parser.add_argument("--reuse", action="store_true", help="Measure databases kept by an earlier --keep run.")
+    parser.add_argument("--db-prefix", default="crm_bench_queue",
+                        help="Database names are <prefix>_<size> (make it unique on a shared server).")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     targets: dict[int, tuple[str, str]] = {}
     for size in sizes:
-        name = f"crm_bench_queue_{size}"
+        name = f"{args.db_prefix}_{size}"
         started = time.perf_counter()
         lead_id = existing_sample(name, size) if args.reuse else None
         if lead_id is None:
@@ -193,7 +219,7 @@ def main() -> None:
             print(f"filled {size:,} leads in {time.perf_counter() - started:.0f} s", flush=True)
         targets[size] = (_db_url(name), lead_id)
     print(f"load average before measuring: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
-    all_results = measure(targets, args.repeat)
+    all_results, rows = measure(targets, args.repeat)
     print(f"load average after measuring: {os.getloadavg()[0]:.1f}", flush=True)
     for size in sizes:
         for label, (median, p95) in all_results[size].items():
@@ -201,15 +227,19 @@ def main() -> None:
     if not args.keep:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             for size in sizes:
-                conn.execute(f'DROP DATABASE IF EXISTS "crm_bench_queue_{size}" WITH (FORCE)')
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.db_prefix}_{size}" WITH (FORCE)')
     if len(sizes) >= 2:
         base, big = all_results[sizes[0]], all_results[sizes[-1]]
         print(f"\n| page | {sizes[0]:,} leads (median / p95 ms) | {sizes[-1]:,} leads (median / p95 ms) | ratio |")
         print("|---|---|---|---|")
         for label in base:
             ratio = big[label][0] / base[label][0]
-            print(f"| {label} | {base[label][0]:.1f} / {base[label][1]:.1f} "
+            shown = f" ({rows[label][sizes[0]]} rows)" if label in rows else ""
+            print(f"| {label}{shown} | {base[label][0]:.1f} / {base[label][1]:.1f} "
                   f"| {big[label][0]:.1f} / {big[label][1]:.1f} | {ratio:.2f}x |")
+    problems = unlike(rows)
+    if problems:
+        raise SystemExit("not a like-for-like comparison (rows per size): " + "; ".join(problems))
 
 
 if __name__ == "__main__":
