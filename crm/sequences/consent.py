@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,21 +48,42 @@ def consent_state(session: Session, lead: Lead) -> ConsentState:
     records = session.execute(
         select(ConsentRecord.kind, ConsentRecord.recorded_at).where(ConsentRecord.lead_id == lead.id)
     ).all()
-    last_withdrawal = max((r.recorded_at for r in records if r.kind == ConsentKind.WITHDRAWN.value), default=None)
-    express_after = [r for r in records if r.kind == ConsentKind.EXPRESS.value
-                     and (last_withdrawal is None or r.recorded_at > last_withdrawal)]
     suppressed = session.scalars(select(Suppression.reason).where(Suppression.email_key == lead.email_key)).first()
+    return state_from(lead, [(r.kind, r.recorded_at) for r in records], suppressed)
+
+
+def records_for(session: Session, lead_ids: Collection[str]) -> dict[str, list[tuple[str, datetime]]]:
+    """Every lead's consent records (kind, time), in one query: the batch sender's read."""
+    found: dict[str, list[tuple[str, datetime]]] = {lead_id: [] for lead_id in lead_ids}
+    if found:
+        for lead_id, kind, at in session.execute(
+                select(ConsentRecord.lead_id, ConsentRecord.kind, ConsentRecord.recorded_at)
+                .where(ConsentRecord.lead_id.in_(list(found)))):
+            found[lead_id].append((kind, at))
+    return found
+
+
+def state_from(lead: Lead, records: list[tuple[str, datetime]], suppressed: str | None) -> ConsentState:
+    """The consent state from the lead's records (kind, time) and its address's suppression reason."""
+    last_withdrawal = max((at for kind, at in records if kind == ConsentKind.WITHDRAWN.value), default=None)
+    express_after = [at for kind, at in records if kind == ConsentKind.EXPRESS.value
+                     and (last_withdrawal is None or at > last_withdrawal)]
     if suppressed is not None and not (suppressed == "unsubscribed" and express_after):
         return ConsentState(blocked=f"suppressed:{suppressed}", marketing_until=None, express=False)
     if last_withdrawal is not None and not express_after:
         return ConsentState(blocked="unsubscribed", marketing_until=None, express=False)
     if express_after:
         return ConsentState(blocked=None, marketing_until=None, express=True)
-    inquiries = [r.recorded_at for r in records if r.kind == ConsentKind.IMPLIED.value
-                 and (last_withdrawal is None or r.recorded_at > last_withdrawal)]
+    inquiries = [at for kind, at in records if kind == ConsentKind.IMPLIED.value
+                 and (last_withdrawal is None or at > last_withdrawal)]
     latest = max([*inquiries, lead.last_inquiry_at]) if inquiries else None
     until = latest + timedelta(days=IMPLIED_CONSENT_DAYS) if latest else None
     return ConsentState(blocked=None, marketing_until=until, express=False)
+
+
+def needs_records(lead: Lead, marketing: bool, suppression: str | None) -> bool:
+    """False for the answer to the inquiry when nothing blocks it: no consent to read."""
+    return marketing or lead.unsubscribed_at is not None or suppression is not None
 
 
 def refusal(session: Session, lead: Lead, marketing: bool, at: datetime, suppression: str | None) -> str | None:
@@ -71,6 +93,6 @@ def refusal(session: Session, lead: Lead, marketing: bool, at: datetime, suppres
     Fast path for the answer to the inquiry: no consent needed, so unless the lead unsubscribed or the
     address is suppressed, there is nothing to read.
     """
-    if not marketing and lead.unsubscribed_at is None and suppression is None:
+    if not needs_records(lead, marketing, suppression):
         return None
     return consent_state(session, lead).refusal(marketing, at)

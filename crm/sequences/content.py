@@ -47,6 +47,16 @@ def current_classification(session: Session, lead_id: str) -> Classification | N
     ).first()
 
 
+def current_classifications(session: Session, lead_ids: list[str]) -> dict[str, Classification]:
+    """current_classification for several leads in one query."""
+    found: dict[str, Classification] = {}
+    for row in session.scalars(
+            select(Classification).where(Classification.lead_id.in_(set(lead_ids)), Classification.is_current.is_(True))
+            .order_by(Classification.created_at.desc(), Classification.id.desc())):
+        found.setdefault(row.lead_id, row)
+    return found
+
+
 def stream_view(rule: StreamRule | None, lang: str) -> dict[str, Any] | None:
     if rule is None:
         return None

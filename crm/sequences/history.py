@@ -31,6 +31,16 @@ def record(session: Session, lead_id: str, kind: str, summary: str, now: datetim
                                             user_id=user_id, data=data))
 
 
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Several activities in one multi-row INSERT (the batch sender): each row has lead_id, kind,
+    summary, at and data."""
+    if rows:
+        for row in rows:
+            row["summary"] = row["summary"][:2000]
+            row.setdefault("user_id", None)
+        session.execute(insert(Activity.__table__), rows)
+
+
 def flag(session: Session, lead_id: str, name: str) -> None:
     """Add a queue flag once (email-failed, email-uncertain, bounced)."""
     exists = session.scalars(select(LeadFlag).where(LeadFlag.lead_id == lead_id, LeadFlag.flag == name)).first()

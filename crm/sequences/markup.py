@@ -26,13 +26,21 @@ NOTE_STYLE = (f"{FONT}padding:12px 16px;background-color:#fff7e6;border-left:4px
 
 
 def squash(value: Any) -> str:
-    """Collapse the template's line breaks and indentation into single spaces."""
-    return _SPACES.sub(" ", str(value)).strip()
+    """Collapse the template's line breaks and indentation into single spaces: runs of space, tab, CR
+    and LF become one space (exactly re.sub(r"[ \t\r\n]+", " ", value).strip(), several times faster
+    with str.replace: this runs for every paragraph of every email)."""
+    text = str(value).replace("\n", " ").replace("\t", " ").replace("\r", " ")
+    while "  " in text:
+        text = text.replace("    ", " ").replace("  ", " ")
+    return text.strip()
 
 
-_SPACES = re.compile(r"[ \t\r\n]+")
-# French puts a space before : ; ! ? and inside guillemets; a line must never start with that mark.
-_FRENCH_SPACE = re.compile(r" (?=[:;!?»])|(?<=«) ")
+def french_spaces(text: str) -> str:
+    """French puts a space before : ; ! ? and inside guillemets; a line must never start with that mark,
+    so those spaces become no-break spaces (on squashed text: single spaces only)."""
+    for mark in ":;!?»":
+        text = text.replace(" " + mark, "\u00a0" + mark)
+    return text.replace("« ", "«\u00a0")
 
 
 @cache
@@ -45,7 +53,7 @@ def _wrapper(width: int) -> re.Pattern[str]:
 def wrap(text: str, indent: str = "", width: int = 76) -> str:
     """Greedy word wrap in one regular-expression pass (textwrap.fill is several times slower);
     long words (URLs) are never broken."""
-    text = _FRENCH_SPACE.sub("\u00a0", squash(text))
+    text = french_spaces(squash(text))
     if len(text) + len(indent) <= width:
         return indent + text
     hang = "\n" + " " * len(indent)

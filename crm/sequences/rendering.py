@@ -94,6 +94,7 @@ def render(template: str, lang: str, context: dict[str, Any]) -> tuple[str, str,
     return subject, text, html
 
 
+@cache
 def address_parts(mail_from: str) -> tuple[str, str, str]:
     """(display name, local part, domain) of CRM_MAIL_FROM."""
     name, addr = parseaddr(mail_from)

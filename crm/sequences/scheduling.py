@@ -38,16 +38,19 @@ CLAIM_STALE_AFTER = _seconds("CRM_MAIL_STALE_CLAIM_SECONDS", 90)
 # A dead claim whose host journal no process here can read (a worker host gone for good).
 ORPHAN_AFTER = _seconds("CRM_MAIL_ORPHAN_CLAIM_SECONDS", 600)
 UNCERTAIN_AFTER = ORPHAN_AFTER  # the name older callers know
+# Due steps claimed per tick (every 5 s): more than the workers send in one tick interval (a few
+# hundred per second), so a backlog (an import, the end of an outage) never waits on the scheduler.
+CLAIM_PER_TICK = int(os.environ.get("CRM_MAIL_CLAIM_PER_TICK", "") or 5000)
 
 
-def claim_due_steps(session: Session, now: datetime, limit: int = 500) -> list[int]:
+def claim_due_steps(session: Session, now: datetime, limit: int | None = None) -> list[int]:
     """Move due steps of active enrolments from scheduled to queued; the ids this call won."""
     candidates = list(session.scalars(
         select(ScheduledStep.id)
         .join(Enrolment, Enrolment.id == ScheduledStep.enrolment_id)
         .where(ScheduledStep.status == StepStatus.SCHEDULED.value, ScheduledStep.due_at <= now,
                Enrolment.status == EnrolmentStatus.ACTIVE.value)
-        .order_by(ScheduledStep.due_at).limit(limit)
+        .order_by(ScheduledStep.due_at).limit(limit or CLAIM_PER_TICK)
     ))
     if not candidates:
         return []

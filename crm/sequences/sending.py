@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -19,7 +21,9 @@ from functools import cache
 from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from crm.config import Settings
@@ -28,9 +32,9 @@ from crm.mail.journal import host_name
 from crm.mail.message import MailMessage, compose
 from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, ScheduledStep, StepStatus, Suppression
 from crm.sequences import history
-from crm.sequences.consent import refusal as consent_refusal
-from crm.sequences.content import Sender, build_context, current_classification
-from crm.sequences.definitions import get_sequence
+from crm.sequences.consent import needs_records, records_for, state_from
+from crm.sequences.content import Sender, build_context, current_classifications
+from crm.sequences.definitions import SequenceDef, get_sequence
 from crm.sequences.enrolment import STOP_STATUSES, complete_if_done, stop
 from crm.sequences.rendering import build_message, render
 from crm.sequences.timezones import in_window, next_window, zone_for
@@ -38,11 +42,31 @@ from crm.sequences.unsubscribe import suppress, unsubscribe_url
 
 
 @dataclass
+class Claim:
+    """What recording an outcome needs of a claimed Delivery row (a plain object: building an ORM
+    instance per email costs more than the rest of the bookkeeping)."""
+
+    id: int
+    lead_id: str
+    attempts: int
+    message_id: str | None
+    subject: str
+    template: str
+    language: str
+    sequence: str
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> Claim:
+        return cls(delivery.id, delivery.lead_id, delivery.attempts, delivery.message_id, delivery.subject,
+                   delivery.template, delivery.language, delivery.sequence)
+
+
+@dataclass
 class Outgoing:
     """A claimed delivery. Holds the loaded rows so that recording the outcome in the same session
     needs no second read (the session keeps them across the commit: expire_on_commit=False)."""
 
-    delivery: Delivery  # the claimed row's values (detached: updates go through plain UPDATEs)
+    delivery: Claim  # the claimed row's values (updates go through plain UPDATEs)
     step: ScheduledStep
     enrolment: Enrolment
     message: MailMessage
@@ -70,9 +94,9 @@ def _fail(session: Session, step: ScheduledStep, error: str, now: datetime) -> N
 
 
 @cache
-def _load_step_statement() -> Select[Any]:
-    """The step, its enrolment, its lead, how many other steps are still open, the address's suppression
-    reason and an existing claim for the same content, in one query.
+def _load_steps_statement() -> Select[Any]:
+    """The steps, their enrolments and leads, how many other steps of each enrolment are still open,
+    the address's suppression reason and an existing claim for the same content, in one query.
     Built once: an aliased() per call costs more than the query itself."""
     others = aliased(ScheduledStep)
     later_open = (select(func.count()).select_from(others)
@@ -87,20 +111,50 @@ def _load_step_statement() -> Select[Any]:
     return (select(ScheduledStep, Enrolment, Lead, later_open, suppression, claimed)
             .join(Enrolment, Enrolment.id == ScheduledStep.enrolment_id)
             .join(Lead, Lead.id == ScheduledStep.lead_id)
-            .where(ScheduledStep.id == bindparam("step_id"))
+            .where(ScheduledStep.id.in_(bindparam("step_ids", expanding=True)))
+            .order_by(ScheduledStep.id)
             .options(lazyload(Lead.flags)))
 
 
-def prepare_send(session: Session, step_id: int, settings: Settings, now: datetime) -> Outgoing | None:
-    """Everything before the mail server; None when there is nothing to send (now or ever).
+@dataclass
+class _Candidate:
+    step: ScheduledStep
+    enrolment: Enrolment
+    lead: Lead
+    sequence: SequenceDef
+    others_open: int
+    suppressed: str | None
+    claimed_id: int | None
 
-    Raises IntegrityError when another worker claimed the same content for this lead at the same
-    moment: the caller rolls back and sends nothing.
+
+def prepare_send(session: Session, step_id: int, settings: Settings, now: datetime) -> Outgoing | None:
+    """Everything before the mail server for one step; None when there is nothing to send (now or ever),
+    also when another worker claimed the same content for this lead at the same moment."""
+    found = prepare_batch(session, [step_id], settings, now)
+    return found[0] if found else None
+
+
+def prepare_batch(session: Session, step_ids: Sequence[int], settings: Settings, now: datetime) -> list[Outgoing]:
+    """Transaction 1 for a batch of steps: check each step may go, render it, and claim its Delivery
+    row, set-based (one read, one multi-row INSERT ... ON CONFLICT DO NOTHING, one UPDATE of the
+    steps). Returns the claims this call won; a step another worker claimed (duplicate message,
+    concurrent worker) is simply not among them. Each step is judged on its own: a stopped lead, a
+    broken template or a missing consent affects that step only.
     """
-    row = session.execute(_load_step_statement(), {"step_id": step_id}).first()
-    if row is None:
-        return None
-    step, enrolment, lead, others_open, suppressed, claimed_id = row
+    if not step_ids:
+        return []
+    rows = session.execute(_load_steps_statement(), {"step_ids": sorted(set(step_ids))}).all()
+    candidates: list[_Candidate] = []
+    for step, enrolment, lead, others_open, suppressed, claimed_id in rows:
+        candidate = _check(session, step, enrolment, lead, others_open, suppressed, claimed_id, now)
+        if candidate is not None:
+            candidates.append(candidate)
+    return _claim(session, _with_consent(session, candidates, now), settings, now)
+
+
+def _check(session: Session, step: ScheduledStep, enrolment: Enrolment, lead: Lead, others_open: int,
+           suppressed: str | None, claimed_id: int | None, now: datetime) -> _Candidate | None:
+    """The checks that need no further read, in the order the single-step path always made them."""
     if step.status not in (StepStatus.QUEUED.value, StepStatus.SCHEDULED.value):
         return None  # already sent, skipped or failed: a duplicate message
     if step.status == StepStatus.SCHEDULED.value and step.due_at > now:
@@ -119,45 +173,110 @@ def prepare_send(session: Session, step_id: int, settings: Settings, now: dateti
         stop(session, lead.id, f"status:{lead.status}", now=now)
         _skip(session, step, f"lead status is {lead.status}", now, record=False)
         return None
-    definition = sequence.steps[step.step_index]
-    refusal = consent_refusal(session, lead, definition.marketing, now, suppressed)
-    if refusal is not None:
-        stop(session, lead.id, refusal, now=now)
-        _skip(session, step, refusal, now)
-        complete_if_done(session, enrolment, now)
-        return None
-    zone = zone_for(lead.country_of_residence, lead.citizenships)
-    if step.step_index > 0 and not in_window(now, zone):
-        step.status, step.due_at = StepStatus.SCHEDULED.value, next_window(now, zone)
-        return None
+    return _Candidate(step, enrolment, lead, sequence, others_open, suppressed, claimed_id)
 
-    existing = session.get(Delivery, claimed_id) if claimed_id is not None else None
-    if existing is not None:
-        return _reclaim(session, existing, step, enrolment, now, final=not others_open)
 
+def _with_consent(session: Session, candidates: list[_Candidate], now: datetime) -> list[_Candidate]:
+    """CASL consent and the send window; the consent records of every lead that needs them in one read."""
+    readers = {c.lead.id for c in candidates
+               if needs_records(c.lead, c.sequence.steps[c.step.step_index].marketing, c.suppressed)}
+    records = records_for(session, readers)
+    kept: list[_Candidate] = []
+    for c in candidates:
+        step, lead, enrolment = c.step, c.lead, c.enrolment
+        if enrolment.status != EnrolmentStatus.ACTIVE.value:  # stopped by an earlier step of this batch
+            _skip(session, step, f"sequence {enrolment.status}: {enrolment.stop_reason or ''}".strip(), now,
+                  record=False)
+            continue
+        marketing = c.sequence.steps[step.step_index].marketing
+        refusal = (state_from(lead, records[lead.id], c.suppressed).refusal(marketing, now)
+                   if lead.id in records else None)
+        if refusal is not None:
+            stop(session, lead.id, refusal, now=now)
+            _skip(session, step, refusal, now)
+            complete_if_done(session, enrolment, now)
+            continue
+        zone = zone_for(lead.country_of_residence, lead.citizenships)
+        if step.step_index > 0 and not in_window(now, zone):
+            step.status, step.due_at = StepStatus.SCHEDULED.value, next_window(now, zone)
+            continue
+        kept.append(c)
+    return kept
+
+
+def _claim(session: Session, candidates: list[_Candidate], settings: Settings, now: datetime) -> list[Outgoing]:
+    # Steps of one enrolment in the same batch: each counts the others as open, so "final" (completing
+    # the step may end the enrolment) is judged against the steps outside this batch.
+    in_batch = Counter(c.enrolment.id for c in candidates)
+    existing_ids = [c.claimed_id for c in candidates if c.claimed_id is not None]
+    existing = ({d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(existing_ids)))}
+                if existing_ids else {})
+    fresh = [c for c in candidates if c.claimed_id is None]
+    classifications = current_classifications(session, [c.lead.id for c in fresh]) if fresh else {}
     sender = Sender.from_settings(settings)
-    unsub = unsubscribe_url(settings.base_url, settings.secret_key, lead.id)
-    try:
-        context = build_context(lead, current_classification(session, lead.id), sequence, enrolment.language,
-                                sender, unsub, now)
-        subject, text, html = render(step.template, enrolment.language, context)
-        message = build_message(subject=subject, text=text, html=html, mail_from=settings.mail_from,
-                                to_name=lead.full_name, to_address=lead.email, reply_token=lead.reply_token,
-                                unsubscribe_url=unsub, now=now)
-    except (TemplateError, ValueError, LookupError, TypeError) as exc:
-        # A broken template or unusable data fails this step visibly, and only this step.
-        _fail(session, step, f"could not render {step.template}: {type(exc).__name__}: {exc}", now)
-        complete_if_done(session, enrolment, now)
-        return None
-    values = dict(lead_id=lead.id, step_id=step.id, content_key=step.content_key, sequence=enrolment.sequence,
-                  template=step.template, language=enrolment.language, status="sending", to_address=lead.email,
-                  subject=subject, text_body=text, html_body=html, headers=message.headers,
-                  message_id=message.message_id, created_at=now, claimed_at=now, claimed_by=host_name(), attempts=1)
-    # The unique (lead_id, content_key) claim: IntegrityError here if another worker has it.
-    delivery_id = session.execute(insert(Delivery).values(**values).returning(Delivery.id)).scalar_one()
-    _mark_step(session, step.id, status=StepStatus.QUEUED.value, queued_at=now,  # in flight; re-sent if lost
-               attempts=ScheduledStep.attempts + 1)
-    return Outgoing(Delivery(id=delivery_id, **values), step, enrolment, message, final=not others_open)
+    host = host_name()
+    outgoing: list[Outgoing] = []
+    rendered: list[tuple[_Candidate, dict[str, Any], MailMessage]] = []
+    for c in candidates:
+        final = c.others_open <= in_batch[c.enrolment.id] - 1
+        if c.claimed_id is not None:
+            delivery = existing.get(c.claimed_id)
+            if delivery is not None:
+                again = _reclaim(session, delivery, c.step, c.enrolment, now, final=final)
+                if again is not None:
+                    outgoing.append(again)
+            continue
+        step, lead, enrolment = c.step, c.lead, c.enrolment
+        unsub = unsubscribe_url(settings.base_url, settings.secret_key, lead.id)
+        try:
+            context = build_context(lead, classifications.get(lead.id), c.sequence, enrolment.language,
+                                    sender, unsub, now)
+            subject, text, html = render(step.template, enrolment.language, context)
+            message = build_message(subject=subject, text=text, html=html, mail_from=settings.mail_from,
+                                    to_name=lead.full_name, to_address=lead.email, reply_token=lead.reply_token,
+                                    unsubscribe_url=unsub, now=now)
+        except (TemplateError, ValueError, LookupError, TypeError) as exc:
+            # A broken template or unusable data fails this step visibly, and only this step.
+            _fail(session, step, f"could not render {step.template}: {type(exc).__name__}: {exc}", now)
+            complete_if_done(session, enrolment, now)
+            continue
+        values = dict(lead_id=lead.id, step_id=step.id, content_key=step.content_key, sequence=enrolment.sequence,
+                      template=step.template, language=enrolment.language, status="sending", to_address=lead.email,
+                      subject=subject, text_body=text, html_body=html, headers=message.headers,
+                      message_id=message.message_id, created_at=now, claimed_at=now, claimed_by=host, attempts=1)
+        rendered.append((c, values, message))
+    if rendered:
+        # The unique (lead_id, content_key) claims, in key order (two workers with overlapping batches
+        # take the keys in the same order: no deadlock). A key another worker holds is skipped: on
+        # PostgreSQL the INSERT waits for that worker's transaction and then does nothing.
+        rendered.sort(key=lambda item: (item[1]["lead_id"], item[1]["content_key"]))
+        table = Delivery.__table__
+        statement = (_dialect_insert(session)(table)
+                     .on_conflict_do_nothing(index_elements=[table.c.lead_id, table.c.content_key])
+                     .returning(table.c.id, table.c.step_id))
+        won = {step_id: delivery_id for delivery_id, step_id in
+               session.execute(statement, [values for _c, values, _m in rendered])}
+        if won:
+            session.execute(update(ScheduledStep.__table__)
+                            .where(ScheduledStep.__table__.c.id.in_(list(won)))
+                            .values(status=StepStatus.QUEUED.value, queued_at=now,  # in flight; re-sent if lost
+                                    attempts=ScheduledStep.__table__.c.attempts + 1))
+        for c, values, message in rendered:
+            delivery_id = won.get(c.step.id)
+            if delivery_id is not None:
+                final = c.others_open <= in_batch[c.enrolment.id] - 1
+                claim = Claim(delivery_id, values["lead_id"], 1, values["message_id"], values["subject"],
+                              values["template"], values["language"], values["sequence"])
+                outgoing.append(Outgoing(claim, c.step, c.enrolment, message, final=final))
+    outgoing.sort(key=lambda o: o.step.id)
+    return outgoing
+
+
+def _dialect_insert(session: Session) -> Callable[..., Any]:
+    """INSERT with ON CONFLICT for the session's database (PostgreSQL and SQLite both have it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert
+    return sqlite_insert
 
 
 def _mark_step(session: Session, step_id: int, **values: object) -> None:
@@ -170,7 +289,7 @@ def _mark_delivery(session: Session, delivery_id: int, **values: object) -> None
                     .execution_options(synchronize_session=False))
 
 
-def _settle_claim(session: Session, delivery: Delivery, **values: object) -> bool:
+def _settle_claim(session: Session, delivery: Claim, **values: object) -> bool:
     """Record an outcome only while this attempt's claim still stands: a worker so slow that the
     scheduler settled its claim meanwhile (crm.sequences.scheduling.settle_claims) changes nothing."""
     result = session.execute(
@@ -197,7 +316,7 @@ def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, enrolmen
         return None
     session.refresh(delivery)
     _mark_step(session, step.id, queued_at=now, attempts=ScheduledStep.attempts + 1)
-    return Outgoing(delivery, step, enrolment, rebuild_message(delivery), final=final)
+    return Outgoing(Claim.of(delivery), step, enrolment, rebuild_message(delivery), final=final)
 
 
 def rebuild_message(delivery: Delivery) -> MailMessage:
@@ -206,6 +325,45 @@ def rebuild_message(delivery: Delivery) -> MailMessage:
     return MailMessage(sender=parseaddr(headers.get("From", ""))[1], recipients=[delivery.to_address],
                        data=compose(list(headers.items()), delivery.text_body, delivery.html_body),
                        message_id=delivery.message_id or headers.get("Message-ID", ""), headers=headers)
+
+
+def record_outcomes(session: Session, results: Sequence[tuple[Outgoing, MailError | None]], now: datetime) -> None:
+    """Transaction 2 for a batch: what the mail server said about each message. The sent ones are
+    recorded set-based (one conditional UPDATE of the claims per attempt number, one UPDATE of the
+    steps, one multi-row INSERT of timeline entries); failures go through record_outcome one by one."""
+    sent = [outgoing for outgoing, error in results if error is None]
+    if sent:
+        won = _settle_claims(session, sent, status="sent", sent_at=now, error=None)
+        recorded = [outgoing for outgoing in sent if outgoing.delivery.id in won]
+        if recorded:
+            steps = ScheduledStep.__table__
+            session.execute(update(steps).where(steps.c.id.in_([o.step.id for o in recorded]))
+                            .values(status=StepStatus.SENT.value, last_error=None))
+            history.record_many(session, [
+                dict(lead_id=d.lead_id, kind=history.SENT, summary=f"Email sent: {d.subject}", at=now,
+                     data=dict(delivery_id=d.id, step_id=o.step.id, message_id=d.message_id, template=d.template,
+                               language=d.language, sequence=d.sequence))
+                for o in recorded for d in (o.delivery,)])
+            for outgoing in recorded:
+                if outgoing.final:
+                    complete_if_done(session, outgoing.enrolment, now)
+    for outgoing, error in results:
+        if error is not None:
+            record_outcome(session, outgoing, now, error)
+
+
+def _settle_claims(session: Session, items: list[Outgoing], **values: object) -> set[int]:
+    """_settle_claim for many: the delivery ids whose claim (status sending, same attempt) still stood."""
+    table = Delivery.__table__
+    by_attempt: dict[int, list[int]] = {}
+    for outgoing in items:
+        by_attempt.setdefault(outgoing.delivery.attempts, []).append(outgoing.delivery.id)
+    won: set[int] = set()
+    for attempts, ids in by_attempt.items():
+        won.update(session.scalars(
+            update(table).where(table.c.id.in_(ids), table.c.status == "sending", table.c.attempts == attempts)
+            .values(**values).returning(table.c.id)))
+    return won
 
 
 def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: MailError | None = None) -> None:

@@ -1,15 +1,16 @@
-"""send_step: render and send one scheduled email step, exactly once; and the scheduler's tick
-that queues due steps. Thin: the rules live in crm.sequences, the transports in crm.mail."""
+"""send_steps (a batch) and send_step (one): render and send scheduled email steps, each exactly once,
+and the scheduler's tick that queues due steps in batches. Thin: the rules live in crm.sequences."""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import dramatiq
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import workers.broker  # noqa: F401  (the broker must be set before the actor is declared)
@@ -26,7 +27,7 @@ from crm.mail import (
 )
 from crm.mail.journal import writer as journal_writer
 from crm.sequences.scheduling import CLAIM_STALE_AFTER, claim_due_steps, requeue_stuck, settle_claims
-from crm.sequences.sending import prepare_send, record_outcome
+from crm.sequences.sending import Outgoing, prepare_batch, record_outcomes
 from workers.middleware import current_session
 
 log = logging.getLogger(__name__)
@@ -58,42 +59,91 @@ def close_transports() -> None:
         transport.close()
 
 
+# A batch stops starting new messages this long after its claim: the rest are deferred untouched (no
+# hand-over, nothing sent) and go with the batch's retry, well before the hand-over deadline.
+BATCH_SEND_BUDGET = HANDOVER_DEADLINE / 2
+# Steps per send_steps message: the scheduler's tick splits what it claimed into batches of this size.
+BATCH_SIZE = max(1, int(os.environ.get("CRM_MAIL_BATCH_SIZE", "") or 50))
+
+
 def deliver(session: Session, step_id: int, settings: Settings, transport: Transport,
             now: datetime | None = None) -> str:
-    """Claim (committed), send, record (committed). Returns what happened: sent, nothing, or the
-    failure's class name. Raises TemporaryMailError after recording it, so the caller retries."""
+    """One step: claim (committed), send, record (committed). Returns what happened: sent, nothing, or
+    the failure's class name. Raises TemporaryMailError after recording it, so the caller retries."""
+    return deliver_batch(session, [step_id], settings, transport, now)[step_id]
+
+
+def deliver_batch(session: Session, step_ids: Sequence[int], settings: Settings, transport: Transport,
+                  now: datetime | None = None) -> dict[int, str]:
+    """Claim the batch's steps (one committed transaction), hand each message over on this thread's
+    reused connection, journaling each one's point of no return, then record every outcome (one
+    committed transaction). Returns, per step id: sent, nothing (not sendable, or another worker has
+    it), or the failure's class name. Raises the first TemporaryMailError after recording all
+    outcomes, so that Dramatiq retries the batch: the retry re-sends only the deferred messages,
+    because the others' claims are recorded (sent, bounced, failed) and a claim is never sent twice.
+    """
     moment = now or utcnow()
     claimed = time.monotonic()  # no later than claimed_at: the hand-over deadline counts from here
     journal = journal_writer()
     journal.open()  # this host's journal folder exists before any claim of ours does
-    try:
-        with session.begin():
-            outgoing = prepare_send(session, step_id, settings, moment)
-    except IntegrityError:
-        return "nothing"  # another worker claimed this email a moment ago: it sends it, we do not
-    if outgoing is None:
-        return "nothing"
-    message_id, attempt = outgoing.message.message_id, outgoing.delivery.attempts
-
-    def handover() -> None:
-        # The point of no return: journaled (os.write, survives SIGKILL) before the DATA goes out, so
-        # whoever settles this claim if we die knows whether the message can have left.
-        if time.monotonic() - claimed > HANDOVER_DEADLINE.total_seconds():
-            raise TemporaryMailError("too late to hand this email over: its claim may be settled as dead")
-        journal.handed_over(message_id, attempt)
-
-    error: MailError | None = None
-    try:
-        transport.send(outgoing.message, handover=handover)
-    except MailError as exc:
-        error = exc
-    else:
-        journal.sent(message_id, attempt)  # the server said 250: recorded before the outcome commit
+    outcome = {step_id: "nothing" for step_id in step_ids}
     with session.begin():
-        record_outcome(session, outgoing, utcnow() if now is None else now, error)
-    if isinstance(error, TemporaryMailError):
-        raise error
-    return "sent" if error is None else type(error).__name__
+        batch = prepare_batch(session, step_ids, settings, moment)
+    results: list[tuple[Outgoing, MailError | None]] = []
+    unreachable: TemporaryMailError | None = None
+    try:
+        for outgoing in batch:
+            if unreachable is None and time.monotonic() - claimed > BATCH_SEND_BUDGET.total_seconds():
+                unreachable = TemporaryMailError("this batch ran out of time before the message was handed over")
+            if unreachable is not None:
+                results.append((outgoing, unreachable))  # never handed over: certainly not sent
+                continue
+            message_id, attempt = outgoing.message.message_id, outgoing.delivery.attempts
+
+            def handover(message_id: str = message_id, attempt: int = attempt) -> None:
+                # The point of no return: journaled (os.write, survives SIGKILL) before the DATA goes out,
+                # so whoever settles this claim if we die knows whether the message can have left.
+                if time.monotonic() - claimed > HANDOVER_DEADLINE.total_seconds():
+                    raise TemporaryMailError("too late to hand this email over: its claim may be settled as dead")
+                journal.handed_over(message_id, attempt)
+
+            try:
+                transport.send(outgoing.message, handover=handover)
+            except MailError as exc:
+                results.append((outgoing, exc))
+                if isinstance(exc, TemporaryMailError) and exc.code is None:
+                    # The server cannot be reached (or it is too late): the rest of the batch is deferred
+                    # without trying, instead of waiting for a timeout per message.
+                    unreachable = exc
+            else:
+                journal.sent(message_id, attempt)  # the server said 250: recorded before the outcome commit
+                results.append((outgoing, None))
+    finally:
+        # Also when interrupted (time limit, shutdown): what is known is recorded; a claim left
+        # "sending" (the message in flight, the ones not reached) is settled from the journal.
+        with session.begin():
+            record_outcomes(session, results, utcnow() if now is None else now)
+    retry: TemporaryMailError | None = None
+    for outgoing, error in results:
+        outcome[outgoing.step.id] = "sent" if error is None else type(error).__name__
+        if retry is None and isinstance(error, TemporaryMailError):
+            retry = error
+    if retry is not None:
+        raise retry
+    return outcome
+
+
+@dramatiq.actor(actor_name="send_steps", max_retries=8, min_backoff=5_000,
+                max_backoff=600_000, time_limit=60_000)
+def send_steps(step_ids: list[int], now: str | None = None) -> None:
+    """Send a batch of scheduled steps (what the scheduler enqueues): claimed together, sent over one
+    reused SMTP connection, recorded together. Idempotent like send_step: duplicate messages and
+    concurrent workers send each step once. A temporary failure of some messages raises after the
+    others were recorded, so Dramatiq's retry (with backoff) sends only those again.
+    """
+    settings = runtime.settings()
+    moment = datetime.fromisoformat(now) if now else None
+    deliver_batch(current_session(), step_ids, settings, transport_for(settings), moment)
 
 
 @dramatiq.actor(actor_name="send_step", max_retries=8, min_backoff=5_000,
@@ -111,16 +161,24 @@ def send_step(step_id: int, now: str | None = None) -> None:
     deliver(current_session(), step_id, settings, transport_for(settings), moment)
 
 
+def enqueue_steps(step_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Send the steps to the workers as send_steps messages of BATCH_SIZE steps each."""
+    explicit = {"now": now.isoformat()} if now is not None else {}
+    ordered = sorted(step_ids)
+    for start in range(0, len(ordered), BATCH_SIZE):
+        # A batch whose message fails to send here stays queued and is sent again by requeue_stuck.
+        send_steps.send(step_ids=ordered[start:start + BATCH_SIZE], **explicit)
+    return len(ordered)
+
+
 def due_steps_tick(now: datetime | None = None) -> int:
     """The scheduler's periodic task: settle dead claims, queue due steps, re-send lost ones."""
-    explicit = {"now": now.isoformat()} if now is not None else {}
+    explicit_now = now
     now = now or utcnow()
     with runtime.database().transaction() as session:
         settled = settle_claims(session, now)  # first: a released claim's step is queued just now
         step_ids = sorted(set(claim_due_steps(session, now) + requeue_stuck(session, now) + settled.resend))
-    for step_id in step_ids:
-        # A step whose message fails to send here stays queued and is sent again by requeue_stuck.
-        send_step.send(step_id=step_id, **explicit)
+    enqueue_steps(step_ids, explicit_now)
     if step_ids:
         log.info("queued %d email steps", len(step_ids))
     if settled.sent or settled.uncertain or settled.resend:
