@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests import services
-from tests.reliability.topology import Topology
+from tests.reliability.topology import FAST_RECOVERY, Topology
 
 TOPOLOGY_REDIS_DB = "/13"  # the unit tests use /15 and the abuse tests /12: flushing this one is safe
 
@@ -25,4 +25,13 @@ def topology(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Topolog
     kind = str(request.param)
     with Topology(kind, tmp_path / kind, postgres_admin_url=services.postgres_url(),
                   broker_admin_url=broker_admin_url(kind)) as running:
+        yield running
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def fault_topology(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Topology]:
+    """The same topology with the fault tests' recovery thresholds (`FAST_RECOVERY`)."""
+    kind = str(request.param)
+    with Topology(kind, tmp_path / kind, postgres_admin_url=services.postgres_url(),
+                  broker_admin_url=broker_admin_url(kind), extra_env=FAST_RECOVERY) as running:
         yield running

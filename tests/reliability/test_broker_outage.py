@@ -14,15 +14,14 @@ import pytest
 from tests import services
 from tests.reliability.outages import during_posting, rabbitmq_outage, report
 from tests.reliability.private_services import PrivateRedis
-from tests.reliability.topology import Topology, lead_payload
+from tests.reliability.topology import FAST_RECOVERY, Topology, lead_payload
 
 pytestmark = pytest.mark.slow
 
 LEADS = int(os.environ.get("CRM_OUTAGE_LEADS", "300"))
 DOWN_SECONDS = 5.0
-# The sweeps re-send a classify job or an email step whose message has not been handled after this
-# long (120 s by default each): shortened so the test's recovery is not mostly waiting.
-FAST_SWEEP = {"CRM_SWEEP_AFTER_SECONDS": "20", "CRM_SWEEP_EVERY_SECONDS": "5", "CRM_MAIL_STALE_QUEUED_SECONDS": "30"}
+# The sweeps re-send a classify job or an email step whose message has not been handled after a
+# while (120 s by default each): shortened (FAST_RECOVERY) so the test's recovery is not mostly waiting.
 
 
 @pytest.fixture
@@ -31,7 +30,7 @@ def redis_topology(tmp_path: Path) -> Iterator[tuple[Topology, PrivateRedis]]:
     redis.start()
     try:
         with Topology("redis", tmp_path / "topology", postgres_admin_url=services.postgres_url(),
-                      broker_admin_url=redis.url, extra_env=FAST_SWEEP) as topology:
+                      broker_admin_url=redis.url, extra_env=FAST_RECOVERY) as topology:
             yield topology, redis
     finally:
         redis.kill()
@@ -40,7 +39,7 @@ def redis_topology(tmp_path: Path) -> Iterator[tuple[Topology, PrivateRedis]]:
 @pytest.fixture
 def rabbitmq_topology(tmp_path: Path) -> Iterator[Topology]:
     with Topology("rabbitmq", tmp_path / "topology", postgres_admin_url=services.postgres_url(),
-                  broker_admin_url=services.rabbitmq_url(), extra_env=FAST_SWEEP) as topology:
+                  broker_admin_url=services.rabbitmq_url(), extra_env=FAST_RECOVERY) as topology:
         yield topology
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.reliability.outages import during_posting, report
 from tests.reliability.private_services import PrivateCluster, PrivateRedis
-from tests.reliability.topology import Topology, lead_payload
+from tests.reliability.topology import FAST_RECOVERY, Topology, lead_payload
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,7 @@ def cluster_topology(tmp_path: Path) -> Iterator[tuple[Topology, PrivateCluster]
     redis.start()
     try:
         with Topology("redis", tmp_path / "topology", postgres_admin_url=cluster.admin_url,
-                      broker_admin_url=redis.url, extra_env={"CRM_SWEEP_AFTER_SECONDS": "20"}) as topology:
+                      broker_admin_url=redis.url, extra_env=FAST_RECOVERY) as topology:
             yield topology, cluster
     finally:
         redis.kill()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests.reliability.outages import report
-from tests.reliability.topology import CRM, Process, Topology, lead_payload
+from tests.reliability.topology import CRM, Process, Topology, lead_payload, stop_all
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +48,7 @@ class EmbeddedTopology(Topology):
         return True  # the worker threads start before the web server answers
 
     def close(self) -> None:
-        for process in self.processes.values():
-            process.terminate(timeout=30)
+        stop_all(self.processes.values())
         self.sink.stop()
         if self.engine is not None:
             self.engine.dispose()

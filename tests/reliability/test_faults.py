@@ -31,7 +31,8 @@ def crash_repeatedly(topology: Topology, names: list[str], rounds: int, every: f
 
 
 def test_sigkill_web_workers_and_scheduler_during_a_run_loses_and_duplicates_nothing(
-        topology: Topology, capsys: pytest.CaptureFixture[str]) -> None:
+        fault_topology: Topology, capsys: pytest.CaptureFixture[str]) -> None:
+    topology = fault_topology
     # Given 1,000 leads being posted by senders that retry (same Idempotency-Key) when they get no answer
     payloads = [lead_payload(i, topology.run_id) for i in range(LEADS)]
     stop, crashed = threading.Event(), []
@@ -48,7 +49,9 @@ def test_sigkill_web_workers_and_scheduler_during_a_run_loses_and_duplicates_not
     counts = topology.counts(result.accepted, recovery)
     with capsys.disabled():
         print("\n" + counts.line(f"sigkill-all-{topology.broker}") + f" crashes={len(crashed)} "
-              f"statuses={result.statuses} unanswered_attempts={result.connection_errors}")
+              f"statuses={result.statuses} unanswered_attempts={result.connection_errors}"
+              + (f" unfinished_after_{topology.NOTE_AFTER_SECONDS:.0f}s: {topology.waiting_on}"
+                 if topology.waiting_on else ""))
 
     # Then each process was killed three times
     assert sorted(crashed) == sorted(["web", "worker", "scheduler"] * CRASHES_EACH)

@@ -36,6 +36,19 @@ from crm.config import PROJECT_ROOT
 from tests.reliability.smtp_sink import SmtpSink
 
 CRM = str(Path(sys.executable).with_name("crm"))
+
+# Recovery thresholds for the fault tests (docs/reliability.md, "Thresholds in the fault tests").
+# They decide only *when* lost work is sent again, never *whether*: the classify sweep re-sends a
+# job still open after CRM_SWEEP_AFTER_SECONDS, the scheduler re-queues an email step whose message
+# went missing after CRM_MAIL_STALE_QUEUED_SECONDS and settles a dead worker's claim after
+# CRM_MAIL_STALE_CLAIM_SECONDS (its hand-over deadline, derived from it, becomes 20 s). Production
+# keeps its defaults (docs/operations.md). Shorter thresholds re-send more work that is merely slow,
+# so the actors see more duplicate messages: the exactly-once checks get harder, not easier.
+FAST_RECOVERY = {
+    "CRM_SWEEP_AFTER_SECONDS": "15", "CRM_SWEEP_EVERY_SECONDS": "2",
+    "CRM_MAIL_STALE_QUEUED_SECONDS": "20", "CRM_MAIL_STALE_CLAIM_SECONDS": "40",
+    "CRM_DUE_STEPS_EVERY_SECONDS": "2",
+}
 IEC_COUNTRIES = ("IE", "FR", "GB", "AU", "NZ", "DE", "JP", "KR", "IT", "ES", "NL", "BE")
 
 
@@ -98,10 +111,17 @@ class Process:
 
     def terminate(self, timeout: float = 90) -> int | None:
         """SIGTERM to the main process only (as systemd's KillMode=mixed does); SIGKILL after `timeout`."""
+        self.send_term()
+        return self.wait_stopped(timeout)
+
+    def send_term(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float = 90) -> int | None:
+        """After `send_term`: wait for the process and its group; SIGKILL what is left after `timeout`."""
         if self.popen is None:
             return None
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -124,6 +144,15 @@ class Process:
 
     def log_lines(self) -> list[str]:
         return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def stop_all(processes: Iterable[Process], timeout: float = 30) -> None:
+    """SIGTERM every process at once (each shuts down gracefully in parallel), then wait for each."""
+    running = list(processes)
+    for process in running:
+        process.send_term()
+    for process in running:
+        process.wait_stopped(timeout)
 
 
 @dataclass
@@ -154,6 +183,7 @@ class Counts:
 
 
 class Topology:
+    NOTE_AFTER_SECONDS = 45.0
     def __init__(self, broker: str, workdir: Path, *, postgres_admin_url: str, broker_admin_url: str,
                  web_workers: int = 2, worker_processes: int = 2, worker_threads: int = 4,
                  extra_env: dict[str, str] | None = None) -> None:
@@ -169,6 +199,7 @@ class Topology:
         self.processes: dict[str, Process] = {}
         self.engine: Engine | None = None
         self.last_fault: float | None = None
+        self.waiting_on: str | None = None  # what was unfinished NOTE_AFTER_SECONDS into the last wait
 
     # -- set-up and tear-down ------------------------------------------------------------------
     def __enter__(self) -> Topology:
@@ -232,8 +263,7 @@ class Topology:
         self.wait_ready()
 
     def close(self) -> None:
-        for process in self.processes.values():
-            process.terminate(timeout=30)
+        stop_all(self.processes.values())
         self.sink.stop()
         if self.engine is not None:
             self.engine.dispose()
@@ -376,15 +406,30 @@ class Topology:
         `stall_seconds` without any progress. Returns the seconds since the last fault (or start)."""
         started = self.last_fault or time.monotonic()
         last, last_change = (-1, -1), time.monotonic()
+        self.waiting_on = None
         while True:
             current = self.progress(accepted)
             if current[0] == len(accepted) and (not emails or current[1] == len(accepted)):
                 return time.monotonic() - started
+            if self.waiting_on is None and time.monotonic() - started > self.NOTE_AFTER_SECONDS:
+                self.waiting_on = self.unfinished()
             if current != last:
                 last, last_change = current, time.monotonic()
             elif time.monotonic() - last_change > stall_seconds:
                 return time.monotonic() - started
             time.sleep(1.0)
+
+    def unfinished(self) -> str:
+        """What is not done yet, by state (no personal data): for the report of a slow recovery."""
+        try:
+            jobs = self.db_rows("SELECT status, COUNT(*) FROM jobs WHERE status <> 'done' GROUP BY 1")
+            steps = self.db_rows("SELECT s.status, d.status, d.attempts, COUNT(*) FROM scheduled_steps s "
+                                 "LEFT JOIN deliveries d ON d.step_id = s.id WHERE s.step_index = 0 "
+                                 "AND s.status <> 'sent' GROUP BY 1, 2, 3")
+        except Exception as exc:  # the database may be the thing that is down
+            return f"unreadable ({type(exc).__name__})"
+        return (f"jobs={dict((str(r[0]), r[1]) for r in jobs)} "
+                f"first_steps(step,delivery,attempts)={[tuple(r) for r in steps]}")
 
     def counts(self, accepted: dict[str, str], recovery_seconds: float | None = None,
                emails: bool = True) -> Counts:
