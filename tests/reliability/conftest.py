@@ -21,17 +21,19 @@ def broker_admin_url(kind: str) -> str:
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])
-def topology(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Topology]:
-    kind = str(request.param)
-    with Topology(kind, tmp_path / kind, postgres_admin_url=services.postgres_url(),
-                  broker_admin_url=broker_admin_url(kind)) as running:
-        yield running
-
-
-@pytest.fixture(params=["redis", "rabbitmq"])
 def fault_topology(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Topology]:
-    """The same topology with the fault tests' recovery thresholds (`FAST_RECOVERY`)."""
+    """The production topology (Redis or RabbitMQ) with the fault tests' recovery thresholds (`FAST_RECOVERY`)."""
     kind = str(request.param)
     with Topology(kind, tmp_path / kind, postgres_admin_url=services.postgres_url(),
                   broker_admin_url=broker_admin_url(kind), extra_env=FAST_RECOVERY) as running:
+        yield running
+
+
+@pytest.fixture(scope="module", params=["redis", "rabbitmq"])
+def shared_topology(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    """One topology per broker for all the tests of a module, in their order (each posts leads of its
+    own; the first test of the module gets it fresh): saves a start and a stop per test."""
+    kind = str(request.param)
+    with Topology(kind, tmp_path_factory.mktemp(kind), postgres_admin_url=services.postgres_url(),
+                  broker_admin_url=broker_admin_url(kind)) as running:
         yield running
