@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.db import Database
-from crm.models import Activity, Enrolment, Job, Lead
+from crm.models import Activity, Classification, Enrolment, Job, Lead
 from tests.conftest import RecordingDispatcher
 from tests.web.conftest import Browser, Team, classify, enrol
 
@@ -129,3 +129,19 @@ def test_raw_payload_is_served_as_plain_text(team: Team, consultant: Browser, po
     assert response.mimetype == "text/plain" and response.headers["X-Content-Type-Options"] == "nosniff"
     assert b"<script>alert(1)</script>" in response.data
     assert consultant.get(f"/leads/{lead_id}/inquiries/other/raw").status_code == 404
+
+
+def test_french_page_names_the_entrepreneur_stream_and_the_lead_type_apart(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    # "entrepreneur" is both a stream slug and a lead type: one catalogue entry serves both.
+    lead_id = post_lead()
+    classify(db, lead_id, stream="entrepreneur")
+    with db.transaction() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        lead.lead_type = "entrepreneur"
+        for row in session.scalars(select(Classification).filter_by(lead_id=lead_id)):
+            row.lead_type = "entrepreneur"
+    html = consultant.get(f"/leads/{lead_id}?lang=fr").get_data(as_text=True)
+    assert "<strong>Entrepreneur</strong>" in html
+    assert "Type de prospect: entrepreneur ·" in html
