@@ -52,16 +52,17 @@ class JournalWriter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._fd: int | None = None
-        self._key: tuple[int, Path] | None = None
+        self._key: tuple[int, str] | None = None
 
     def _descriptor(self) -> int:
-        key = (os.getpid(), journal_dir())
+        # Compared by the variable's text: building a Path per line costs more than the write.
+        key = (os.getpid(), os.environ.get("CRM_MAIL_JOURNAL_DIR", ""))
         # st_nlink 0: the settler pruned this file after a week without a line; start a new one, or
         # our lines would go to a file nobody can read any more.
         if self._fd is None or self._key != key or os.fstat(self._fd).st_nlink == 0:
             if self._fd is not None:
                 os.close(self._fd)
-            folder = key[1] / host_name()
+            folder = journal_dir() / host_name()
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{key[0]}-{time.time_ns()}.journal"
             self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)

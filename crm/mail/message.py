@@ -69,7 +69,9 @@ def _header(name: str, value: str) -> bytes:
 
 def _qp(text: str) -> bytes:
     encoded = binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=True, header=False)
-    return encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if b"\r" in encoded:  # CRLF input comes out as CRLF: normalise to LF first
+        encoded = encoded.replace(b"\r\n", b"\n")
+    return encoded.replace(b"\n", b"\r\n")
 
 
 def compose(headers: list[tuple[str, str]], text: str, html: str, boundary: str | None = None) -> bytes:

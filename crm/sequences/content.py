@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from crm.classify.ages import AgeKnowledge, from_date_of_birth, from_stated_age
 from crm.classify.ruleset import Ruleset, StreamRule, load_ruleset
@@ -51,7 +51,10 @@ def current_classifications(session: Session, lead_ids: list[str]) -> dict[str, 
     """current_classification for several leads in one query."""
     found: dict[str, Classification] = {}
     for row in session.scalars(
-            select(Classification).where(Classification.lead_id.in_(set(lead_ids)), Classification.is_current.is_(True))
+            select(Classification)
+            .options(load_only(Classification.lead_id, Classification.primary_stream, Classification.candidates,
+                               Classification.created_at))
+            .where(Classification.lead_id.in_(set(lead_ids)), Classification.is_current.is_(True))
             .order_by(Classification.created_at.desc(), Classification.id.desc())):
         found.setdefault(row.lead_id, row)
     return found

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime, make_msgid, parseaddr
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
@@ -44,8 +44,27 @@ def _date(value: Any, lang: str) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
+# Names a plain dict has as attributes (items, get, keys...): for those, `d.name` in a template must
+# still mean the method, as in Jinja's own lookup.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja's environment with a shortcut for `value.name` on the plain dicts the email context is made
+    of. Jinja tries getattr() first, which raises (and catches) an AttributeError for every key looked up
+    on a dict: dozens per email. Same results: a dict attribute still wins, a missing key is undefined."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def _environment(html: bool) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=html, undefined=StrictUndefined,
+    env = _Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=html, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, auto_reload=False)
     env.globals.update(html=html, list_start=markup.list_start(html), list_end=markup.list_end(html))
     env.filters.update(markup.filters(html))
@@ -87,11 +106,23 @@ def render(template: str, lang: str, context: dict[str, Any]) -> tuple[str, str,
     """(subject, text, html) for one step. Raises jinja2 errors for a broken template."""
     text_template, html_template = _templates(template, lang)
     values = {**context, "t": translator(lang), "lang": lang}
-    subject_ctx = text_template.new_context(values)
-    subject = header_safe("".join(text_template.blocks["subject"](subject_ctx)))
-    text = _BLANK_LINES.sub("\n\n", text_template.render(values)).strip() + "\n"
-    html = html_template.render({**values, "subject": subject})
+    # One context for the subject block and the text body (what Template.render does, minus a second context).
+    text_ctx = text_template.new_context(values)
+    try:
+        subject = header_safe("".join(text_template.blocks["subject"](text_ctx)))
+        text = "".join(text_template.root_render_func(text_ctx))
+    except Exception:
+        text_template.environment.handle_exception()  # re-raises with the template's line numbers, as render() does
+    text = _BLANK_LINES.sub("\n\n", text).strip() + "\n"
+    values["subject"] = subject
+    html = html_template.render(values)
     return subject, text, html
+
+
+@lru_cache(maxsize=16)
+def _date_header(now: datetime) -> str:
+    """The Date header (a batch of emails shares its moment)."""
+    return format_datetime(now)
 
 
 @cache
@@ -115,7 +146,7 @@ def build_message(*, subject: str, text: str, html: str, mail_from: str, to_name
         # Replies go to the firm's own mailbox (plus-addressing) and carry the lead's token for matching.
         "Reply-To": address(name, f"{local}+{reply_token}@{domain}"),
         "Subject": header_safe(subject),
-        "Date": format_datetime(now),
+        "Date": _date_header(now),
         "Message-ID": message_id,
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from crm.sequences.enrolment import stop
 TOKEN_MAX_AGE_SECONDS = 365 * 24 * 3600
 
 
+@lru_cache(maxsize=8)
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="crm.unsubscribe")
 
