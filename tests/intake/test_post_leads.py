@@ -48,6 +48,38 @@ def test_it_stores_a_json_inquiry_with_lead_consent_timeline_and_job(
 
 
 @both_backends
+def test_a_new_lead_gets_the_same_column_values_on_both_backends(
+    client: FlaskClient, db: Database, dispatcher: RecordingDispatcher
+) -> None:
+    """On PostgreSQL a new lead's rows are one statement that sets every column itself (defaults
+    included); on SQLite the ORM's defaults fill them. Both must store the same values."""
+    response = post_json(client, lead_payload(last_name="MacMurphy"))
+    assert response.status_code == 201 and response.json is not None
+    with db.session() as session:
+        lead = session.get(Lead, response.json["id"])
+        assert lead is not None
+        assert (lead.status, lead.score, lead.queue_rank, lead.notes_count) == ("received", 0, 0, 0)
+        assert (lead.primary_stream, lead.assignee_id, lead.classified_at, lead.anonymised_at) == (None,) * 4
+        assert lead.last_name_key == "macmurphy"
+        assert lead.search_text == "aoife macmurphy aoife.murphy@example.ie"
+        assert len(lead.reply_token) == 32 and int(lead.reply_token, 16) >= 0
+        assert lead.first_inquiry_at == lead.last_inquiry_at == lead.created_at == lead.status_changed_at
+        assert lead.updated_at is not None
+        inquiry = session.get(Inquiry, response.json["inquiry_id"])
+        assert inquiry is not None and inquiry.received_at == lead.created_at and not inquiry.is_spam
+        consent = session.scalars(select(ConsentRecord).where(ConsentRecord.lead_id == lead.id)).one()
+        assert (consent.inquiry_id, consent.source, consent.recorded_at) == (inquiry.id, "intake", lead.created_at)
+        activity = session.scalars(select(Activity).where(Activity.lead_id == lead.id)).one()
+        assert (activity.summary, activity.data["inquiry_id"], activity.at) == ("First inquiry", inquiry.id,
+                                                                             lead.created_at)
+        job = session.scalars(select(Job).where(Job.lead_id == lead.id)).one()
+        assert (job.attempts, job.started_at, job.finished_at, job.last_error) == (0, None, None, None)
+        assert job.args == {"lead_id": lead.id, "trigger": "intake"} and job.enqueued_at == lead.created_at
+    # The job handed to the dispatcher is the row written, id included.
+    assert [(j.id, j.kind, j.args) for j in dispatcher.jobs] == [(job.id, "classify_lead", job.args)]
+
+
+@both_backends
 def test_it_accepts_a_plain_html_form_with_repeated_and_comma_separated_lists(
     client: FlaskClient, db: Database
 ) -> None:
