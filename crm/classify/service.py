@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, case, delete, exists, func, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Row, Table, bindparam, case, delete, exists, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from crm.classify import bulk
 from crm.classify.assign import AssignRequest, assign_many
 from crm.classify.classifier import classify
 from crm.classify.model import ClassificationResult, LeadInput
@@ -45,7 +44,7 @@ CLASSIFIER_FLAGS = frozenset({"age-out-soon", "unconfirmed-rule", "unknown-count
                               "contradiction", "free-text", "classification-failed"})
 OPEN_JOB = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
 # Leads classified per transaction by one message: its own plus up to BATCH_SIZE - 1 others.
-BATCH_SIZE = 100
+BATCH_SIZE = 200
 MESSAGES_PER_LEAD = 5
 
 _leads: Table = Lead.__table__  # type: ignore[assignment]
@@ -64,16 +63,28 @@ _OPEN_JOB_OF_LEAD = exists().where(_jobs.c.lead_id == _leads.c.id, _jobs.c.kind 
 # The one query a message for an already classified lead costs.
 _PROBE = select(_leads.c.status, _leads.c.classified_at, _leads.c.primary_stream,
                 _OPEN_JOB_OF_LEAD.label("has_open_job")).where(_leads.c.id == bindparam("lead_id"))
+# The same, as the driver's SQL (see settled()).
+_PROBE_SQL = (
+    "SELECT l.status, l.classified_at, l.primary_stream, EXISTS (SELECT 1 FROM jobs j WHERE j.lead_id = l.id"
+    f" AND j.kind = '{KIND}' AND j.status IN ('{OPEN_JOB[0]}', '{OPEN_JOB[1]}')) FROM leads l WHERE l.id = %(lead_id)s"
+)
 _NOW = bindparam("b_now", type_=UTCDateTime())
 _REOPENABLE = (LeadStatus.RECEIVED.value, LeadStatus.FAILED.value)
 # Written out, not IN (...): an expanding IN cannot be part of an executemany statement.
 _WAS_OPEN = or_(_leads.c.status == _REOPENABLE[0], _leads.c.status == _REOPENABLE[1])
+_STATUS_AFTER = {"classified_at": _NOW, "updated_at": _NOW,
+                 "status": case((_WAS_OPEN, LeadStatus.CLASSIFIED.value), else_=_leads.c.status),
+                 "status_changed_at": case((_WAS_OPEN, _NOW), else_=_leads.c.status_changed_at)}
+_LEAD_RESULT = ("primary_stream", "lead_type", "score", "assignee_id")
+# SQLite: executemany. PostgreSQL: one UPDATE ... FROM jsonb_to_recordset for the whole batch.
 _UPDATE_LEAD = (
     update(_leads).where(_leads.c.id == bindparam("b_id"))
-    .values(primary_stream=bindparam("b_stream"), lead_type=bindparam("b_type"), score=bindparam("b_score"),
-            assignee_id=bindparam("b_assignee"), classified_at=_NOW, updated_at=_NOW,
-            status=case((_WAS_OPEN, LeadStatus.CLASSIFIED.value), else_=_leads.c.status),
-            status_changed_at=case((_WAS_OPEN, _NOW), else_=_leads.c.status_changed_at))
+    .values(**{name: bindparam(f"b_{name}") for name in _LEAD_RESULT}, **_STATUS_AFTER)
+)
+_RESULTS = bulk.recordset(_leads, ("id", *_LEAD_RESULT))
+_UPDATE_LEADS = (
+    update(_leads).where(_leads.c.id == _RESULTS.c.id)
+    .values(**{name: _RESULTS.c[name] for name in _LEAD_RESULT}, **_STATUS_AFTER)
 )
 
 
@@ -120,7 +131,8 @@ def _recent_messages(connection: Connection, lead_ids: list[str], limit: int = M
     rank = func.row_number().over(partition_by=_inquiries.c.lead_id,
                                   order_by=(_inquiries.c.received_at.desc(), _inquiries.c.id.desc())).label("rank")
     latest = (select(_inquiries.c.lead_id, _inquiries.c.normalised, rank)
-              .where(_inquiries.c.lead_id.in_(lead_ids), _inquiries.c.is_spam.is_(False)).subquery())
+              .where(bulk.among(connection, _inquiries.c.lead_id, lead_ids), _inquiries.c.is_spam.is_(False))
+              .subquery())
     found: dict[str, list[str]] = defaultdict(list)
     for lead_id, normalised in connection.execute(
         select(latest.c.lead_id, latest.c.normalised).where(latest.c.rank <= limit)
@@ -159,20 +171,27 @@ def settled(session: Session, lead_id: str) -> Outcome | None:
     """The one cheap query most messages cost: an Outcome when the lead has nothing to do (classified
     before and no open job, spam without an open job, or gone), None when it must be classified.
 
-    Call it outside a transaction (it ends its own). On PostgreSQL it runs in autocommit: no BEGIN or
-    COMMIT round trip. A stale answer is harmless either way: a job opened later has its own message.
+    Call it outside a transaction (it ends its own). A stale answer is harmless: a job opened later
+    has its own message. On PostgreSQL it runs in autocommit (no BEGIN or COMMIT round trip) and
+    straight on the driver: the SQLAlchemy statement machinery costs more CPU than the query itself,
+    and this runs for nearly every message.
     """
-    options = {"isolation_level": "AUTOCOMMIT"} if session.get_bind().dialect.name == "postgresql" else {}
     try:
-        probe = session.connection(execution_options=options).execute(_PROBE, {"lead_id": lead_id}).first()
+        if session.get_bind().dialect.name == "postgresql":
+            connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            probe = connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                _PROBE_SQL, {"lead_id": lead_id}).fetchone()
+        else:
+            probe = session.connection().execute(_PROBE, {"lead_id": lead_id}).first()
     finally:
         session.rollback()
     if probe is None:
         return Outcome("missing")
-    if not probe.has_open_job and probe.status == LeadStatus.SPAM.value:
+    status, classified_at, primary_stream, has_open_job = probe
+    if not has_open_job and status == LeadStatus.SPAM.value:
         return Outcome("spam")
-    if not probe.has_open_job and _classified_before(probe):
-        return Outcome("duplicate", probe.primary_stream, probe.primary_stream)
+    if not has_open_job and classified_at is not None and status != LeadStatus.RECEIVED.value:
+        return Outcome("duplicate", primary_stream, primary_stream)
     return None
 
 
@@ -208,12 +227,17 @@ def _classified_before(lead: Any) -> bool:
 def _claim_others(connection: Connection, own_id: str, limit: int, now: datetime) -> list[_Claim]:
     """Lock up to `limit` other open, due classification jobs and their leads, skipping any row another
     transaction holds (that transaction, or the job's own message, classifies it). Jobs that have
-    failed before are left to their own message, so one broken lead never fails a batch twice."""
+    failed before are left to their own message, so one broken lead never fails a batch twice.
+
+    Newest first: the broker delivers the oldest messages first, so a batch takes the leads whose
+    messages are furthest back in the queue. Taking the oldest would lock exactly the leads whose
+    messages the other worker threads are about to process, and they would all wait for this batch.
+    No lead waits longer than without batches: its own message still classifies it at the latest."""
     jobs = connection.execute(
         select(_jobs.c.id, _jobs.c.lead_id, _jobs.c.args)
         .where(_jobs.c.kind == KIND, _jobs.c.status == JobStatus.PENDING.value, _jobs.c.last_error.is_(None),
                _jobs.c.lead_id.is_not(None), _jobs.c.lead_id != own_id, _jobs.c.enqueued_at <= now)
-        .order_by(_jobs.c.enqueued_at, _jobs.c.id).limit(limit)
+        .order_by(_jobs.c.enqueued_at.desc(), _jobs.c.id.desc()).limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
     if not jobs:
@@ -221,7 +245,7 @@ def _claim_others(connection: Connection, own_id: str, limit: int, now: datetime
     by_lead: dict[str, list[Any]] = defaultdict(list)
     for job in jobs:
         by_lead[job.lead_id].append(job)
-    leads = connection.execute(select(*_LEAD_COLUMNS).where(_leads.c.id.in_(list(by_lead)))
+    leads = connection.execute(select(*_LEAD_COLUMNS).where(bulk.among(connection, _leads.c.id, list(by_lead)))
                                .order_by(_leads.c.id).with_for_update(key_share=True, skip_locked=True)).all()
     claims = []
     for lead in leads:
@@ -240,7 +264,7 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
     current: dict[str, Any] = {}
     if before:
         for row in connection.execute(
-            select(_classifications).where(_classifications.c.lead_id.in_(before),
+            select(_classifications).where(bulk.among(connection, _classifications.c.lead_id, before),
                                            _classifications.c.is_current.is_(True)).order_by(_classifications.c.id)
         ):
             current[row.lead_id] = row  # the newest current one wins
@@ -292,15 +316,15 @@ def _store(session: Session, changed: list[tuple[_Claim, ClassificationResult, A
     reflag = [claim.lead.id for claim, _result, _previous in changed
               if not (claim.lead.classified_at is None and claim.lead.status == LeadStatus.RECEIVED.value)]
     if reflag:
-        connection.execute(delete(_flags).where(_flags.c.lead_id.in_(reflag),
-                                                _flags.c.flag.in_(sorted(CLASSIFIER_FLAGS))))
+        connection.execute(delete(_flags).where(bulk.among(connection, _flags.c.lead_id, reflag),
+                                                bulk.among(connection, _flags.c.flag, sorted(CLASSIFIER_FLAGS))))
     flag_rows = [{"lead_id": claim.lead.id, "flag": flag} for claim, result, _previous in changed
                  for flag in sorted(set(result.flags) & CLASSIFIER_FLAGS)]
     if flag_rows:
-        connection.execute(_insert_ignore(connection, _flags).returning(_flags.c.lead_id), flag_rows)
+        bulk.insert_rows(connection, _flags, flag_rows, ignore_conflicts=True)
     if current:
         connection.execute(update(_classifications).where(
-            _classifications.c.lead_id.in_([lead_id for lead_id in ids if lead_id in current]),
+            bulk.among(connection, _classifications.c.lead_id, [lead_id for lead_id in ids if lead_id in current]),
             _classifications.c.is_current.is_(True)).values(is_current=False))
     # In the same transaction: each lead is enrolled in (or moved to) its stream's email sequence, so a
     # crash can never leave a classified lead without its enrolment or the other way round.
@@ -317,17 +341,21 @@ def _store(session: Session, changed: list[tuple[_Claim, ClassificationResult, A
     assignments = assign_many(session, [
         AssignRequest(claim.lead.assignee_id, claim.lead.preferred_language or "en", result.primary_stream)
         for claim, result, _previous in changed], now)
-    connection.execute(insert(_classifications).returning(_classifications.c.id), [
+    bulk.insert_rows(connection, _classifications, [
         {"lead_id": claim.lead.id, "created_at": now, "is_current": True, "ruleset_version": result.ruleset_version,
          "primary_stream": result.primary_stream, "lead_type": result.lead_type, "score": result.score,
          "score_reasons": result.score_reasons, "flags": result.flags, "candidates": result.candidates_json(),
          "assignment_reason": assignment.reason, "trigger": claim.trigger[:32]}
         for (claim, result, _previous), assignment in zip(changed, assignments, strict=True)])
-    connection.execute(_UPDATE_LEAD, [
-        {"b_id": claim.lead.id, "b_stream": result.primary_stream, "b_type": result.lead_type,
-         "b_score": result.score, "b_assignee": assignment.assignee_id, "b_now": now}
-        for (claim, result, _previous), assignment in zip(changed, assignments, strict=True)])
-    connection.execute(insert(_activities).returning(_activities.c.id), [
+    results = [{"id": claim.lead.id, "primary_stream": result.primary_stream, "lead_type": result.lead_type,
+                "score": result.score, "assignee_id": assignment.assignee_id}
+               for (claim, result, _previous), assignment in zip(changed, assignments, strict=True)]
+    if connection.dialect.name == "postgresql":
+        connection.execute(_UPDATE_LEADS, {**bulk.rows_param(results), "b_now": now})
+    else:
+        connection.execute(_UPDATE_LEAD, [{f"b_{name}": value for name, value in row.items()} | {"b_now": now}
+                                          for row in results])
+    bulk.insert_rows(connection, _activities, [
         {"lead_id": claim.lead.id, "at": now, "kind": "classified", "user_id": None,
          "summary": _summary(result, previous.primary_stream if previous is not None else None),
          "data": {"primary_stream": result.primary_stream,
@@ -338,23 +366,14 @@ def _store(session: Session, changed: list[tuple[_Claim, ClassificationResult, A
         for (claim, result, previous), assignment in zip(changed, assignments, strict=True)])
 
 
-# The INSERTs above say RETURNING so that SQLAlchemy sends each as one multi-row INSERT ("insertmanyvalues")
-# rather than one statement per row.
-
-
 def _close_jobs(connection: Connection, job_ids: list[int], now: datetime) -> None:
     """Mark the jobs (locked by this transaction) done in one statement; undone with it on failure."""
     if job_ids:
         connection.execute(
-            update(_jobs).where(_jobs.c.id.in_(job_ids))
+            update(_jobs).where(bulk.among(connection, _jobs.c.id, job_ids))
             .values(status=JobStatus.DONE.value, finished_at=now, started_at=func.coalesce(_jobs.c.started_at, now),
                     attempts=_jobs.c.attempts + 1)
         )
-
-
-def _insert_ignore(connection: Connection, table: Table) -> Any:
-    insert_ = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    return insert_(table).on_conflict_do_nothing()
 
 
 def _summary(result: ClassificationResult, previous: str | None) -> str:

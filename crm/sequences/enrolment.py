@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, lazyload
 
+from crm.classify.bulk import among, insert_rows
 from crm.db import utcnow
 from crm.models import (
     Activity,
@@ -123,7 +124,8 @@ def on_classified_many(session: Session, leads: Sequence[Classified], now: datet
     completed: dict[str, set[str]] = defaultdict(set)
     for row in connection.execute(
         select(enrolments.id, enrolments.lead_id, enrolments.sequence, enrolments.status)
-        .where(enrolments.lead_id.in_(ids), enrolments.status.in_([*LIVE, EnrolmentStatus.COMPLETED.value]))
+        .where(among(connection, enrolments.lead_id, ids),
+               among(connection, enrolments.status, [*LIVE, EnrolmentStatus.COMPLETED.value]))
         .order_by(enrolments.id)
     ):
         if row.status == EnrolmentStatus.COMPLETED.value:
@@ -132,7 +134,8 @@ def on_classified_many(session: Session, leads: Sequence[Classified], now: datet
             live[row.lead_id] = (row.id, row.sequence)  # the latest live one, as live_enrolment()
     keys = sorted({lead.email_key for lead in leads})
     suppressed = set(connection.execute(
-        select(Suppression.__table__.c.email_key).where(Suppression.__table__.c.email_key.in_(keys))).scalars())
+        select(Suppression.__table__.c.email_key).where(among(connection, Suppression.__table__.c.email_key, keys))
+    ).scalars())
     fresh: list[tuple[Classified, SequenceDef]] = []
     slow: list[Classified] = []
     for lead in leads:
@@ -165,18 +168,17 @@ def _enrol_many(session: Session, leads: list[tuple[Classified, SequenceDef]], n
     if not leads:
         return
     connection = session.connection()
-    enrolments = Enrolment.__table__
-    created = connection.execute(
-        insert(enrolments).returning(enrolments.c.id, enrolments.c.lead_id),
-        [{"lead_id": lead.lead_id, "sequence": sequence.name, "status": EnrolmentStatus.ACTIVE.value,
-          "language": lead.preferred_language if lead.preferred_language in ("en", "fr") else "en",
-          "enrolled_at": now} for lead, sequence in leads],
-    ).all()
+    enrolments: Table = Enrolment.__table__  # type: ignore[assignment]
+    created = insert_rows(connection, enrolments, [
+        {"lead_id": lead.lead_id, "sequence": sequence.name, "status": EnrolmentStatus.ACTIVE.value,
+         "language": lead.preferred_language if lead.preferred_language in ("en", "fr") else "en",
+         "enrolled_at": now} for lead, sequence in leads], returning=("id", "lead_id"))
     enrolment_ids = {row.lead_id: row.id for row in created}
     deliveries = Delivery.__table__.c
     already_sent: dict[str, set[str]] = defaultdict(set)
     for lead_id, content_key in connection.execute(
-        select(deliveries.lead_id, deliveries.content_key).where(deliveries.lead_id.in_(list(enrolment_ids)))
+        select(deliveries.lead_id, deliveries.content_key).where(among(connection, deliveries.lead_id,
+                                                                       list(enrolment_ids)))
     ):
         already_sent[lead_id].add(content_key)
     due_cache: dict[tuple[ZoneInfo, int], datetime] = {}
@@ -199,9 +201,8 @@ def _enrol_many(session: Session, leads: list[tuple[Classified, SequenceDef]], n
         entries.append({"lead_id": lead.lead_id, "at": now, "kind": history.SEQUENCE,
                         "summary": f"Enrolled in the {sequence.name} sequence", "user_id": None,
                         "data": {"sequence": sequence.name, "enrolment_id": enrolment_id, "event": "enrolled"}})
-    # RETURNING makes SQLAlchemy send one multi-row INSERT ("insertmanyvalues"), not one per row.
-    connection.execute(insert(ScheduledStep.__table__).returning(ScheduledStep.__table__.c.id), steps)
-    connection.execute(insert(Activity.__table__).returning(Activity.__table__.c.id), entries)
+    insert_rows(connection, ScheduledStep.__table__, steps)  # type: ignore[arg-type]
+    insert_rows(connection, Activity.__table__, entries)  # type: ignore[arg-type]
 
 
 def enrol(session: Session, lead: Lead, sequence: SequenceDef, now: datetime) -> Enrolment:

@@ -102,16 +102,17 @@ def test_round_robin_within_a_batch_and_across_batches(client: FlaskClient, db: 
         session.add_all([User(email="amelie@firm.example", password_hash="x", role=Role.CONSULTANT.value),
                          User(email="bruno@firm.example", password_hash="x", role=Role.ADMIN.value)])
     ids = [post_lead(client, email=f"lead{number}@example.ie") for number in range(5)]
+    # A batch of three: the message's own lead first, then the newest open jobs (leads 4 and 3, in id order)
     with db.session() as session, session.begin():
         classify_pending(session, ids[0], "intake", utcnow(), batch_size=3)
+    # Then the next batch: leads 1 and 2
     with db.session() as session, session.begin():
-        classify_pending(session, ids[3], "intake", utcnow(), batch_size=3)
+        classify_pending(session, ids[1], "intake", utcnow(), batch_size=3)
     with db.session() as session:
-        order = session.execute(select(Lead.id, User.email).join(User, Lead.assignee_id == User.id)).all()
-        assigned = dict(order)
+        assigned = dict(session.execute(select(Lead.id, User.email).join(User, Lead.assignee_id == User.id)).all())
     # Alternating in the order the leads were classified, within a batch and from one batch to the next
-    assert [assigned[lead_id] for lead_id in ids] == ["amelie@firm.example", "bruno@firm.example"] * 2 + [
-        "amelie@firm.example"]
+    amelie, bruno = "amelie@firm.example", "bruno@firm.example"
+    assert [assigned[ids[number]] for number in (0, 3, 4, 1, 2)] == [amelie, bruno, amelie, bruno, amelie]
     assert all("Round-robin among 2" in (classifications(db, lead_id)[0].assignment_reason or "")
                for lead_id in ids)
 
