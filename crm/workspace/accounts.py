@@ -102,12 +102,15 @@ def deactivate_user(session: Session, user: User, by_user_id: int | None = None,
     Returns how many leads were released.
     """
     now = now or utcnow()
+    # The leads are locked before the user's row is written: classification locks leads, then the
+    # consultants (round-robin); the opposite order here could deadlock with a running batch.
+    lead_ids = list(session.scalars(
+        select(Lead.id).where(Lead.assignee_id == user.id, Lead.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(Lead.id).with_for_update(key_share=True)
+    ))
     user.active = False
     session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                     .values(revoked_at=now))
-    lead_ids = list(session.scalars(
-        select(Lead.id).where(Lead.assignee_id == user.id, Lead.status.in_([s.value for s in OPEN_STATUSES]))
-    ))
     if lead_ids:
         session.execute(update(Lead).where(Lead.id.in_(lead_ids)).values(assignee_id=None, updated_at=now))
         session.add_all(Activity(lead_id=lead_id, at=now, kind="assignment", user_id=by_user_id,

@@ -65,9 +65,21 @@ def add_note(session: Session, lead: Lead, text: str, by: User, now: datetime | 
     return note
 
 
+def lock_lead(session: Session, lead: Lead) -> None:
+    """Lock the lead's row (PostgreSQL; SQLite's write lock covers it) and read its assignee afresh.
+
+    Lock order: leads before users, as classification does (its batch locks leads, then the consultants
+    for the round-robin). Stamping a consultant's row first and then updating a lead that a running
+    batch holds would deadlock with that batch.
+    """
+    session.execute(select(Lead.id).where(Lead.id == lead.id).with_for_update(key_share=True))
+    session.refresh(lead, attribute_names=["assignee_id"])
+
+
 def assign(session: Session, lead: Lead, assignee: User | None, by: User, now: datetime | None = None) -> None:
     """Give the lead to `assignee` (None: back to the unassigned pool)."""
     now = now or utcnow()
+    lock_lead(session, lead)
     if assignee is not None and not assignee.active:
         raise WorkspaceError("This consultant is deactivated.", field="assignee")
     if lead.assignee_id == (assignee.id if assignee else None):
@@ -84,6 +96,7 @@ def assign(session: Session, lead: Lead, assignee: User | None, by: User, now: d
 
 def claim(session: Session, lead: Lead, by: User, now: datetime | None = None) -> None:
     """Take an unassigned lead (or one's own); a consultant cannot take a colleague's lead."""
+    lock_lead(session, lead)
     if lead.assignee_id not in (None, by.id) and not by.is_admin:
         raise WorkspaceError("Another consultant already has this lead.", status=409, field="assignee")
     assign(session, lead, by, by, now)
@@ -110,7 +123,9 @@ def _bulk_leads(session: Session, lead_ids: Iterable[str]) -> list[Lead]:
         raise WorkspaceError(f"Select at most {MAX_BULK} leads at a time.", field="lead_ids")
     if not ids:
         raise WorkspaceError("Select at least one lead.", field="lead_ids")
-    return list(session.scalars(select(Lead).where(Lead.id.in_(ids))))
+    # Locked up front, in id order, before any consultant's row is touched (see lock_lead).
+    return list(session.scalars(select(Lead).where(Lead.id.in_(ids)).order_by(Lead.id)
+                                .with_for_update(key_share=True)))
 
 
 def bulk_assign(session: Session, lead_ids: Iterable[str], assignee: User | None, by: User) -> BulkResult:
