@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from tests.reliability.outages import during_posting
 from tests.reliability.topology import Topology, lead_payload
 
 pytestmark = pytest.mark.slow
@@ -65,20 +66,26 @@ def test_no_process_logs_personal_data(shared_topology: Topology) -> None:
 def test_sigterm_to_the_workers_mid_run_loses_nothing(shared_topology: Topology,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     topology = shared_topology
-    # Given messages queued and in progress
-    payloads = [lead_payload(i, f"sigterm.{topology.run_id}") for i in range(300)]
-    result = topology.post_leads(payloads, concurrency=16)
-    assert result.statuses == {201: 300}
-    # When the workers are told to stop (as systemd or Docker would) and later started again
     worker = topology.processes["worker"]
-    assert worker.terminate(timeout=120) == 0, "\n".join(worker.log_lines()[-5:])
-    stopped_with = topology.progress(result.accepted)[0]
-    worker.start()
-    topology.last_fault = None
+    payloads = [lead_payload(i, f"sigterm.{topology.run_id}") for i in range(300)]
+    done_jobs_sql = "SELECT COUNT(*) FROM jobs WHERE kind = 'classify_lead' AND status = 'done'"
+    done_before = topology.db_rows(done_jobs_sql)[0][0]  # the earlier tests' leads
+    stopped_with: list[int] = []
+
+    def stop_and_start_again() -> None:
+        assert worker.terminate(timeout=120) == 0, "\n".join(worker.log_lines()[-5:])
+        stopped_with.append(topology.db_rows(done_jobs_sql)[0][0] - done_before)
+        worker.start()
+
+    # Given messages queued and in progress (leads still arriving)
+    # When the workers are told to stop (as systemd or Docker would) a third of the way through, and
+    # started again once they have stopped, while the posts go on
+    result = during_posting(topology, payloads, stop_and_start_again, after_posted=100, concurrency=16)
+    assert result.statuses == {201: 300}
     recovery = topology.wait_until_complete(result.accepted, emails=False)
     counts = topology.counts(result.accepted, recovery, emails=False)
     with capsys.disabled():
-        print("\n" + counts.line(f"sigterm-worker-{topology.broker}") + f" classified_before_stop={stopped_with}")
+        print("\n" + counts.line(f"sigterm-worker-{topology.broker}") + f" classified_before_stop={stopped_with[0]}")
     # Then every lead is classified, with no job left failed
     assert counts.classified == counts.stored == 300 and counts.duplicates == 0
     assert topology.db_rows("SELECT COUNT(*) FROM jobs WHERE status = 'failed'")[0][0] == 0
