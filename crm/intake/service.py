@@ -233,8 +233,10 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         lead_id = new_lead["id"]
         lead_is_spam = is_spam
     else:
-        # Flags are not needed here; their selectin loader would cost a query.
-        lead = session.get_one(Lead, lead_id, options=[lazyload(Lead.flags)])
+        # Flags are not needed here; their selectin loader would cost a query. The lead's row is locked
+        # (PostgreSQL): a classification batch holding it has read the old facts, and its job must be
+        # seen closed, after that batch commits, so that this inquiry records a new job.
+        lead = session.get_one(Lead, lead_id, options=[lazyload(Lead.flags)], with_for_update={"key_share": True})
         language = data.preferred_language or lead.preferred_language or request.form_language or "en"
         if not is_spam:
             _apply_to_lead(lead, data, language, now)
