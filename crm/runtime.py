@@ -7,6 +7,7 @@ always handed a session.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from crm.config import Settings
 from crm.db import Database
@@ -14,6 +15,7 @@ from crm.db import Database
 _lock = threading.Lock()
 _settings: Settings | None = None
 _database: Database | None = None
+_engine_options: dict[str, Any] = {}
 
 
 def settings() -> Settings:
@@ -29,8 +31,15 @@ def database() -> Database:
     current = settings()
     with _lock:
         if _database is None:
-            _database = Database(current.database_url)
+            _database = Database(current.database_url, **_engine_options)
         return _database
+
+
+def configure_engine(**options: Any) -> None:
+    """Engine options for the database this process creates on first use (a worker process turns the
+    pool's pre-ping off); no effect on a database already created or given to `use`."""
+    with _lock:
+        _engine_options.update(options)
 
 
 def use(settings_: Settings | None = None, database_: Database | None = None) -> None:
@@ -49,3 +58,4 @@ def reset() -> None:
         if _database is not None:
             _database.dispose()
         _settings, _database = None, None
+        _engine_options.clear()

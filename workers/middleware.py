@@ -1,4 +1,12 @@
-"""A database session per message, opened before the actor runs and closed after it."""
+"""A database session per message, opened before the actor runs and closed after it.
+
+A worker process's engine does not pre-ping its pooled connections: the ping is a round trip per
+message, as much as the query most classify_lead messages need. A connection that died while idle
+fails the message's first statement instead; SQLAlchemy recognises the disconnect and invalidates the
+pool (every connection older than the error is replaced on checkout), and the actor's retry, or the
+sweep, runs the job again on a fresh connection. Nothing is lost: the job stays open in the database.
+The embedded queue (`crm run`) shares the web's engine, which keeps its pre-ping.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ import threading
 from typing import Any
 
 from dramatiq import Middleware
+from dramatiq.brokers.stub import StubBroker
 from sqlalchemy.orm import Session
 
 from crm import runtime
@@ -14,6 +23,10 @@ _local = threading.local()
 
 
 class DatabaseSession(Middleware):
+    def after_process_boot(self, broker: Any) -> None:
+        if not isinstance(broker, StubBroker):
+            runtime.configure_engine(pool_pre_ping=False)
+
     def before_process_message(self, broker: Any, message: Any) -> None:
         _local.session = runtime.database().session()
 

@@ -39,7 +39,6 @@ from workers.broker import make_broker
 ADMIN_URL = os.environ.get("CRM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 NAMESPACE = "dramatiq"
-PROM_PORT = int(os.environ.get("CRM_BENCH_PROM_PORT", "9393"))
 
 
 def create_database() -> str:
@@ -116,12 +115,8 @@ def enqueue(broker: dramatiq.Broker, actor_name: str, queue: str, lead_ids: list
 
 
 def start_workers(database_url: str, log_path: Path) -> subprocess.Popen[bytes]:
-    # Dramatiq's Prometheus middleware: a port and files of our own, so a `crm worker` running elsewhere
-    # on the machine does not make this worker group exit.
     env = {**os.environ, "CRM_BROKER_URL": REDIS_URL, "CRM_DATABASE_URL": database_url, "CRM_ENV": "test",
-           "CRM_SECRET_KEY": "bench-secret", "CRM_LOG_LEVEL": "WARNING", "dramatiq_prom_host": "127.0.0.1",
-           "dramatiq_prom_port": str(PROM_PORT), "dramatiq_prom_lock": str(log_path.parent / "prom.lock"),
-           "dramatiq_prom_db": str(log_path.parent / "prom")}
+           "CRM_SECRET_KEY": "bench-secret", "CRM_LOG_LEVEL": "WARNING"}
     log = log_path.open("ab")
     return subprocess.Popen([sys.executable, "-m", "dramatiq", "workers.actors", "bench.classify.noop",
                              "-p", "2", "-t", "8"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, case, delete, exists, func, or_, select, text, update
+from sqlalchemy import Engine, Row, Table, bindparam, case, delete, exists, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -173,18 +173,17 @@ def settled(session: Session, lead_id: str) -> Outcome | None:
 
     Call it outside a transaction (it ends its own). A stale answer is harmless: a job opened later
     has its own message. On PostgreSQL it runs in autocommit (no BEGIN or COMMIT round trip) and
-    straight on the driver: the SQLAlchemy statement machinery costs more CPU than the query itself,
-    and this runs for nearly every message.
+    straight on a pooled driver connection: the SQLAlchemy statement and session machinery costs more
+    CPU than the query itself, and this runs for nearly every message.
     """
-    try:
-        if session.get_bind().dialect.name == "postgresql":
-            connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            probe = connection.connection.driver_connection.execute(  # type: ignore[union-attr]
-                _PROBE_SQL, {"lead_id": lead_id}).fetchone()
-        else:
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
+        probe = _probe_on_driver(bind, lead_id)
+    else:
+        try:
             probe = session.connection().execute(_PROBE, {"lead_id": lead_id}).first()
-    finally:
-        session.rollback()
+        finally:
+            session.rollback()
     if probe is None:
         return Outcome("missing")
     status, classified_at, primary_stream, has_open_job = probe
@@ -193,6 +192,27 @@ def settled(session: Session, lead_id: str) -> Outcome | None:
     if not has_open_job and classified_at is not None and status != LeadStatus.RECEIVED.value:
         return Outcome("duplicate", primary_stream, primary_stream)
     return None
+
+
+def _probe_on_driver(engine: Engine, lead_id: str) -> Any:
+    """The probe on a pooled psycopg connection in autocommit. On an error the connection is
+    discarded and the probe runs again through SQLAlchemy, which judges the error: a disconnect (the
+    database restarted; a worker's engine does not pre-ping) invalidates the whole pool and raises,
+    so the message is retried on fresh connections."""
+    raw = engine.raw_connection()
+    try:
+        driver: Any = raw.driver_connection
+        driver.autocommit = True
+        try:
+            return driver.execute(_PROBE_SQL, {"lead_id": lead_id}).fetchone()
+        finally:
+            driver.autocommit = False
+    except Exception as exc:
+        raw.invalidate(exc)
+    finally:
+        raw.close()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.exec_driver_sql(_PROBE_SQL, {"lead_id": lead_id}).fetchone()
 
 
 def _run(session: Session, lead_id: str, trigger: str, now: datetime, ruleset: Ruleset | None, force: bool,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,16 +24,6 @@ from tests.conftest import BASE_ENV, RecordingDispatcher
 from workers.broker import make_broker
 
 
-def prometheus_env(tmp_path: Path) -> dict[str, str]:
-    """Dramatiq's Prometheus middleware binds port 9191 and shares files in /tmp by default: a second
-    worker group on the machine (a running `crm worker`, another test) would make this one exit."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return {"dramatiq_prom_host": "127.0.0.1", "dramatiq_prom_port": str(port),
-            "dramatiq_prom_lock": str(tmp_path / "prom.lock"), "dramatiq_prom_db": str(tmp_path / "prom")}
-
-
 @pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis),
                         pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
 def broker_url(request: pytest.FixtureRequest) -> str:
@@ -44,7 +33,7 @@ def broker_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def worker_process(broker_url: str, database_url: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, **BASE_ENV, "CRM_BROKER_URL": broker_url, "CRM_DATABASE_URL": database_url,
-           "CRM_MAIL_URL": f"file://{tmp_path / 'outbox'}", **prometheus_env(tmp_path)}
+           "CRM_MAIL_URL": f"file://{tmp_path / 'outbox'}"}
     log = (tmp_path / "worker.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "dramatiq", "workers.actors", "-p", "1", "-t", "2"],
                                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
