@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm.mail.journal import HANDED_OVER, SENT, JournalView, read_journals
@@ -41,6 +41,22 @@ UNCERTAIN_AFTER = ORPHAN_AFTER  # the name older callers know
 # Due steps claimed per tick (every 5 s): more than the workers send in one tick interval (a few
 # hundred per second), so a backlog (an import, the end of an outage) never waits on the scheduler.
 CLAIM_PER_TICK = int(os.environ.get("CRM_MAIL_CLAIM_PER_TICK", "") or 5000)
+# At most this many steps are queued for the workers and not yet attempted (status queued, no error):
+# the scheduler claims new due steps only into the room left, so the broker holds a few ticks of work,
+# not a whole backlog, and requeue_stuck (STUCK_AFTER) does not re-send steps that are merely waiting
+# behind a backlog, as long as the workers send at least MAX_IN_FLIGHT / STUCK_AFTER per second
+# (5,000 / 120 s: about 42 emails per second). Slower setups lower CRM_MAIL_MAX_IN_FLIGHT.
+MAX_IN_FLIGHT = int(os.environ.get("CRM_MAIL_MAX_IN_FLIGHT", "") or 5000)
+
+
+def claim_room(session: Session) -> int:
+    """How many due steps the scheduler may claim now: CLAIM_PER_TICK, less what would take the steps
+    queued and not yet attempted (status queued, last_error empty) over MAX_IN_FLIGHT."""
+    waiting = session.scalar(
+        select(func.count()).select_from(ScheduledStep)
+        .where(ScheduledStep.status == StepStatus.QUEUED.value, ScheduledStep.last_error.is_(None))
+    ) or 0
+    return max(0, min(CLAIM_PER_TICK, MAX_IN_FLIGHT - waiting))
 
 
 def claim_due_steps(session: Session, now: datetime, limit: int | None = None) -> list[int]:

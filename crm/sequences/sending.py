@@ -240,6 +240,12 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
             _fail(session, step, f"could not render {step.template}: {type(exc).__name__}: {exc}", now)
             complete_if_done(session, enrolment, now)
             continue
+        except Exception as exc:  # one lead's unexpected problem must not sink the batch
+            # Anything else while preparing this lead's email (a bug, odd data): this step fails, the
+            # rest of the batch goes. The exception's type only: its text may quote the lead's data.
+            _fail(session, step, f"could not prepare {step.template}: {type(exc).__name__}", now)
+            complete_if_done(session, enrolment, now)
+            continue
         values = dict(lead_id=lead.id, step_id=step.id, content_key=step.content_key, sequence=enrolment.sequence,
                       template=step.template, language=enrolment.language, status="sending", to_address=lead.email,
                       subject=subject, text_body=text, html_body=html, headers=message.headers,
@@ -270,6 +276,28 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
                 outgoing.append(Outgoing(claim, c.step, c.enrolment, message, final=final))
     outgoing.sort(key=lambda o: o.step.id)
     return outgoing
+
+
+def record_prepare_failure(session: Session, step_id: int, error_type: str, now: datetime,
+                           max_attempts: int) -> bool:
+    """A step whose claim failed even on its own (an unexpected exception while checking, rendering or
+    inserting it): the attempt is counted on the step; at `max_attempts` the step fails visibly (timeline
+    and flag, like a broken template). Only the exception's type is kept: its text may quote the lead's
+    data. True when the step has failed for good (or is no longer waiting), False when it may be retried.
+    """
+    step = session.get(ScheduledStep, step_id)
+    if step is None or step.status not in (StepStatus.QUEUED.value, StepStatus.SCHEDULED.value):
+        return True
+    step.attempts = (step.attempts or 0) + 1
+    error = f"could not prepare {step.template}: {error_type}"
+    if step.attempts < max_attempts:
+        step.last_error = error[:2000]  # queued: retried with backoff (requeue_stuck waits for the retries)
+        return False
+    _fail(session, step, f"{error} (attempt {step.attempts})", now)
+    enrolment = session.get(Enrolment, step.enrolment_id)
+    if enrolment is not None:
+        complete_if_done(session, enrolment, now)
+    return True
 
 
 def _dialect_insert(session: Session) -> Callable[..., Any]:

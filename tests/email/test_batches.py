@@ -155,3 +155,26 @@ def test_each_step_of_a_batch_is_judged_on_its_own(db: Database, smtp_settings: 
     assert steps(db, broken)[0].status == StepStatus.FAILED.value
     assert "email-failed" in activity_kinds(db, broken)
     assert get_lead(db, fine).status != LeadStatus.CONTACTED.value
+
+
+def test_the_tick_keeps_at_most_max_in_flight_steps_queued_for_the_workers(
+        db: Database, smtp_settings: Settings, sink: Sink, stub_broker: StubBroker,
+        stub_worker: dramatiq.Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given seven due steps, batches of three and room for four steps in flight
+    monkeypatch.setattr("workers.actors.email.BATCH_SIZE", 3)
+    monkeypatch.setattr("crm.sequences.scheduling.MAX_IN_FLIGHT", 4)
+    leads = [new_lead(db, email=f"inflight{i}@example.ie") for i in range(7)]
+    stub_worker.pause()
+    # When the scheduler ticks while the workers have not taken anything yet
+    assert due_steps_tick(T0 + timedelta(minutes=1)) == 4
+    assert due_steps_tick(T0 + timedelta(minutes=2)) == 0  # no room: the backlog stays in the database
+    queued = [dramatiq.Message.decode(raw).kwargs["step_ids"]
+              for raw in stub_broker.queues[send_steps.queue_name].queue]  # type: ignore[attr-defined]
+    assert sorted(len(batch) for batch in queued) == [1, 3]
+    # Then once the workers sent those, the next tick queues the rest, and everyone gets one email
+    stub_worker.resume()
+    drain(stub_broker, stub_worker)
+    assert due_steps_tick(T0 + timedelta(minutes=3)) == 3
+    drain(stub_broker, stub_worker)
+    assert [len(sink.to(f"inflight{i}@example.ie")) for i in range(7)] == [1] * 7
+    assert all(steps(db, lead_id)[0].status == StepStatus.SENT.value for lead_id in leads)

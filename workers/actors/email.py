@@ -26,8 +26,8 @@ from crm.mail import (
     transport_from_url,
 )
 from crm.mail.journal import writer as journal_writer
-from crm.sequences.scheduling import CLAIM_STALE_AFTER, claim_due_steps, requeue_stuck, settle_claims
-from crm.sequences.sending import Outgoing, prepare_batch, record_outcomes
+from crm.sequences.scheduling import CLAIM_STALE_AFTER, claim_due_steps, claim_room, requeue_stuck, settle_claims
+from crm.sequences.sending import Outgoing, prepare_batch, record_outcomes, record_prepare_failure
 from workers.middleware import current_session
 
 log = logging.getLogger(__name__)
@@ -87,8 +87,17 @@ def deliver_batch(session: Session, step_ids: Sequence[int], settings: Settings,
     journal = journal_writer()
     journal.open()  # this host's journal folder exists before any claim of ours does
     outcome = {step_id: "nothing" for step_id in step_ids}
-    with session.begin():
-        batch = prepare_batch(session, step_ids, settings, moment)
+    unprepared: list[int] = []
+    try:
+        with session.begin():
+            batch = prepare_batch(session, step_ids, settings, moment)
+    except Exception as exc:
+        session.rollback()
+        # One step's unexpected problem (or a DB error on one row of the claim INSERT) must not hold
+        # back the others: claim them one at a time, so a poison step only ever fails itself.
+        log.warning("claiming a batch of %d email steps failed (%s); claiming them one at a time",
+                    len(step_ids), type(exc).__name__)
+        batch, unprepared = _prepare_one_by_one(session, step_ids, settings, moment, outcome)
     results: list[tuple[Outgoing, MailError | None]] = []
     unreachable: TemporaryMailError | None = None
     try:
@@ -130,7 +139,57 @@ def deliver_batch(session: Session, step_ids: Sequence[int], settings: Settings,
             retry = error
     if retry is not None:
         raise retry
+    if unprepared:
+        raise StepNotPrepared(f"{len(unprepared)} email step(s) could not be claimed; retrying them")
     return outcome
+
+
+class StepNotPrepared(Exception):
+    """Some steps of a batch could not be claimed even one at a time (attempts left): Dramatiq retries
+    the batch, whose other steps are already claimed or recorded and are not sent again."""
+
+
+# Attempts (counted on the step) to claim a step that fails on its own before it is marked failed.
+MAX_PREPARE_ATTEMPTS = 3
+
+
+def _prepare_one_by_one(session: Session, step_ids: Sequence[int], settings: Settings, moment: datetime,
+                        outcome: dict[int, str]) -> tuple[list[Outgoing], list[int]]:
+    """Claim each step in its own transaction. A step that still fails gets the attempt counted on it
+    (failed for good after MAX_PREPARE_ATTEMPTS, see record_prepare_failure); the others are claimed.
+    Returns the claims and the steps left for a retry."""
+    batch: list[Outgoing] = []
+    unprepared: list[int] = []
+    rolled_back = False
+    for step_id in sorted(set(step_ids)):
+        try:
+            with session.begin():
+                batch.extend(prepare_batch(session, [step_id], settings, moment))
+            continue
+        except Exception as exc:
+            session.rollback()
+            rolled_back = True
+            error_type = type(exc).__name__  # the type only: the text may quote a lead's data
+        log.warning("email step %d could not be claimed (%s)", step_id, error_type)
+        outcome[step_id] = error_type
+        try:
+            with session.begin():
+                gave_up = record_prepare_failure(session, step_id, error_type, moment, MAX_PREPARE_ATTEMPTS)
+        except Exception as exc:  # the database itself is failing: keep the step for the retry
+            session.rollback()
+            log.warning("could not record the failed claim of email step %d (%s)", step_id, type(exc).__name__)
+            gave_up = False
+        if not gave_up:
+            unprepared.append(step_id)
+    if batch and rolled_back:
+        # A rollback expires every object of the session, also the claimed steps loaded before it:
+        # reload them (their committed state) in one short transaction, not one lazy load at a time.
+        with session.begin():
+            for outgoing in batch:
+                session.refresh(outgoing.step)
+                session.refresh(outgoing.enrolment)
+    batch.sort(key=lambda o: o.step.id)
+    return batch, unprepared
 
 
 @dramatiq.actor(actor_name="send_steps", max_retries=8, min_backoff=5_000,
@@ -177,7 +236,10 @@ def due_steps_tick(now: datetime | None = None) -> int:
     now = now or utcnow()
     with runtime.database().transaction() as session:
         settled = settle_claims(session, now)  # first: a released claim's step is queued just now
-        step_ids = sorted(set(claim_due_steps(session, now) + requeue_stuck(session, now) + settled.resend))
+        # New due steps only into the room left under MAX_IN_FLIGHT: the broker holds a few ticks of work.
+        room = claim_room(session)
+        due = claim_due_steps(session, now, limit=room) if room > 0 else []
+        step_ids = sorted(set(due + requeue_stuck(session, now) + settled.resend))
     enqueue_steps(step_ids, explicit_now)
     if step_ids:
         log.info("queued %d email steps", len(step_ids))
