@@ -24,6 +24,7 @@ from jinja2 import TemplateError
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from crm.config import Settings
@@ -240,6 +241,8 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
             _fail(session, step, f"could not render {step.template}: {type(exc).__name__}: {exc}", now)
             complete_if_done(session, enrolment, now)
             continue
+        except SQLAlchemyError:
+            raise  # the database, not this lead: the batch is claimed again one step at a time (the actor)
         except Exception as exc:  # one lead's unexpected problem must not sink the batch
             # Anything else while preparing this lead's email (a bug, odd data): this step fails, the
             # rest of the batch goes. The exception's type only: its text may quote the lead's data.
