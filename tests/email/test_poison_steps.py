@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from crm.config import Settings
 from crm.db import Database
@@ -101,3 +102,35 @@ def test_a_step_that_breaks_the_batch_transaction_is_claimed_alone_and_fails_aft
     assert count(db, Activity, Activity.summary.contains(SECRET)) == 0
     assert [len(sink.to(a)) for a in ("healthy1@example.ie", "poison@example.ie", "healthy2@example.ie")] == [1, 0, 1]
     assert len(sink.messages) == 2
+
+
+@BOTH
+def test_a_database_failure_on_one_step_never_uses_up_its_attempts(
+        db: Database, smtp_settings: Settings, sink: Sink, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a batch of three due steps, and the database fails whenever the middle one is claimed
+    # (a lost connection, a lock wait, a restart): the step itself is not at fault
+    leads, step_ids = _three_leads(db)
+    original = sending._check
+
+    def check(session: Any, step: Any, *args: Any) -> Any:
+        if step.id == step_ids[1]:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return original(session, step, *args)
+
+    monkeypatch.setattr(sending, "_check", check)
+    transport = transport_from_url(smtp_settings.mail_url)
+    # When Dramatiq retries the batch more often than a step's attempts allow
+    for attempt in range(MAX_PREPARE_ATTEMPTS + 2):
+        with db.session() as session, pytest.raises(StepNotPrepared):
+            deliver_batch(session, step_ids, smtp_settings, transport, T0 + timedelta(seconds=attempt))
+    # Then the healthy steps went once, and the middle one is still waiting, with no attempt counted
+    bad = steps(db, leads[1])[0]
+    assert (bad.status, bad.attempts) == (StepStatus.QUEUED.value, 0)
+    assert [len(sink.to(a)) for a in ("healthy1@example.ie", "poison@example.ie", "healthy2@example.ie")] == [1, 0, 1]
+    # And once the database answers again, it is sent, once
+    monkeypatch.setattr(sending, "_check", original)
+    with db.session() as session:
+        last = deliver_batch(session, step_ids, smtp_settings, transport, T0 + timedelta(minutes=1))
+    transport.close()
+    assert last[step_ids[1]] == "sent"
+    assert [len(sink.to(a)) for a in ("healthy1@example.ie", "poison@example.ie", "healthy2@example.ie")] == [1, 1, 1]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import dramatiq
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 import workers.broker  # noqa: F401  (the broker must be set before the actor is declared)
@@ -144,6 +145,13 @@ def deliver_batch(session: Session, step_ids: Sequence[int], settings: Settings,
     return outcome
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The database (connection, server, lock wait) failed rather than the step itself: an outage must
+    never use up a step's attempts."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
 class StepNotPrepared(Exception):
     """Some steps of a batch could not be claimed even one at a time (attempts left): Dramatiq retries
     the batch, whose other steps are already claimed or recorded and are not sent again."""
@@ -170,8 +178,12 @@ def _prepare_one_by_one(session: Session, step_ids: Sequence[int], settings: Set
             session.rollback()
             rolled_back = True
             error_type = type(exc).__name__  # the type only: the text may quote a lead's data
+            blame_step = not database_unavailable(exc)
         log.warning("email step %d could not be claimed (%s)", step_id, error_type)
         outcome[step_id] = error_type
+        if not blame_step:
+            unprepared.append(step_id)  # the database failed, not the step: no attempt is counted
+            continue
         try:
             with session.begin():
                 gave_up = record_prepare_failure(session, step_id, error_type, moment, MAX_PREPARE_ATTEMPTS)
