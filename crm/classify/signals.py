@@ -55,6 +55,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\baged?\s*:?\s*(\d{2})\b",
         r"\bj'ai\s+(\d{2})\s*ans\b",
         r"\bagee?\s+de\s+(\d{2})\s*ans\b",
+        # "je suis française, 29 ans": an age standing as its own clause, never a duration
+        # ("12 ans d'expérience", "depuis 10 ans" have no comma or "et" right before them).
+        r"(?:^|[,;:(]\s*|\bet\s+)(\d{2})\s*ans\b(?!\s*(?:d'|de\b|d\s|en\b|dans\b|chez\b|au\b|a\b))",
     )],
     "hire": [re.compile(p) for p in (
         r"\b(?:we|our (?:company|team|firm|business|restaurant|startup|clinic|farm|hotel))\b[^.!?]{0,40}?"
@@ -106,7 +109,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "job_offer": [re.compile(p) for p in (
         r"\b(?:job offer|offer of employment|offered (?:me )?a (?:job|position|role)|been offered|"
         r"(?:got|have|received) (?:a |an )?(?:[a-z]+ ){0,2}?offer)\b",
-        r"\b(?:offre d'emploi|offre de travail|promesse d'embauche|on m'a offert un (?:poste|emploi))\b",
+        # The apostrophe is often left out or typed as a space: "offre d emploi", "offre demploi".
+        r"\b(?:offre d(?:'|\s)?emploi|offre de travail|promesse d(?:'|\s)?embauche|"
+        r"on m'a offert un (?:poste|emploi))\b",
     )],
     "french_speaker": [re.compile(p) for p in (
         r"\b(?:i speak|speak|fluent in|native) (?:fluent |native )?french\b",

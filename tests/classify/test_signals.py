@@ -30,6 +30,11 @@ def signals(text: str) -> dict[str, tuple[object, str]]:
     ("I live in Spain but I am from Mexico", "residence", "ES", "I live in Spain"),
     ("I don't have a job offer yet", "job_offer", False, "have a job offer"),
     ("Nous avons une offre d'emploi à Halifax", "job_offer", True, "offre d'emploi"),
+    ("Je suis français, 29 ans, offre d emploi à Moncton", "age", 29, "français, 29 ans"),
+    ("Je suis français, 29 ans, offre d emploi à Moncton", "job_offer", True, "offre d emploi"),
+    ("Je suis français, 29 ans, offre d emploi à Moncton", "province", "NB", "Moncton"),
+    ("Française et 27 ans", "age", 27, "et 27 ans"),
+    ("J'ai une offre demploi au Manitoba", "job_offer", True, "offre demploi"),
 ])
 def test_signal(text: str, kind: str, value: object, quote: str) -> None:
     assert signals(text)[kind] == (value, quote)
@@ -44,6 +49,9 @@ def test_languages_are_not_nationalities(text: str) -> None:
 def test_ages_outside_plausible_range_are_ignored_and_experience_is_not_age() -> None:
     assert "age" not in signals("I have 10 years of experience and 3 kids")
     assert "age" not in signals("J'ai travaillé 12 ans dans la restauration")
+    for text in ("Bonjour, 15 ans d'expérience en cuisine", "Cuisinier, 20 ans de métier",
+                 "Infirmière, 18 ans en soins intensifs", "Soudeur, 25 ans chez Airbus", "Depuis 16 ans au Québec"):
+        assert "age" not in signals(text), text
 
 
 def test_normalise_keeps_positions() -> None:
