@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from crm.db import Database
+from crm.db import Database, utcnow
 from crm.models import Activity, Classification, Job, Lead
 
 
@@ -44,3 +49,43 @@ def activity_count(db: Database, lead_id: str, kind: str) -> int:
 def jobs(db: Database, lead_id: str) -> list[Job]:
     with db.session() as session:
         return list(session.scalars(select(Job).where(Job.lead_id == lead_id).order_by(Job.id)))
+
+
+@contextmanager
+def batch_holding_lead(db: Database, lead_id: str, monkeypatch: pytest.MonkeyPatch,
+                       errors: dict[str, BaseException]) -> Iterator[Callable[[], None]]:
+    """A classification batch for `lead_id`, running in a thread and paused while it holds its leads.
+
+    The body runs while the batch holds the lead (locked, facts read, round-robin not yet done) and
+    calls the yielded `arrived()` when its competing transaction starts: the batch goes on half a second
+    later, so that transaction runs into the batch's locks. On exit the batch has finished; an exception
+    it raised is in errors["classification"].
+    """
+    from crm.classify import service
+
+    holds_lead, other_arrived = threading.Event(), threading.Event()
+    real_assign_many = service.assign_many
+
+    def assign_many_after_the_other_arrived(*args: Any, **kwargs: Any) -> Any:
+        holds_lead.set()
+        other_arrived.wait(10)
+        time.sleep(0.5)
+        return real_assign_many(*args, **kwargs)
+
+    monkeypatch.setattr(service, "assign_many", assign_many_after_the_other_arrived)
+
+    def classification() -> None:
+        try:
+            with db.session() as session, session.begin():
+                service.classify_pending(session, lead_id, "intake", utcnow())
+        except BaseException as exc:  # reported through `errors`
+            errors["classification"] = exc
+
+    thread = threading.Thread(target=classification)
+    thread.start()
+    try:
+        assert holds_lead.wait(10), "the batch never reached the round-robin"
+        yield other_arrived.set
+    finally:
+        other_arrived.set()
+        thread.join(60)

@@ -2,51 +2,24 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from typing import Any
-
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from crm.classify import service
-from crm.classify.service import classify_pending
-from crm.db import Database, utcnow
+from crm.db import Database
 from crm.models import Job
-from tests.classify.helpers import post_lead
+from tests.classify.helpers import batch_holding_lead, post_lead
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_an_inquiry_during_the_batch_gets_a_job_of_its_own(
         client: FlaskClient, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     lead_id = post_lead(client, email="a@example.ie")
-    batch_holds_lead, inquiry_started = threading.Event(), threading.Event()
-    real_assign_many = service.assign_many
-
-    def assign_many_after_the_inquiry_started(*args: Any, **kwargs: Any) -> Any:
-        # The batch has read the lead's facts and holds it; the second inquiry arrives now.
-        batch_holds_lead.set()
-        inquiry_started.wait(10)
-        time.sleep(0.5)
-        return real_assign_many(*args, **kwargs)
-
-    monkeypatch.setattr(service, "assign_many", assign_many_after_the_inquiry_started)
     errors: dict[str, BaseException] = {}
-
-    def classification() -> None:
-        try:
-            with db.session() as session, session.begin():
-                classify_pending(session, lead_id, "intake", utcnow())
-        except BaseException as exc:  # reported by the assertion below
-            errors["classification"] = exc
-
-    thread = threading.Thread(target=classification)
-    thread.start()
-    assert batch_holds_lead.wait(10)
-    inquiry_started.set()
-    post_lead(client, email="a@example.ie", message="I now have a job offer in Toronto.")
-    thread.join(60)
+    # The batch has read the lead's facts and holds it; the second inquiry arrives now.
+    with batch_holding_lead(db, lead_id, monkeypatch, errors) as arrived:
+        arrived()
+        post_lead(client, email="a@example.ie", message="I now have a job offer in Toronto.")
     assert not errors, errors
 
     with db.session() as session:
