@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from tests import services
+from tests.reliability.private_services import PrivateRedis
 from tests.reliability.topology import FAST_RECOVERY, Topology
 
 TOPOLOGY_REDIS_DB = "/13"  # the unit tests use /15 and the abuse tests /12: flushing this one is safe
@@ -37,3 +39,16 @@ def shared_topology(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     with Topology(kind, tmp_path_factory.mktemp(kind), postgres_admin_url=services.postgres_url(),
                   broker_admin_url=broker_admin_url(kind)) as running:
         yield running
+
+
+@contextmanager
+def private_redis_topology(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[Topology]:
+    """The Redis topology on a Redis server of its own, for tests that stop or disturb it."""
+    redis = PrivateRedis(tmp_path / "redis-server")
+    redis.start()
+    try:
+        with Topology("redis", tmp_path / "topology", postgres_admin_url=services.postgres_url(),
+                      broker_admin_url=redis.url, extra_env=extra_env) as running:
+            yield running
+    finally:
+        redis.kill()

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import services
+from tests.reliability.conftest import private_redis_topology
 from tests.reliability.outages import report
-from tests.reliability.private_services import PrivateRedis
 from tests.reliability.topology import Topology, lead_payload
 
 pytestmark = pytest.mark.slow
@@ -24,14 +23,8 @@ DOWN_SECONDS = 60.0
 
 @pytest.fixture
 def topology(tmp_path: Path) -> Iterator[Topology]:
-    redis = PrivateRedis(tmp_path / "redis-server")
-    redis.start()
-    try:
-        with Topology("redis", tmp_path / "topology", postgres_admin_url=services.postgres_url(),
-                      broker_admin_url=redis.url) as running:
-            yield running
-    finally:
-        redis.kill()
+    with private_redis_topology(tmp_path) as running:
+        yield running
 
 
 def poll(condition: object, what: str, limit: float = 600) -> None:

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import services
+from tests.reliability.conftest import private_redis_topology
 from tests.reliability.outages import report
-from tests.reliability.private_services import PrivateRedis
 from tests.reliability.topology import Process, Topology, lead_payload
 
 pytestmark = pytest.mark.slow
@@ -28,14 +27,8 @@ FAST = {"CRM_SCHEDULER_TICK_SECONDS": str(TICK_SECONDS), "CRM_DUE_STEPS_EVERY_SE
 
 @pytest.fixture
 def topology(tmp_path: Path) -> Iterator[Topology]:
-    redis = PrivateRedis(tmp_path / "redis-server")
-    redis.start()
-    try:
-        with Topology("redis", tmp_path / "topology", postgres_admin_url=services.postgres_url(),
-                      broker_admin_url=redis.url, extra_env=FAST) as running:
-            yield running
-    finally:
-        redis.kill()
+    with private_redis_topology(tmp_path, extra_env=FAST) as running:
+        yield running
 
 
 def leader_pid(topology: Topology) -> int | None:
