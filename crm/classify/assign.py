@@ -36,11 +36,6 @@ class Assignment:
     reason: str  # the explanation stored on the classification
 
 
-def covers(user: Any, language: str, stream: str) -> bool:
-    """An empty list means the consultant takes every language (or stream)."""
-    return (not user.languages or language in user.languages) and (not user.streams or stream in user.streams)
-
-
 def assign_many(session: Session, requests: Sequence[AssignRequest], now: datetime) -> list[Assignment]:
     """Give each lead, in order, to the matching consultant assigned longest ago; one answer per request.
 

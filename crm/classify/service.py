@@ -118,11 +118,6 @@ def lead_input(lead: Any, messages: list[str], today: date) -> LeadInput:
     )
 
 
-def recent_messages(session: Session, lead_id: str, limit: int = MESSAGES_PER_LEAD) -> list[str]:
-    """The messages of the lead's latest inquiries, newest first."""
-    return _recent_messages(session.connection(), [lead_id], limit).get(lead_id, [])
-
-
 def _recent_messages(connection: Connection, lead_ids: list[str], limit: int = MESSAGES_PER_LEAD
                      ) -> dict[str, list[str]]:
     """For each lead, the messages of its latest `limit` inquiries (not spam), newest first."""

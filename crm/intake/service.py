@@ -22,7 +22,7 @@ from crm.db import new_id, utcnow
 from crm.intake.normalise import NormalisedInquiry, NormaliseError, normalise, normalise_email
 from crm.intake.parsing import storable
 from crm.intake.schema import field_errors, validate_fields
-from crm.jobs import detached_job, job_values, pending_job
+from crm.jobs import detached_job, insert_job, job_values, pending_job
 from crm.models import Activity, ConsentKind, ConsentRecord, Inquiry, Job, Lead, LeadFlag, LeadStatus
 
 REPLAY_WINDOW = timedelta(hours=24)
@@ -153,7 +153,6 @@ _INSERT_LEAD_FLAG = insert(LeadFlag.__table__)
 _INSERT_INQUIRY = insert(_INQUIRIES)
 _INSERT_CONSENT = insert(ConsentRecord.__table__)
 _INSERT_ACTIVITY = insert(Activity.__table__)
-_INSERT_JOB = insert(Job.__table__)
 
 
 def _insertable(table: Table) -> list[Column[Any]]:
@@ -303,7 +302,7 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         connection.execute(_INSERT_CONSENT, consent)
         connection.execute(_INSERT_ACTIVITY, activity)
         if job is not None:
-            jobs.append(detached_job(connection.execute(_INSERT_JOB, job).inserted_primary_key[0], job))
+            jobs.append(insert_job(session, "classify_lead", lead_id, job["args"], now=now))
     session.flush()
     return IntakeResult(lead_id, inquiry_id, created=True, language=language, jobs=jobs)
 

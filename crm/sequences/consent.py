@@ -84,15 +84,3 @@ def state_from(lead: Lead, records: list[tuple[str, datetime]], suppressed: str 
 def needs_records(lead: Lead, marketing: bool, suppression: str | None) -> bool:
     """False for the answer to the inquiry when nothing blocks it: no consent to read."""
     return marketing or lead.unsubscribed_at is not None or suppression is not None
-
-
-def refusal(session: Session, lead: Lead, marketing: bool, at: datetime, suppression: str | None) -> str | None:
-    """Why a step may not go to this lead at `at`, or None. `suppression` is the address's
-    suppression reason, already read by the caller (None: not suppressed).
-
-    Fast path for the answer to the inquiry: no consent needed, so unless the lead unsubscribed or the
-    address is suppressed, there is nothing to read.
-    """
-    if not needs_records(lead, marketing, suppression):
-        return None
-    return consent_state(session, lead).refusal(marketing, at)

@@ -20,6 +20,7 @@ from crm.mail.journal import HANDED_OVER, SENT, JournalView, read_journals
 from crm.models import Delivery, Enrolment, EnrolmentStatus, ScheduledStep, StepStatus
 from crm.sequences import history
 from crm.sequences.enrolment import complete_if_done
+from crm.sequences.sending import settle_claim
 
 
 def _seconds(name: str, default: float) -> timedelta:
@@ -37,7 +38,6 @@ RETRYING_STUCK_AFTER = _seconds("CRM_MAIL_STALE_RETRY_SECONDS", 900)
 CLAIM_STALE_AFTER = _seconds("CRM_MAIL_STALE_CLAIM_SECONDS", 90)
 # A dead claim whose host journal no process here can read (a worker host gone for good).
 ORPHAN_AFTER = _seconds("CRM_MAIL_ORPHAN_CLAIM_SECONDS", 600)
-UNCERTAIN_AFTER = ORPHAN_AFTER  # the name older callers know
 # Due steps claimed per tick (every 5 s): more than the workers send in one tick interval (a few
 # hundred per second), so a backlog (an import, the end of an outage) never waits on the scheduler.
 CLAIM_PER_TICK = int(os.environ.get("CRM_MAIL_CLAIM_PER_TICK", "") or 5000)
@@ -140,18 +140,9 @@ def settle_claims(session: Session, now: datetime, journals: JournalView | None 
     return settled
 
 
-def _still_claimed(session: Session, delivery: Delivery, **values: object) -> bool:
-    """Conditional on the same claim (status and attempt): a late worker or another settler wins once."""
-    result = session.execute(
-        update(Delivery).where(Delivery.id == delivery.id, Delivery.status == "sending",
-                               Delivery.attempts == delivery.attempts)
-        .values(**values).execution_options(synchronize_session=False))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
 def _record_sent(session: Session, delivery: Delivery, now: datetime) -> int:
     """The outcome its worker could not record: the server answered 250."""
-    if not _still_claimed(session, delivery, status="sent", sent_at=delivery.claimed_at or now, error=None):
+    if not settle_claim(session, delivery, status="sent", sent_at=delivery.claimed_at or now, error=None):
         return 0
     if delivery.step_id is not None:
         session.execute(update(ScheduledStep).where(ScheduledStep.id == delivery.step_id)
@@ -168,7 +159,7 @@ def _record_sent(session: Session, delivery: Delivery, now: datetime) -> int:
 
 
 def _record_uncertain(session: Session, delivery: Delivery, now: datetime) -> int:
-    if not _still_claimed(session, delivery, status="unknown",
+    if not settle_claim(session, delivery, status="unknown",
                           error="the worker stopped after handing this email to the mail server and before "
                                 "its answer; it may or may not have been sent, so it is not sent again"):
         return 0
@@ -187,7 +178,7 @@ def _record_uncertain(session: Session, delivery: Delivery, now: datetime) -> in
 def _release(session: Session, delivery: Delivery, now: datetime) -> bool:
     """Never handed over: make the claim re-sendable ("deferred": the actor re-claims it, same
     Message-ID, next attempt number) and queue its step again."""
-    if delivery.step_id is None or not _still_claimed(
+    if delivery.step_id is None or not settle_claim(
             session, delivery, status="deferred",
             error="the worker stopped before handing this email over; sending it again"):
         return False
@@ -196,8 +187,3 @@ def _release(session: Session, delivery: Delivery, now: datetime) -> bool:
                     .values(queued_at=now, last_error=None))
     return True
 
-
-def settle_uncertain(session: Session, now: datetime, older_than: timedelta | None = None) -> int:
-    """settle_claims without the re-sends' step ids (they are queued; requeue_stuck sends them)."""
-    result = settle_claims(session, now, older_than=older_than)
-    return result.sent + result.uncertain + len(result.resend)

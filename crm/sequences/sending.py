@@ -320,7 +320,7 @@ def _mark_delivery(session: Session, delivery_id: int, **values: object) -> None
                     .execution_options(synchronize_session=False))
 
 
-def _settle_claim(session: Session, delivery: Claim, **values: object) -> bool:
+def settle_claim(session: Session, delivery: Claim, **values: object) -> bool:
     """Record an outcome only while this attempt's claim still stands: a worker so slow that the
     scheduler settled its claim meanwhile (crm.sequences.scheduling.settle_claims) changes nothing."""
     result = session.execute(
@@ -384,7 +384,7 @@ def record_outcomes(session: Session, results: Sequence[tuple[Outgoing, MailErro
 
 
 def _settle_claims(session: Session, items: list[Outgoing], **values: object) -> set[int]:
-    """_settle_claim for many: the delivery ids whose claim (status sending, same attempt) still stood."""
+    """settle_claim for many: the delivery ids whose claim (status sending, same attempt) still stood."""
     table = Delivery.__table__
     by_attempt: dict[int, list[int]] = {}
     for outgoing in items:
@@ -402,14 +402,14 @@ def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: M
     delivery, step = outgoing.delivery, outgoing.step
     problem = str(error)[:2000] if error is not None else None
     if error is None:
-        if not _settle_claim(session, delivery, status="sent", sent_at=now, error=None):
+        if not settle_claim(session, delivery, status="sent", sent_at=now, error=None):
             return
         _mark_step(session, step.id, status=StepStatus.SENT.value, last_error=None)
         history.record(session, delivery.lead_id, history.SENT, f"Email sent: {delivery.subject}", now,
                        delivery_id=delivery.id, step_id=step.id, message_id=delivery.message_id,
                        template=delivery.template, language=delivery.language, sequence=delivery.sequence)
     elif isinstance(error, TemporaryMailError):
-        if not _settle_claim(session, delivery, status="deferred", error=problem):
+        if not settle_claim(session, delivery, status="deferred", error=problem):
             return
         _mark_step(session, step.id, last_error=problem, queued_at=now)
         history.record(session, delivery.lead_id, history.DEFERRED,
@@ -417,12 +417,12 @@ def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: M
                        now, delivery_id=delivery.id, error=str(error)[:500])
         return
     elif isinstance(error, PermanentMailError) and error.recipient:
-        if not _settle_claim(session, delivery, status="bounced", error=problem):
+        if not settle_claim(session, delivery, status="bounced", error=problem):
             return
         _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=f"bounced: {error}"[:2000])
         record_bounce(session, delivery.lead_id, "smtp", now, detail=str(error)[:500])
     elif isinstance(error, UncertainDeliveryError):
-        if not _settle_claim(session, delivery, status="unknown", error=problem):
+        if not settle_claim(session, delivery, status="unknown", error=problem):
             return
         _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=problem)
         history.record(session, delivery.lead_id, history.UNCERTAIN,
@@ -430,7 +430,7 @@ def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: M
                        delivery_id=delivery.id, error=str(error)[:500])
         history.flag(session, delivery.lead_id, "email-uncertain")
     else:
-        if not _settle_claim(session, delivery, status="failed", error=problem):
+        if not settle_claim(session, delivery, status="failed", error=problem):
             return
         _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=problem)
         history.record(session, step.lead_id, history.FAILED, f"Email step {step.step_index} failed: {problem}",
