@@ -209,6 +209,10 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
     # Steps of one enrolment in the same batch: each counts the others as open, so "final" (completing
     # the step may end the enrolment) is judged against the steps outside this batch.
     in_batch = Counter(c.enrolment.id for c in candidates)
+
+    def is_final(c: _Candidate) -> bool:
+        return c.others_open <= in_batch[c.enrolment.id] - 1
+
     existing_ids = [c.claimed_id for c in candidates if c.claimed_id is not None]
     existing = ({d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(existing_ids)))}
                 if existing_ids else {})
@@ -219,11 +223,10 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
     outgoing: list[Outgoing] = []
     rendered: list[tuple[_Candidate, dict[str, Any], MailMessage]] = []
     for c in candidates:
-        final = c.others_open <= in_batch[c.enrolment.id] - 1
         if c.claimed_id is not None:
             delivery = existing.get(c.claimed_id)
             if delivery is not None:
-                again = _reclaim(session, delivery, c.step, c.enrolment, now, final=final)
+                again = _reclaim(session, delivery, c.step, c.enrolment, now, host, final=is_final(c))
                 if again is not None:
                     outgoing.append(again)
             continue
@@ -273,10 +276,9 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
         for c, values, message in rendered:
             delivery_id = won.get(c.step.id)
             if delivery_id is not None:
-                final = c.others_open <= in_batch[c.enrolment.id] - 1
                 claim = Claim(delivery_id, values["lead_id"], 1, values["message_id"], values["subject"],
                               values["template"], values["language"], values["sequence"])
-                outgoing.append(Outgoing(claim, c.step, c.enrolment, message, final=final))
+                outgoing.append(Outgoing(claim, c.step, c.enrolment, message, final=is_final(c)))
     outgoing.sort(key=lambda o: o.step.id)
     return outgoing
 
@@ -331,7 +333,7 @@ def settle_claim(session: Session, delivery: Claim, **values: object) -> bool:
 
 
 def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, enrolment: Enrolment,
-             now: datetime, final: bool) -> Outgoing | None:
+             now: datetime, host: str, final: bool) -> Outgoing | None:
     if delivery.step_id != step.id:
         if delivery.status in ("sent", "sending", "unknown", "deferred"):
             _skip(session, step, "content already sent", now, record=False)
@@ -341,7 +343,7 @@ def _reclaim(session: Session, delivery: Delivery, step: ScheduledStep, enrolmen
         return None  # "sending": another worker has it (or died: settled by the scheduler)
     won = session.execute(
         update(Delivery).where(Delivery.id == delivery.id, Delivery.status == "deferred")
-        .values(status="sending", claimed_at=now, claimed_by=host_name(), attempts=Delivery.attempts + 1)
+        .values(status="sending", claimed_at=now, claimed_by=host, attempts=Delivery.attempts + 1)
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
         return None
