@@ -26,7 +26,7 @@ from sqlalchemy import Engine, Row, Table, bindparam, case, delete, exists, func
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from crm.classify import bulk
+from crm import bulk
 from crm.classify.assign import AssignRequest, assign_many
 from crm.classify.classifier import classify
 from crm.classify.model import ClassificationResult, LeadInput

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, lazyload
 
-from crm.classify.bulk import among, insert_rows
+from crm.bulk import among, insert_rows
 from crm.db import utcnow
 from crm.models import (
     Activity,
