@@ -48,6 +48,18 @@ _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10
 _OBJECT = (r"(?:\d+|two|three|four|five|six|ten|several|some|a|an|foreign|international|deux|trois|quatre|cinq|"
            r"des|un|une)")
 
+# Colleges and universities that international graduates name without saying "in Canada" (the largest
+# hosts of study-permit holders); a graduate of one is a post-graduation work permit candidate.
+_CANADIAN_SCHOOLS = (
+    r"seneca|humber|centennial college|george brown|conestoga|sheridan college|fanshawe|algonquin college|"
+    r"niagara college|lambton college|cambrian college|canadore|mohawk college|georgian college|loyalist college|"
+    r"durham college|douglas college|langara|bow valley college|sait|nait|red river college|ubc|sfu|"
+    r"simon fraser|mcgill|concordia|uqam|universite laval|universite de montreal|udem|university of toronto|"
+    r"u of t|uoft|york university|ryerson|toronto metropolitan|tmu|mcmaster|university of waterloo|"
+    r"queen's university|western university|dalhousie|carleton|uottawa|university of ottawa|"
+    r"university of (?:alberta|calgary|manitoba|saskatchewan|victoria|british columbia|guelph|windsor|regina)|"
+    r"memorial university|unb|cegep"
+)
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "age": [re.compile(p) for p in (
         r"\b(?:i am|i'm|im|i m)\s+(\d{2})\b(?!\s*(?:%|k\b|months?|kids|children|employees|staff|people|percent))",
@@ -58,12 +70,16 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         # "je suis française, 29 ans": an age standing as its own clause, never a duration
         # ("12 ans d'expérience", "depuis 10 ans" have no comma or "et" right before them).
         r"(?:^|[,;:(]\s*|\bet\s+)(\d{2})\s*ans\b(?!\s*(?:d'|de\b|d\s|en\b|dans\b|chez\b|au\b|a\b))",
+        r"\bje suis (?:un|une)\s+[a-z-]+(?:\s+[a-z-]+)?\s+de\s+(\d{2})\s*ans\b(?!\s*(?:d'|de\b|d\s))",
+        # "I am German and 35," / "I'm Irish, 27.": a number closing a clause about the person, not a
+        # count of years of something ("I am a nurse and 10 years of experience" is followed by words).
+        r"\b(?:i am|i'm|im|i m)\b[^.!?]{0,30}?(?:,|\band)\s*(\d{2})\s*(?=[,.;!?)]|$|\s+and\b|\s+(?:years?|yrs?) old\b)",
     )],
     "hire": [re.compile(p) for p in (
-        r"\b(?:we|our (?:company|team|firm|business|restaurant|startup|clinic|farm|hotel))\b[^.!?]{0,40}?"
+        r"\b(?:we|our (?:company|team|firm|business|restaurant|startup|clinic|farm|hotel))\b[^.!?]{0,60}?"
         r"\b(?:hire|hiring|recruit|recruiting|sponsor|sponsoring)\b",
         rf"\b(?:i|my company)\b[^.!?]{{0,30}}?\b(?:hire|recruit)\s+{_OBJECT}\b",
-        r"\b(?:nous|notre (?:entreprise|societe|equipe|restaurant|ferme|clinique))\b[^.!?]{0,40}?"
+        r"\b(?:nous|notre (?:entreprise|societe|equipe|restaurant|ferme|clinique))\b[^.!?]{0,60}?"
         r"\b(?:embaucher|recruter|recrutons|embauchons|engager)\b",
         r"\bje (?:veux|souhaite|voudrais|cherche a) (?:embaucher|recruter)\b",
     )],
@@ -93,11 +109,13 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"(?:un|une|sa|son) (?:master|maitrise|doctorat))\b",
     )],
     "studied_in_canada": [re.compile(p) for p in (
-        r"\b(?:graduated|graduating|studied|studying|completed (?:my|a) (?:degree|diploma|program|masters?))\b"
-        r"[^.!?]{0,40}?\b(?:in canada|canadian|ontario|quebec|toronto|montreal|vancouver|ottawa|calgary|halifax)\b",
+        r"\b(?:graduated|graduating|studied|studying|finished|finishing|completed|completing|(?:completed|finished|"
+        r"finishing|completing) (?:my|a) (?:degree|diploma|program|masters?))\b"
+        r"[^.!?]{0,40}?\b(?:in canada|canadian|ontario|quebec|toronto|montreal|vancouver|ottawa|calgary|halifax|"
+        + _CANADIAN_SCHOOLS + r")\b",
         r"\bpgwp\b|\bpost-?graduation work permit\b|\bpermis de travail postdiplome\b|\bptpd\b",
         r"\b(?:diplome|diplomee|j'ai etudie|j'etudie|termine mes etudes|fini mes etudes)\b[^.!?]{0,40}?"
-        r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario)\b",
+        r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario|" + _CANADIAN_SCHOOLS + r")\b",
     )],
     "pr_pending": [re.compile(p) for p in (
         r"\b(?:applied for|waiting for|submitted|waiting on)\b[^.!?]{0,30}?\b(?:pr|permanent residen\w*|"
@@ -158,6 +176,14 @@ _NOT_CITIZEN_AFTER = frozenset({"speaker", "speakers", "speaking", "language", "
                                 "restaurant", "cuisine", "food", "class", "course", "fluent", "firm", "client",
                                 "office", "branch", "degree", "university", "market", "le", "la"})
 _FROM = frozenset({"from", "of", "de", "du", "d"})
+# "three engineers from India", "des cuisiniers du Mexique": the people an employer wants, not the lead.
+_OTHER_PEOPLE = frozenset({"engineers", "developers", "programmers", "workers", "employees", "staff", "people",
+                           "candidates", "nurses", "cooks", "chefs", "drivers", "welders", "caregivers", "someone",
+                           "talent", "professionals", "labourers", "laborers", "technicians", "travailleurs",
+                           "employes", "ingenieurs", "developpeurs", "cuisiniers", "infirmieres", "infirmiers",
+                           "candidats", "soudeurs", "chauffeurs", "personnes"})
+# How far back "I am" may stand from a nationality: "I am a 31 year old Australian".
+_CLAUSE_WORDS = 6
 _RESIDENCE_BEFORE = (("live", "in"), ("living", "in"), ("based", "in"), ("reside", "in"), ("residing", "in"),
                      ("resident", "of"), ("j", "habite"), ("habite", "en"), ("habite", "au"), ("vis", "en"),
                      ("vis", "au"), ("vit", "en"), ("work", "in"), ("working", "in"), ("currently", "in"))
@@ -250,7 +276,8 @@ def _countries(original: str, text: str) -> list[Signal]:
             i += 1
             continue
         how, code, size = hit
-        before = tokens[max(0, i - 4):i]
+        clause_start = max(text.rfind(mark, 0, words[i][1]) for mark in ".!?;") + 1
+        before = [w for w, start, _ in words[max(0, i - _CLAUSE_WORDS):i] if start >= clause_start]
         after = tokens[i + size:i + size + 2]
         start, end = words[max(0, i - 3)][1], words[min(len(words), i + size) - 1][2]
         if after and after[0] in _CITIZEN_AFTER:
@@ -264,11 +291,12 @@ def _countries(original: str, text: str) -> list[Signal]:
             if citizen:
                 found.append(Signal("citizenship", code, quote))
         else:
+            about_others = previous in _FROM and len(before) >= 2 and before[-2] in _OTHER_PEOPLE
             pair = tuple(before[-2:])
             if pair in _RESIDENCE_BEFORE or (len(before) >= 3 and tuple(before[-3:-1]) in _RESIDENCE_BEFORE):
                 found.append(Signal("residence", code, quote))
-            elif previous in _FROM or (after and after[0] in _CITIZEN_AFTER) or any(
-                    word in ("citizen", "citizenship", "nationality", "nationalite", "passport") for word in before):
+            elif not about_others and (previous in _FROM or (after and after[0] in _CITIZEN_AFTER) or any(
+                    word in ("citizen", "citizenship", "nationality", "nationalite", "passport") for word in before)):
                 found.append(Signal("citizenship", code, quote))
         i += size
     return found

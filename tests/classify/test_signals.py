@@ -35,6 +35,14 @@ def signals(text: str) -> dict[str, tuple[object, str]]:
     ("Je suis français, 29 ans, offre d emploi à Moncton", "province", "NB", "Moncton"),
     ("Française et 27 ans", "age", 27, "et 27 ans"),
     ("J'ai une offre demploi au Manitoba", "job_offer", True, "offre demploi"),
+    ("Hi, I am a 31 year old Australian nurse", "citizenship", "AU", "31 year old Australian"),
+    ("I am German and 35, turning 36 in March", "age", 35, "I am German and 35"),
+    ("I'm Irish, 27.", "age", 27, "I'm Irish, 27"),
+    ("Je suis une infirmière de 30 ans, marocaine", "age", 30, "Je suis une infirmière de 30 ans"),
+    ("We are a tech startup in Toronto and want to hire three engineers", "hire", 3,
+     "We are a tech startup in Toronto and want to hire"),
+    ("I graduated from Seneca College last month", "studied_in_canada", True, "graduated from Seneca"),
+    ("J'ai terminé mes études à Concordia", "studied_in_canada", True, "terminé mes études à Concordia"),
 ])
 def test_signal(text: str, kind: str, value: object, quote: str) -> None:
     assert signals(text)[kind] == (value, quote)
@@ -44,6 +52,18 @@ def test_signal(text: str, kind: str, value: object, quote: str) -> None:
                                   "We work with a German company", "I'm a French speaker"])
 def test_languages_are_not_nationalities(text: str) -> None:
     assert "citizenship" not in signals(text)
+
+
+@pytest.mark.parametrize("text", ["We want to hire three engineers from India",
+                                  "Nous voulons recruter des cuisiniers du Mexique",
+                                  "I am a nurse. My husband is Brazilian and works in Toronto"])
+def test_other_peoples_countries_are_not_the_leads_citizenship(text: str) -> None:
+    assert "citizenship" not in signals(text)
+
+
+def test_a_count_of_years_closing_a_clause_is_not_an_age_unless_it_is_about_the_person() -> None:
+    assert "age" not in signals("I am a nurse and 10 years of experience")
+    assert "age" not in signals("I am a welder with experience in 12 countries")
 
 
 def test_ages_outside_plausible_range_are_ignored_and_experience_is_not_age() -> None:
