@@ -60,10 +60,17 @@ _CANADIAN_SCHOOLS = (
     r"university of (?:alberta|calgary|manitoba|saskatchewan|victoria|british columbia|guelph|windsor|regina)|"
     r"memorial university|unb|cegep"
 )
+_CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON", "waterloo": "ON",
+           "kitchener": "ON", "vancouver": "BC", "surrey": "BC", "calgary": "AB", "edmonton": "AB",
+           "winnipeg": "MB", "regina": "SK", "saskatoon": "SK", "halifax": "NS", "moncton": "NB",
+           "fredericton": "NB", "montreal": "QC", "gatineau": "QC", "laval": "QC", "sherbrooke": "QC",
+           "charlottetown": "PE", "whitehorse": "YT", "yellowknife": "NT", "iqaluit": "NU"}
+_CITY_NAMES = "|".join(_CITIES)
+_WORKPLACE = "(?:office|branch|subsidiary|headquarters|site|team)"
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "age": [re.compile(p) for p in (
         r"\b(?:i am|i'm|im|i m)\s+(\d{2})\b(?!\s*(?:%|k\b|months?|kids|children|employees|staff|people|percent))",
-        r"\b(\d{2})\s*(?:years? old|yrs? old|y/o|yo)\b",
+        r"\b(\d{2})[\s-]*(?:years?[\s-]old|yrs?[\s-]old|y/o|yo)\b",
         r"\baged?\s*:?\s*(\d{2})\b",
         r"\bj'ai\s+(\d{2})\s*ans\b",
         r"\bagee?\s+de\s+(\d{2})\s*ans\b",
@@ -79,6 +86,15 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\b(?:we|our (?:company|team|firm|business|restaurant|startup|clinic|farm|hotel))\b[^.!?]{0,60}?"
         r"\b(?:hire|hiring|recruit|recruiting|sponsor|sponsoring)\b",
         rf"\b(?:i|my company)\b[^.!?]{{0,30}}?\b(?:hire|recruit)\s+{_OBJECT}\b",
+        # "we run a farm and need seasonal workers": an employer short of staff, not only an owner.
+        r"\b(?:we|our (?:company|team|firm|business|restaurant|startup|clinic|farm|hotel))\b[^.!?]{0,60}?"
+        r"\b(?:need|needs|are looking for|looking for|are seeking|seeking|want to bring)\b[^.!?]{0,30}?"
+        r"\b(?:workers|employees|staff|engineers|developers|programmers|cooks|chefs|nurses|drivers|welders|"
+        r"caregivers|labourers|laborers|technicians|mechanics|electricians|candidates|people)\b",
+        r"\b(?:nous|notre (?:entreprise|societe|equipe|restaurant|ferme|clinique))\b[^.!?]{0,60}?"
+        r"\b(?:avons besoin d[e']|cherchons|recherchons)\s*[^.!?]{0,30}?"
+        r"\b(?:travailleurs|employes|personnel|ingenieurs|developpeurs|cuisiniers|infirmieres|infirmiers|"
+        r"chauffeurs|soudeurs|techniciens|mecaniciens|candidats)\b",
         r"\b(?:nous|notre (?:entreprise|societe|equipe|restaurant|ferme|clinique))\b[^.!?]{0,60}?"
         r"\b(?:embaucher|recruter|recrutons|embauchons|engager)\b",
         r"\bje (?:veux|souhaite|voudrais|cherche a) (?:embaucher|recruter)\b",
@@ -140,6 +156,10 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "transfer": [re.compile(p) for p in (
         r"\b(?:transfer|transferred|relocate|relocating|relocation|move|moving)\b[^.!?]{0,50}?\b(?:canadian "
         r"(?:office|branch|subsidiary|entity)|(?:office|branch|subsidiary) in canada)\b",
+        # "transfer me to our Toronto office", "relocate to the branch in Canada"
+        r"\b(?:transfer|transferred|transferring|relocate|relocating|move|moving)\b[^.!?]{0,50}?\b(?:to|in) "
+        r"(?:our|the|their|its|a) (?:(?:[a-z]+ )?" + _WORKPLACE + r" in (?:canada|" + _CITY_NAMES + r")|(?:canadian|"
+        + _CITY_NAMES + r") " + _WORKPLACE + r")\b",
         r"\bintra-?company\b",
         r"\b(?:mutation|muter|mute|mutee)\b[^.!?]{0,50}?\b(?:canada|filiale|bureau)\b",
     )],
@@ -174,7 +194,10 @@ _NOT_CITIZEN_BEFORE = frozenset({"in", "speak", "speaks", "speaking", "parle", "
                                  "learned", "study", "studied", "teach", "teacher", "a", "an", "the"})
 _NOT_CITIZEN_AFTER = frozenset({"speaker", "speakers", "speaking", "language", "teacher", "company", "employer",
                                 "restaurant", "cuisine", "food", "class", "course", "fluent", "firm", "client",
-                                "office", "branch", "degree", "university", "market", "le", "la"})
+                                "office", "branch", "degree", "university", "market", "le", "la", "tutor",
+                                "instructor", "translator", "interpreter", "clients", "customers", "culture",
+                                "literature", "studies", "dancer", "dancing", "music", "car", "cars", "brand",
+                                "visa", "embassy", "government", "partner", "partners", "teachers", "lessons"})
 _FROM = frozenset({"from", "of", "de", "du", "d"})
 # "three engineers from India", "des cuisiniers du Mexique": the people an employer wants, not the lead.
 _OTHER_PEOPLE = frozenset({"engineers", "developers", "programmers", "workers", "employees", "staff", "people",
@@ -187,11 +210,6 @@ _CLAUSE_WORDS = 6
 _RESIDENCE_BEFORE = (("live", "in"), ("living", "in"), ("based", "in"), ("reside", "in"), ("residing", "in"),
                      ("resident", "of"), ("j", "habite"), ("habite", "en"), ("habite", "au"), ("vis", "en"),
                      ("vis", "au"), ("vit", "en"), ("work", "in"), ("working", "in"), ("currently", "in"))
-_CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON", "waterloo": "ON",
-           "kitchener": "ON", "vancouver": "BC", "surrey": "BC", "calgary": "AB", "edmonton": "AB",
-           "winnipeg": "MB", "regina": "SK", "saskatoon": "SK", "halifax": "NS", "moncton": "NB",
-           "fredericton": "NB", "montreal": "QC", "gatineau": "QC", "laval": "QC", "sherbrooke": "QC",
-           "charlottetown": "PE", "whitehorse": "YT", "yellowknife": "NT", "iqaluit": "NU"}
 _PROVINCE_WORDS = ("quebec", "ontario", "alberta", "manitoba", "saskatchewan", "nova scotia", "new brunswick",
                    "nouveau brunswick", "british columbia", "colombie britannique", "newfoundland", "yukon",
                    "prince edward island", "nouvelle ecosse", "nunavut", "northwest territories")
@@ -285,8 +303,9 @@ def _countries(original: str, text: str) -> list[Signal]:
         quote = _quote(original, start, end)
         previous = before[-1] if before else ""
         if how == "demonym":
+            described = previous not in _NOT_CITIZEN_BEFORE or before[-2:-1] in (["am"], ["im"], ["m"])
             citizen = ((after and after[0] in _CITIZEN_AFTER)
-                       or (previous not in _NOT_CITIZEN_BEFORE and (not after or after[0] not in _NOT_CITIZEN_AFTER)
+                       or (described and (not after or after[0] not in _NOT_CITIZEN_AFTER)
                            and any(word in _CITIZEN_BEFORE for word in before)))
             if citizen:
                 found.append(Signal("citizenship", code, quote))
@@ -307,9 +326,10 @@ def _province(original: str, text: str) -> list[Signal]:
         word = match.group(0)
         if word in _CITIES:
             return [Signal("province", _CITIES[word], _quote(original, match.start(), match.end()))]
+    spaced = text.replace("-", " ")  # same length: positions still quote the original
     for name in _PROVINCE_WORDS:
-        position = text.find(name)
-        if position >= 0 and (position == 0 or not text[position - 1].isalpha()):
+        position = spaced.find(name)
+        if position >= 0 and (position == 0 or not spaced[position - 1].isalpha()):
             code = lookup_province(name) or ("QC" if name == "quebec" else None)
             if code:
                 return [Signal("province", code, _quote(original, position, position + len(name)))]

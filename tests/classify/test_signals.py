@@ -43,13 +43,20 @@ def signals(text: str) -> dict[str, tuple[object, str]]:
      "We are a tech startup in Toronto and want to hire"),
     ("I graduated from Seneca College last month", "studied_in_canada", True, "graduated from Seneca"),
     ("J'ai terminé mes études à Concordia", "studied_in_canada", True, "terminé mes études à Concordia"),
+    ("I'm a 29-year-old French chef", "age", 29, "29-year-old"),
+    ("I'm a Mexican engineer", "citizenship", "MX", "I'm a Mexican"),
+    ("We run a farm and need seasonal workers", "hire", None, "We run a farm and need seasonal workers"),
+    ("Nous avons besoin de soudeurs pour notre usine", "hire", None, "Nous avons besoin de soudeurs"),
+    ("They want to transfer me to our Toronto office", "transfer", True, "transfer me to our Toronto office"),
+    ("une offre d'emploi au Nouveau-Brunswick", "province", "NB", "Nouveau-Brunswick"),
 ])
 def test_signal(text: str, kind: str, value: object, quote: str) -> None:
     assert signals(text)[kind] == (value, quote)
 
 
 @pytest.mark.parametrize("text", ["I speak French fluently", "I am fluent in French", "I teach Spanish",
-                                  "We work with a German company", "I'm a French speaker"])
+                                  "We work with a German company", "I'm a French speaker", "I'm a Spanish tutor",
+                                  "I am an Italian teacher", "I am a Japanese translator"])
 def test_languages_are_not_nationalities(text: str) -> None:
     assert "citizenship" not in signals(text)
 
