@@ -15,10 +15,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Column, Insert, Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Column, Connection, Insert, Row, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from crm.db import new_id, utcnow
+from crm.intake.driver import DriverStatement
 from crm.intake.normalise import NormalisedInquiry, NormaliseError, normalise, normalise_email
 from crm.intake.parsing import storable
 from crm.intake.schema import field_errors, validate_fields
@@ -194,6 +195,42 @@ def _default(column: Column[Any]) -> Any:
     return default.arg(None)  # type: ignore[attr-defined]
 
 
+# The probe and a new lead's rows run on the driver's cursor (crm/intake/driver.py). PostgreSQL: the
+# five rows in one statement and one round trip (data-modifying CTEs; foreign keys are checked at the
+# end of the statement, when every row is there). SQLite: one INSERT per row, the job's id from the
+# cursor.
+_PROBE_ON_DRIVER = DriverStatement(_PROBE)
+_NEW_LEAD_ROWS_ON_DRIVER = DriverStatement(_NEW_LEAD_ROWS)
+_NEW_LEAD_INSERTS_ON_DRIVER = tuple(
+    (prefix, columns, DriverStatement(_cte_insert(table, prefix, columns)))
+    for prefix, table, columns in (
+        ("lead_", _LEADS, _LEAD_COLUMNS), ("inquiry_", _INQUIRIES, _INQUIRY_COLUMNS),
+        ("consent_", ConsentRecord.__table__, _CONSENT_COLUMNS),
+        ("activity_", Activity.__table__, _ACTIVITY_COLUMNS), ("job_", Job.__table__, _JOB_COLUMNS),
+    )
+)
+
+
+def _insert_new_lead(connection: Connection, lead: dict[str, Any], inquiry: dict[str, Any],
+                     consent: dict[str, Any], activity: dict[str, Any], job: dict[str, Any]) -> int:
+    """Write a new lead with its inquiry, consent record, timeline entry and job; the job's id."""
+    rows = (lead, inquiry, consent, activity, job)
+    if connection.dialect.name == "postgresql":
+        values: dict[str, Any] = {}
+        for (prefix, columns, _statement), row in zip(_NEW_LEAD_INSERTS_ON_DRIVER, rows, strict=True):
+            values.update(_prefixed(prefix, columns, row))
+        cursor = _NEW_LEAD_ROWS_ON_DRIVER.execute(connection, values)
+        job_id = int(cursor.fetchone()[0])
+        cursor.close()
+        return job_id
+    job_id = 0
+    for (prefix, columns, statement), row in zip(_NEW_LEAD_INSERTS_ON_DRIVER, rows, strict=True):
+        cursor = statement.execute(connection, _prefixed(prefix, columns, row))
+        job_id = cursor.lastrowid  # the last one is the job's
+        cursor.close()
+    return int(job_id)
+
+
 def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | None = None) -> IntakeResult:
     """Validate and store one submission, or find the earlier one it repeats.
 
@@ -214,16 +251,18 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         raise prepared.outcome
     data, key = prepared.outcome
     connection = session.connection()
-    probe = connection.execute(_PROBE, {"key": key, "email_key": data.email_key}).one()
-    if probe.earlier_id is not None:
-        earlier = connection.execute(_INQUIRY_BY_ID, {"id": probe.earlier_id}).one()
+    cursor = _PROBE_ON_DRIVER.execute(connection, {"key": key, "email_key": data.email_key})
+    earlier_id, known_lead_id = cursor.fetchone()
+    cursor.close()
+    if earlier_id is not None:
+        earlier = connection.execute(_INQUIRY_BY_ID, {"id": earlier_id}).one()
         if earlier.received_at > now - REPLAY_WINDOW:
             return _replay(earlier)
         # Outside the window the same submission is a new inquiry; free the key for it.
         session.execute(update(Inquiry).where(Inquiry.id == earlier.id).values(dedupe_key=None))
 
     is_spam = request.fields.get("website") not in (None, "", [])
-    lead_id: str | None = probe.lead_id
+    lead_id: str | None = known_lead_id
     is_new_lead = lead_id is None
     new_lead: dict[str, Any] | None = None
     if lead_id is None:
@@ -284,15 +323,9 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
             job = job_values("classify_lead", lead_id, {"lead_id": lead_id, "trigger": trigger}, now=now)
 
     jobs: list[Job] = []
-    if new_lead is not None and job is not None and connection.dialect.name == "postgresql":
-        # The usual case, a new person, in one statement and one round trip (data-modifying CTEs;
-        # foreign keys are checked at the end of the statement, when every row is there).
-        job_id = connection.execute(_NEW_LEAD_ROWS, {
-            **_prefixed("lead_", _LEAD_COLUMNS, new_lead), **_prefixed("inquiry_", _INQUIRY_COLUMNS, inquiry),
-            **_prefixed("consent_", _CONSENT_COLUMNS, consent),
-            **_prefixed("activity_", _ACTIVITY_COLUMNS, activity), **_prefixed("job_", _JOB_COLUMNS, job),
-        }).scalar_one()
-        jobs.append(detached_job(job_id, job))
+    if new_lead is not None and job is not None:
+        # The usual case, a new person: its five rows through statements compiled once (driver.py).
+        jobs.append(detached_job(_insert_new_lead(connection, new_lead, inquiry, consent, activity, job), job))
     else:
         if new_lead is not None:
             connection.execute(_INSERT_LEAD, new_lead)

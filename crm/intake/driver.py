@@ -1,0 +1,72 @@
+"""Core statements compiled once and run straight on the driver's cursor (the intake's hot path).
+
+SQLAlchemy's `Connection.execute` of even a cached statement costs several times the SQL itself on
+SQLite (execution context, cache key, result object, event dispatch). A `DriverStatement` keeps what
+that work produces and does not change between requests: the SQL string of the dialect and, per
+bind parameter, the type's bind processor. Values go through the same processors as with
+`Connection.execute` (UTC datetimes, JSON, booleans, bytes), and a driver error is raised through the
+connection's own handler, so callers see the same `IntegrityError` / `OperationalError` (and a lost
+connection invalidates the pool) as with Core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+
+
+class _Compiled:
+    __slots__ = ("names", "positional", "processors", "sql")
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        self.positional: bool = bool(compiled.positional)
+        self.names: list[str] = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
+        self.processors: list[tuple[str, Callable[[Any], Any]]] = []
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.processors.append((name, processor))
+        if compiled.escaped_bind_names:
+            raise ValueError("bind parameter names must not need escaping")
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        values = dict(values)
+        for name, processor in self.processors:
+            values[name] = processor(values[name])
+        if self.positional:
+            return tuple(values[name] for name in self.names)
+        return {name: values[name] for name in self.names}
+
+
+class DriverStatement:
+    """A statement with named bind parameters (every one given at each call), per dialect compiled once."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        key = (dialect.name, dialect.driver)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _Compiled(self.statement, dialect)
+        return compiled
+
+    def execute(self, connection: Connection, values: dict[str, Any]) -> Any:
+        """Run on `connection`'s driver connection inside its transaction; returns the DBAPI cursor."""
+        compiled = self.compiled(connection.dialect)
+        parameters = compiled.parameters(values)
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, parameters)
+        except BaseException as exc:
+            cursor.close()
+            # The handler Core's execute uses: the same exception classes, disconnects invalidate.
+            connection._handle_dbapi_exception(exc, compiled.sql, parameters, None, None)
+        return cursor
