@@ -15,7 +15,24 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Column, Connection, Insert, Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    CTE,
+    BindParameter,
+    Column,
+    Connection,
+    Insert,
+    Row,
+    String,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
 from crm.db import new_id, utcnow
@@ -211,6 +228,75 @@ _NEW_LEAD_INSERTS_ON_DRIVER = tuple(
 )
 
 
+def _binds(prefix: str, columns: list[Column[Any]]) -> list[BindParameter[Any]]:
+    return [bindparam(prefix + c.name, type_=c.type) for c in columns]
+
+
+def _insert_lead_if_new(dialect_insert: Any) -> Any:
+    """INSERT the lead unless its email is known or the same submission is on record (then: no row).
+
+    Folds the probe into the insert: the usual case, a new person, needs no SELECT first. Either
+    condition sends the request down the probing path, in the same transaction, nothing written.
+    Under concurrency the unique index on the email key decides (ON CONFLICT waits for the other
+    transaction on PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE).
+    """
+    no_earlier_submission = ~exists().where(_INQUIRIES.c.dedupe_key == bindparam("probe_dedupe_key",
+                                                                                 type_=String))
+    return dialect_insert(_LEADS).from_select(
+        [c.name for c in _LEAD_COLUMNS], select(*_binds("lead_", _LEAD_COLUMNS)).where(no_earlier_submission)
+    ).on_conflict_do_nothing()
+
+
+def _insert_after_lead(new_lead: CTE, table: Table, prefix: str, columns: list[Column[Any]]) -> Insert:
+    return insert(table).from_select([c.name for c in columns], select(*_binds(prefix, columns)).select_from(new_lead))
+
+
+_LEAD_IF_NEW_ON_SQLITE = DriverStatement(_insert_lead_if_new(sqlite_insert))
+_NEW_LEAD_CTE = _insert_lead_if_new(postgresql_insert).returning(_LEADS.c.id).cte("new_lead")
+# PostgreSQL: the five rows in one statement when the lead is new, else none (no job id returned).
+_ROWS_IF_NEW_LEAD_ON_POSTGRESQL = DriverStatement(
+    _insert_after_lead(_NEW_LEAD_CTE, Job.__table__, "job_", _JOB_COLUMNS).returning(Job.__table__.c.id).add_cte(
+        _NEW_LEAD_CTE,
+        _insert_after_lead(_NEW_LEAD_CTE, _INQUIRIES, "inquiry_", _INQUIRY_COLUMNS).cte("new_inquiry"),
+        _insert_after_lead(_NEW_LEAD_CTE, ConsentRecord.__table__, "consent_", _CONSENT_COLUMNS).cte("new_consent"),
+        _insert_after_lead(_NEW_LEAD_CTE, Activity.__table__, "activity_", _ACTIVITY_COLUMNS).cte("new_activity"),
+    )
+)
+
+
+def _insert_if_new_lead(connection: Connection, dedupe_key: str, lead: dict[str, Any], inquiry: dict[str, Any],
+                        consent: dict[str, Any], activity: dict[str, Any], job: dict[str, Any]) -> int | None:
+    """`_insert_new_lead` when no lead has this email and the submission is not on record (the job's
+    id), else None and nothing written."""
+    rows = (lead, inquiry, consent, activity, job)
+    values: dict[str, Any] = {"probe_dedupe_key": dedupe_key}
+    if connection.dialect.name == "postgresql":
+        for (prefix, columns, _statement), row in zip(_NEW_LEAD_INSERTS_ON_DRIVER, rows, strict=True):
+            values.update(_prefixed(prefix, columns, row))
+        cursor = _ROWS_IF_NEW_LEAD_ON_POSTGRESQL.execute(connection, values)
+        written = cursor.fetchone()
+        cursor.close()
+        return None if written is None else int(written[0])
+    values.update(_prefixed("lead_", _LEAD_COLUMNS, lead))
+    cursor = _LEAD_IF_NEW_ON_SQLITE.execute(connection, values)
+    inserted = cursor.rowcount
+    cursor.close()
+    if inserted != 1:
+        return None
+    return _insert_rows(connection, rows[1:], _NEW_LEAD_INSERTS_ON_DRIVER[1:])
+
+
+def _insert_rows(connection: Connection, rows: tuple[dict[str, Any], ...],
+                 statements: tuple[tuple[str, list[Column[Any]], DriverStatement], ...]) -> int:
+    """One INSERT per row; the last row's id (the job's)."""
+    last_id = 0
+    for (prefix, columns, statement), row in zip(statements, rows, strict=True):
+        cursor = statement.execute(connection, _prefixed(prefix, columns, row))
+        last_id = cursor.lastrowid
+        cursor.close()
+    return int(last_id)
+
+
 def _insert_new_lead(connection: Connection, lead: dict[str, Any], inquiry: dict[str, Any],
                      consent: dict[str, Any], activity: dict[str, Any], job: dict[str, Any]) -> int:
     """Write a new lead with its inquiry, consent record, timeline entry and job; the job's id."""
@@ -223,12 +309,7 @@ def _insert_new_lead(connection: Connection, lead: dict[str, Any], inquiry: dict
         job_id = int(cursor.fetchone()[0])
         cursor.close()
         return job_id
-    job_id = 0
-    for (prefix, columns, statement), row in zip(_NEW_LEAD_INSERTS_ON_DRIVER, rows, strict=True):
-        cursor = statement.execute(connection, _prefixed(prefix, columns, row))
-        job_id = cursor.lastrowid  # the last one is the job's
-        cursor.close()
-    return int(job_id)
+    return _insert_rows(connection, rows, _NEW_LEAD_INSERTS_ON_DRIVER)
 
 
 def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | None = None) -> IntakeResult:
@@ -251,6 +332,21 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         raise prepared.outcome
     data, key = prepared.outcome
     connection = session.connection()
+    is_spam = request.fields.get("website") not in (None, "", [])
+    if not is_spam:
+        # The usual case first: a new person, written without probing (nothing written otherwise).
+        language = data.preferred_language or request.form_language or "en"
+        new_lead = _new_lead_values(data, language, now, is_spam=False)
+        notes = list(data.notes)
+        inquiry, consent, activity = _inquiry_rows(request, prepared, data, key, new_lead["id"], language,
+                                                   notes, is_new_lead=True, is_spam=False, now=now)
+        job = job_values("classify_lead", new_lead["id"], {"lead_id": new_lead["id"], "trigger": "intake"},
+                         now=now)
+        job_id = _insert_if_new_lead(connection, key, new_lead, inquiry, consent, activity, job)
+        if job_id is not None:
+            return IntakeResult(new_lead["id"], inquiry["id"], created=True, language=language,
+                                jobs=[detached_job(job_id, job)])
+
     cursor = _PROBE_ON_DRIVER.execute(connection, {"key": key, "email_key": data.email_key})
     earlier_id, known_lead_id = cursor.fetchone()
     cursor.close()
@@ -261,10 +357,10 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         # Outside the window the same submission is a new inquiry; free the key for it.
         session.execute(update(Inquiry).where(Inquiry.id == earlier.id).values(dedupe_key=None))
 
-    is_spam = request.fields.get("website") not in (None, "", [])
     lead_id: str | None = known_lead_id
     is_new_lead = lead_id is None
-    new_lead: dict[str, Any] | None = None
+    notes = list(data.notes)  # this attempt's (a retry after a lost race starts again from the data)
+    new_lead = None
     if lead_id is None:
         language = data.preferred_language or request.form_language or "en"
         new_lead = _new_lead_values(data, language, now, is_spam)
@@ -280,12 +376,43 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
             _apply_to_lead(lead, data, language, now)
             reopened = _reopen(session, lead, now)
             if reopened:
-                data.notes.append(reopened)
+                notes.append(reopened)
         lead_is_spam = lead.status == LeadStatus.SPAM.value
 
+    inquiry, consent, activity = _inquiry_rows(request, prepared, data, key, lead_id, language, notes,
+                                               is_new_lead=is_new_lead, is_spam=is_spam, now=now)
+    job: dict[str, Any] | None = None
+    if not is_spam and not lead_is_spam:
+        trigger = "intake" if is_new_lead else "new-inquiry"
+        # A brand-new lead cannot have a pending job yet: skip the lookup.
+        if is_new_lead or pending_job(session, "classify_lead", lead_id) is None:
+            job = job_values("classify_lead", lead_id, {"lead_id": lead_id, "trigger": trigger}, now=now)
+
+    jobs: list[Job] = []
+    if new_lead is not None and job is not None:
+        # A new person after all (its rows through statements compiled once, driver.py).
+        jobs.append(detached_job(_insert_new_lead(connection, new_lead, inquiry, consent, activity, job), job))
+    else:
+        if new_lead is not None:
+            connection.execute(_INSERT_LEAD, new_lead)
+            if is_spam:
+                connection.execute(_INSERT_LEAD_FLAG, {"lead_id": lead_id, "flag": "spam"})
+        connection.execute(_INSERT_INQUIRY, inquiry)
+        connection.execute(_INSERT_CONSENT, consent)
+        connection.execute(_INSERT_ACTIVITY, activity)
+        if job is not None:
+            jobs.append(insert_job(session, "classify_lead", lead_id, job["args"], now=now))
+    session.flush()
+    return IntakeResult(lead_id, inquiry["id"], created=True, language=language, jobs=jobs)
+
+
+def _inquiry_rows(request: IntakeRequest, prepared: Prepared, data: NormalisedInquiry, key: str, lead_id: str,
+                  language: str, notes: list[str], *, is_new_lead: bool, is_spam: bool,
+                  now: datetime) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The column values of the inquiry, its consent record and its timeline entry (`notes` may grow)."""
     wording = request.consent_wording or data.consent_text
     if data.consent_marketing and not wording:
-        data.notes.append("consent box ticked but the wording shown was not sent: recorded as implied consent")
+        notes.append("consent box ticked but the wording shown was not sent: recorded as implied consent")
     inquiry_id = new_id()
     form_id = request.fields.get("form_id") if isinstance(request.fields.get("form_id"), str) else None
     source_url = _text(request.fields.get("source_url"), 2000)
@@ -293,8 +420,9 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         "id": inquiry_id, "lead_id": lead_id, "received_at": now, "raw_body": request.body,
         "content_type": request.content_type[:255], "headers": prepared.headers,
         "remote_addr": request.remote_addr, "payload": prepared.payload,
-        "normalised": data.as_json() | {"language": language}, "idempotency_key": request.idempotency_key,
-        "dedupe_key": key, "request_hash": request_hash, "language": language, "form_id": form_id,
+        "normalised": data.as_json() | {"language": language, "notes": notes},
+        "idempotency_key": request.idempotency_key,
+        "dedupe_key": key, "request_hash": prepared.request_hash, "language": language, "form_id": form_id,
         "source_url": source_url, "utm_source": _text(request.fields.get("utm_source"), 200),
         "utm_medium": _text(request.fields.get("utm_medium"), 200),
         "utm_campaign": _text(request.fields.get("utm_campaign"), 200),
@@ -313,31 +441,9 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         "summary": ("Spam inquiry (honeypot filled in)" if is_spam
                     else "First inquiry" if is_new_lead else "New inquiry from a known lead"),
         "data": {"inquiry_id": inquiry_id, "source_url": source_url, "form_id": form_id,
-                 "spam": is_spam, "notes": data.notes},
+                 "spam": is_spam, "notes": notes},
     }
-    job: dict[str, Any] | None = None
-    if not is_spam and not lead_is_spam:
-        trigger = "intake" if is_new_lead else "new-inquiry"
-        # A brand-new lead cannot have a pending job yet: skip the lookup.
-        if is_new_lead or pending_job(session, "classify_lead", lead_id) is None:
-            job = job_values("classify_lead", lead_id, {"lead_id": lead_id, "trigger": trigger}, now=now)
-
-    jobs: list[Job] = []
-    if new_lead is not None and job is not None:
-        # The usual case, a new person: its five rows through statements compiled once (driver.py).
-        jobs.append(detached_job(_insert_new_lead(connection, new_lead, inquiry, consent, activity, job), job))
-    else:
-        if new_lead is not None:
-            connection.execute(_INSERT_LEAD, new_lead)
-            if is_spam:
-                connection.execute(_INSERT_LEAD_FLAG, {"lead_id": lead_id, "flag": "spam"})
-        connection.execute(_INSERT_INQUIRY, inquiry)
-        connection.execute(_INSERT_CONSENT, consent)
-        connection.execute(_INSERT_ACTIVITY, activity)
-        if job is not None:
-            jobs.append(insert_job(session, "classify_lead", lead_id, job["args"], now=now))
-    session.flush()
-    return IntakeResult(lead_id, inquiry_id, created=True, language=language, jobs=jobs)
+    return inquiry, consent, activity
 
 
 def _reopen(session: Session, lead: Lead, now: datetime) -> str | None:
