@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from crm.bulk import insert_rows
 from crm.models import Activity, LeadFlag
 
 # Activity kinds written by this package (the lead page shows them as they are).
@@ -32,13 +33,11 @@ def record(session: Session, lead_id: str, kind: str, summary: str, now: datetim
 
 
 def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Several activities in one multi-row INSERT (the batch sender): each row has lead_id, kind,
+    """Several activities in one statement (crm.bulk; the batch sender): each row has lead_id, kind,
     summary, at and data."""
-    if rows:
-        for row in rows:
-            row["summary"] = row["summary"][:2000]
-            row.setdefault("user_id", None)
-        session.execute(insert(Activity.__table__), rows)
+    for row in rows:
+        row["summary"] = row["summary"][:2000]
+    insert_rows(session.connection(), Activity.__table__, rows)  # type: ignore[arg-type]
 
 
 def flag(session: Session, lead_id: str, name: str) -> None:

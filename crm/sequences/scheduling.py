@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from crm.mail.journal import HANDED_OVER, SENT, JournalView, read_journals
 from crm.models import Delivery, Enrolment, EnrolmentStatus, ScheduledStep, StepStatus
-from crm.sequences import history
 from crm.sequences.enrolment import complete_if_done
-from crm.sequences.sending import settle_claim
+from crm.sequences.sending import Claim, record_sent, record_uncertain, settle_claim
 
 
 def _seconds(name: str, default: float) -> timedelta:
@@ -134,7 +133,10 @@ def settle_claims(session: Session, now: datetime, journals: JournalView | None 
         if state == SENT:
             settled.sent += _record_sent(session, delivery, now)
         elif state == HANDED_OVER:
-            settled.uncertain += _record_uncertain(session, delivery, now)
+            settled.uncertain += record_uncertain(
+                session, Claim.of(delivery), now, step_error="outcome unknown (worker stopped mid-send)",
+                error="the worker stopped after handing this email to the mail server and before its answer; "
+                      "it may or may not have been sent, so it is not sent again")
         elif _release(session, delivery, now):
             settled.resend.append(delivery.step_id)  # type: ignore[arg-type]
     return settled
@@ -142,36 +144,12 @@ def settle_claims(session: Session, now: datetime, journals: JournalView | None 
 
 def _record_sent(session: Session, delivery: Delivery, now: datetime) -> int:
     """The outcome its worker could not record: the server answered 250."""
-    if not settle_claim(session, delivery, status="sent", sent_at=delivery.claimed_at or now, error=None):
+    if not record_sent(session, [Claim.of(delivery)], now, sent_at=delivery.claimed_at or now, recorded_by="journal"):
         return 0
-    if delivery.step_id is not None:
-        session.execute(update(ScheduledStep).where(ScheduledStep.id == delivery.step_id)
-                        .values(status=StepStatus.SENT.value, last_error=None))
-    history.record(session, delivery.lead_id, history.SENT, f"Email sent: {delivery.subject}", now,
-                   delivery_id=delivery.id, step_id=delivery.step_id, message_id=delivery.message_id,
-                   template=delivery.template, language=delivery.language, sequence=delivery.sequence,
-                   recorded_by="journal")
     step = session.get(ScheduledStep, delivery.step_id) if delivery.step_id is not None else None
     enrolment = session.get(Enrolment, step.enrolment_id) if step is not None else None
     if enrolment is not None:
         complete_if_done(session, enrolment, now)
-    return 1
-
-
-def _record_uncertain(session: Session, delivery: Delivery, now: datetime) -> int:
-    if not settle_claim(session, delivery, status="unknown",
-                          error="the worker stopped after handing this email to the mail server and before "
-                                "its answer; it may or may not have been sent, so it is not sent again"):
-        return 0
-    if delivery.step_id is not None:
-        session.execute(
-            update(ScheduledStep).where(ScheduledStep.id == delivery.step_id)
-            .values(status=StepStatus.FAILED.value, last_error="outcome unknown (worker stopped mid-send)")
-        )
-    history.record(session, delivery.lead_id, history.UNCERTAIN,
-                   f"Email \u201c{delivery.subject}\u201d may not have been sent; check before resending",
-                   now, delivery_id=delivery.id, template=delivery.template)
-    history.flag(session, delivery.lead_id, "email-uncertain")
     return 1
 
 

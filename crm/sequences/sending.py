@@ -6,14 +6,14 @@
    claim and does nothing.
 2. The transport hands the message over, outside any transaction; the actor journals the point of no
    return (crm/mail/journal.py) so that a dead worker's claim can be settled: see scheduling.py.
-3. `record_outcome` (transaction 2): sent, deferred (temporary failure: retried), bounced (5xx for
+3. `record_outcomes` (transaction 2): sent, deferred (temporary failure: retried), bounced (5xx for
    the address: suppressed and stopped), failed, or unknown (connection lost after the data).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -22,11 +22,10 @@ from typing import Any
 
 from jinja2 import TemplateError
 from sqlalchemy import Select, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, lazyload
 
+from crm.bulk import insert_rows
 from crm.config import Settings
 from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
 from crm.mail.journal import host_name
@@ -49,6 +48,7 @@ class Claim:
 
     id: int
     lead_id: str
+    step_id: int | None
     attempts: int
     message_id: str | None
     subject: str
@@ -58,8 +58,8 @@ class Claim:
 
     @classmethod
     def of(cls, delivery: Delivery) -> Claim:
-        return cls(delivery.id, delivery.lead_id, delivery.attempts, delivery.message_id, delivery.subject,
-                   delivery.template, delivery.language, delivery.sequence)
+        return cls(delivery.id, delivery.lead_id, delivery.step_id, delivery.attempts, delivery.message_id,
+                   delivery.subject, delivery.template, delivery.language, delivery.sequence)
 
 
 @dataclass
@@ -262,12 +262,9 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
         # take the keys in the same order: no deadlock). A key another worker holds is skipped: on
         # PostgreSQL the INSERT waits for that worker's transaction and then does nothing.
         rendered.sort(key=lambda item: (item[1]["lead_id"], item[1]["content_key"]))
-        table = Delivery.__table__
-        statement = (_dialect_insert(session)(table)
-                     .on_conflict_do_nothing(index_elements=[table.c.lead_id, table.c.content_key])
-                     .returning(table.c.id, table.c.step_id))
-        won = {step_id: delivery_id for delivery_id, step_id in
-               session.execute(statement, [values for _c, values, _m in rendered])}
+        won = {step_id: delivery_id for delivery_id, step_id in insert_rows(
+            session.connection(), Delivery.__table__, [values for _c, values, _m in rendered],  # type: ignore[arg-type]
+            returning=("id", "step_id"), ignore_conflicts=True)}
         if won:
             session.execute(update(ScheduledStep.__table__)
                             .where(ScheduledStep.__table__.c.id.in_(list(won)))
@@ -276,7 +273,7 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
         for c, values, message in rendered:
             delivery_id = won.get(c.step.id)
             if delivery_id is not None:
-                claim = Claim(delivery_id, values["lead_id"], 1, values["message_id"], values["subject"],
+                claim = Claim(delivery_id, values["lead_id"], c.step.id, 1, values["message_id"], values["subject"],
                               values["template"], values["language"], values["sequence"])
                 outgoing.append(Outgoing(claim, c.step, c.enrolment, message, final=is_final(c)))
     outgoing.sort(key=lambda o: o.step.id)
@@ -303,13 +300,6 @@ def record_prepare_failure(session: Session, step_id: int, error_type: str, now:
     if enrolment is not None:
         complete_if_done(session, enrolment, now)
     return True
-
-
-def _dialect_insert(session: Session) -> Callable[..., Any]:
-    """INSERT with ON CONFLICT for the session's database (PostgreSQL and SQLite both have it)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert
-    return sqlite_insert
 
 
 def _mark_step(session: Session, step_id: int, **values: object) -> None:
@@ -362,35 +352,61 @@ def rebuild_message(delivery: Delivery) -> MailMessage:
 
 def record_outcomes(session: Session, results: Sequence[tuple[Outgoing, MailError | None]], now: datetime) -> None:
     """Transaction 2 for a batch: what the mail server said about each message. The sent ones are
-    recorded set-based (one conditional UPDATE of the claims per attempt number, one UPDATE of the
-    steps, one multi-row INSERT of timeline entries); failures go through record_outcome one by one."""
+    recorded set-based (record_sent); failures one by one: deferred (temporary failure: retried),
+    bounced (5xx for the address: suppressed and stopped), unknown (connection lost after the data)
+    or failed."""
     sent = [outgoing for outgoing, error in results if error is None]
     if sent:
-        won = _settle_claims(session, sent, status="sent", sent_at=now, error=None)
-        recorded = [outgoing for outgoing in sent if outgoing.delivery.id in won]
-        if recorded:
-            steps = ScheduledStep.__table__
-            session.execute(update(steps).where(steps.c.id.in_([o.step.id for o in recorded]))
-                            .values(status=StepStatus.SENT.value, last_error=None))
-            history.record_many(session, [
-                dict(lead_id=d.lead_id, kind=history.SENT, summary=f"Email sent: {d.subject}", at=now,
-                     data=dict(delivery_id=d.id, step_id=o.step.id, message_id=d.message_id, template=d.template,
-                               language=d.language, sequence=d.sequence))
-                for o in recorded for d in (o.delivery,)])
-            for outgoing in recorded:
-                if outgoing.final:
-                    complete_if_done(session, outgoing.enrolment, now)
+        recorded = {claim.id for claim in record_sent(session, [outgoing.delivery for outgoing in sent], now)}
+        for outgoing in sent:
+            if outgoing.final and outgoing.delivery.id in recorded:
+                complete_if_done(session, outgoing.enrolment, now)
     for outgoing, error in results:
         if error is not None:
-            record_outcome(session, outgoing, now, error)
+            _record_failure(session, outgoing, now, error)
 
 
-def _settle_claims(session: Session, items: list[Outgoing], **values: object) -> set[int]:
+def record_sent(session: Session, claims: Sequence[Claim], now: datetime, sent_at: datetime | None = None,
+                **note: Any) -> list[Claim]:
+    """Messages the server accepted (250), set-based: the claims that still stand (status sending, same
+    attempt) become sent, their steps sent, and each gets its timeline entry (message id, time,
+    template, language); `note` adds to the entry's data. Returns the claims recorded (also used by
+    the scheduler for a dead worker's message its journal shows as sent)."""
+    won = _settle_claims(session, claims, status="sent", sent_at=sent_at or now, error=None)
+    recorded = [claim for claim in claims if claim.id in won]
+    step_ids = [claim.step_id for claim in recorded if claim.step_id is not None]
+    if step_ids:
+        steps = ScheduledStep.__table__
+        session.execute(update(steps).where(steps.c.id.in_(step_ids))
+                        .values(status=StepStatus.SENT.value, last_error=None))
+    history.record_many(session, [
+        dict(lead_id=c.lead_id, kind=history.SENT, summary=f"Email sent: {c.subject}", at=now,
+             data=dict(delivery_id=c.id, step_id=c.step_id, message_id=c.message_id, template=c.template,
+                       language=c.language, sequence=c.sequence, **note))
+        for c in recorded])
+    return recorded
+
+
+def record_uncertain(session: Session, claim: Claim, now: datetime, error: str, step_error: str | None = None) -> bool:
+    """The message was handed over and no answer came (connection lost, or its worker died after the
+    data): "unknown", never sent again, flagged for a person to check. False when the claim no longer stood."""
+    if not settle_claim(session, claim, status="unknown", error=error[:2000]):
+        return False
+    if claim.step_id is not None:
+        _mark_step(session, claim.step_id, status=StepStatus.FAILED.value, last_error=(step_error or error)[:2000])
+    history.record(session, claim.lead_id, history.UNCERTAIN,
+                   f"Email \u201c{claim.subject}\u201d may not have been sent; check before resending", now,
+                   delivery_id=claim.id, template=claim.template, error=error[:500])
+    history.flag(session, claim.lead_id, "email-uncertain")
+    return True
+
+
+def _settle_claims(session: Session, claims: Sequence[Claim], **values: object) -> set[int]:
     """settle_claim for many: the delivery ids whose claim (status sending, same attempt) still stood."""
     table = Delivery.__table__
     by_attempt: dict[int, list[int]] = {}
-    for outgoing in items:
-        by_attempt.setdefault(outgoing.delivery.attempts, []).append(outgoing.delivery.id)
+    for claim in claims:
+        by_attempt.setdefault(claim.attempts, []).append(claim.id)
     won: set[int] = set()
     for attempts, ids in by_attempt.items():
         won.update(session.scalars(
@@ -399,18 +415,11 @@ def _settle_claims(session: Session, items: list[Outgoing], **values: object) ->
     return won
 
 
-def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: MailError | None = None) -> None:
-    """Transaction 2: what the mail server said (plain UPDATEs by id: no re-read, no unit-of-work flush)."""
+def _record_failure(session: Session, outgoing: Outgoing, now: datetime, error: MailError) -> None:
+    """One message the server did not take (plain UPDATEs by id: no re-read, no unit-of-work flush)."""
     delivery, step = outgoing.delivery, outgoing.step
-    problem = str(error)[:2000] if error is not None else None
-    if error is None:
-        if not settle_claim(session, delivery, status="sent", sent_at=now, error=None):
-            return
-        _mark_step(session, step.id, status=StepStatus.SENT.value, last_error=None)
-        history.record(session, delivery.lead_id, history.SENT, f"Email sent: {delivery.subject}", now,
-                       delivery_id=delivery.id, step_id=step.id, message_id=delivery.message_id,
-                       template=delivery.template, language=delivery.language, sequence=delivery.sequence)
-    elif isinstance(error, TemporaryMailError):
+    problem = str(error)[:2000]
+    if isinstance(error, TemporaryMailError):
         if not settle_claim(session, delivery, status="deferred", error=problem):
             return
         _mark_step(session, step.id, last_error=problem, queued_at=now)
@@ -418,19 +427,14 @@ def record_outcome(session: Session, outgoing: Outgoing, now: datetime, error: M
                        f"Email delayed (attempt {delivery.attempts}): the mail server is unavailable; retrying",
                        now, delivery_id=delivery.id, error=str(error)[:500])
         return
-    elif isinstance(error, PermanentMailError) and error.recipient:
+    if isinstance(error, PermanentMailError) and error.recipient:
         if not settle_claim(session, delivery, status="bounced", error=problem):
             return
         _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=f"bounced: {error}"[:2000])
         record_bounce(session, delivery.lead_id, "smtp", now, detail=str(error)[:500])
     elif isinstance(error, UncertainDeliveryError):
-        if not settle_claim(session, delivery, status="unknown", error=problem):
+        if not record_uncertain(session, delivery, now, str(error)):
             return
-        _mark_step(session, step.id, status=StepStatus.FAILED.value, last_error=problem)
-        history.record(session, delivery.lead_id, history.UNCERTAIN,
-                       f"Email \u201c{delivery.subject}\u201d may not have been sent; check before resending", now,
-                       delivery_id=delivery.id, error=str(error)[:500])
-        history.flag(session, delivery.lead_id, "email-uncertain")
     else:
         if not settle_claim(session, delivery, status="failed", error=problem):
             return

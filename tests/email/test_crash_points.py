@@ -18,7 +18,7 @@ from crm.mail import transport_from_url
 from crm.mail.journal import JournalView, read_journals, writer
 from crm.models import Delivery, StepStatus
 from crm.sequences.scheduling import settle_claims
-from crm.sequences.sending import Outgoing, prepare_send, record_outcome
+from crm.sequences.sending import Outgoing, prepare_send, record_outcomes
 from tests.email.conftest import Sink
 from tests.email.helpers import T0, activity_kinds, count, deliveries, new_lead, steps
 from workers.actors.email import deliver, due_steps_tick
@@ -151,7 +151,7 @@ def test_a_late_worker_cannot_overwrite_a_settled_claim(db: Database, smtp_setti
         assert settle_claims(session, LATER).resend == [outgoing.step.id]
     # When the original worker records an outcome after all
     with db.transaction() as session:
-        record_outcome(session, outgoing, LATER)
+        record_outcomes(session, [(outgoing, None)], LATER)
     # Then its outcome is ignored: the claim is no longer its own
     assert deliveries(db, lead_id)[0].status == "deferred"
     assert "email-sent" not in activity_kinds(db, lead_id)
