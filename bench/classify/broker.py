@@ -35,6 +35,7 @@ from crm.db import Database, new_id, utcnow
 from crm.models import Classification, Inquiry, Job, Lead, LeadStatus
 from tests.classify.corpus import load_corpus
 from workers.broker import make_broker
+from workers.dispatch import message_kwargs
 
 ADMIN_URL = os.environ.get("CRM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -104,14 +105,21 @@ class MessageDispatcher:
     def dispatch(self, jobs: list[Job]) -> None:
         for job in jobs:
             self.broker.enqueue(dramatiq.Message(queue_name="default", actor_name=job.kind, args=(),
-                                                 kwargs=dict(job.args), options={}))
+                                                 kwargs=message_kwargs(job), options={}))
 
 
-def enqueue(broker: dramatiq.Broker, actor_name: str, queue: str, lead_ids: list[str]) -> None:
+def recorded_jobs(db: Database) -> list[Job]:
+    """The jobs insert_leads recorded, in the order intake would have sent their messages."""
+    with db.session() as session:
+        return list(session.scalars(select(Job).order_by(Job.id)))
+
+
+def enqueue(broker: dramatiq.Broker, actor_name: str, queue: str, jobs: list[Job]) -> None:
+    """One message per job, with the arguments the real dispatcher sends (workers/dispatch.py)."""
     broker.declare_queue(queue)
-    for lead_id in lead_ids:
+    for job in jobs:
         broker.enqueue(dramatiq.Message(queue_name=queue, actor_name=actor_name, args=(),
-                                        kwargs={"lead_id": lead_id, "trigger": "intake"}, options={}))
+                                        kwargs=message_kwargs(job), options={}))
 
 
 def start_workers(database_url: str, log_path: Path) -> subprocess.Popen[bytes]:
@@ -176,9 +184,10 @@ def run_drain(n: int, log_path: Path) -> dict[str, float]:
     broker = make_broker(REDIS_URL)
     try:
         lead_ids = insert_leads(db, n, "drain")
-        enqueue(broker, "bench_noop", "bench_noop", lead_ids)
+        jobs = recorded_jobs(db)
+        enqueue(broker, "bench_noop", "bench_noop", jobs)
         noop = measure_drain(client, "bench_noop", n, url, log_path)
-        enqueue(broker, "classify_lead", "default", lead_ids)
+        enqueue(broker, "classify_lead", "default", jobs)
         rate = measure_drain(client, "default", n, url, log_path)
         done, rows, twice = classified_counts(db, lead_ids)
         print(f"broker drain, Redis + PostgreSQL, 2 processes x 8 threads, {n:,} messages: "
@@ -200,7 +209,7 @@ def run_kill(n: int, log_path: Path, sweep_after_seconds: float = 15.0) -> dict[
     broker = make_broker(REDIS_URL)
     try:
         lead_ids = insert_leads(db, n, "kill")
-        enqueue(broker, "classify_lead", "default", lead_ids)
+        enqueue(broker, "classify_lead", "default", recorded_jobs(db))
         process = start_workers(url, log_path)
         while classified_counts(db, lead_ids)[0] < n // 2:
             time.sleep(0.05)

@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
+import weakref
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, Table, bindparam, case, delete, exists, func, or_, select, text, update
+from sqlalchemy import Engine, Integer, Row, Table, bindparam, case, delete, exists, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -59,15 +64,23 @@ _LEAD_COLUMNS = [_leads.c[name] for name in (
     "facts", "unknown_countries", "preferred_language", "status", "classified_at", "first_inquiry_at",
     "last_inquiry_at", "assignee_id", "primary_stream", "unsubscribed_at")]
 _OPEN_JOB_OF_LEAD = exists().where(_jobs.c.lead_id == _leads.c.id, _jobs.c.kind == KIND,
-                                   _jobs.c.status.in_(OPEN_JOB))
+                                   or_(*(_jobs.c.status == status for status in OPEN_JOB)))
 # The one query a message for an already classified lead costs.
 _PROBE = select(_leads.c.status, _leads.c.classified_at, _leads.c.primary_stream,
                 _OPEN_JOB_OF_LEAD.label("has_open_job")).where(_leads.c.id == bindparam("lead_id"))
-# The same, as the driver's SQL (see settled()).
-_PROBE_SQL = (
-    "SELECT l.status, l.classified_at, l.primary_stream, EXISTS (SELECT 1 FROM jobs j WHERE j.lead_id = l.id"
-    f" AND j.kind = '{KIND}' AND j.status IN ('{OPEN_JOB[0]}', '{OPEN_JOB[1]}')) FROM leads l WHERE l.id = %(lead_id)s"
-)
+# On PostgreSQL the same query also returns which of the next NEARBY_JOBS jobs after the message's own
+# are done (jobs are numbered and their messages sent in that order, so these are the messages that
+# come next; in a backlog, batches have classified most of them): see DoneJobs.
+NEARBY_JOBS = 256
+_JOB_ID = bindparam("job_id", type_=Integer)
+_DONE_NEARBY = (select(_jobs.c.id).where(_jobs.c.id >= _JOB_ID, _jobs.c.id < _JOB_ID + NEARBY_JOBS,
+                                         _jobs.c.kind == KIND, _jobs.c.status == JobStatus.DONE.value)
+                .scalar_subquery())
+# Compiled once for psycopg from the statement above (one source), run on the driver (see settled()).
+_PROBE_COMPILED = _PROBE.add_columns(func.array(_DONE_NEARBY).label("done_nearby")).compile(
+    dialect=postgresql_psycopg.dialect())
+_PROBE_SQL = str(_PROBE_COMPILED)
+_PROBE_PARAMS = dict(_PROBE_COMPILED.params)
 _NOW = bindparam("b_now", type_=UTCDateTime())
 _REOPENABLE = (LeadStatus.RECEIVED.value, LeadStatus.FAILED.value)
 # Written out, not IN (...): an expanding IN cannot be part of an executemany statement.
@@ -93,6 +106,9 @@ class Outcome:
     status: str  # classified, unchanged, spam, duplicate, missing, skipped
     primary_stream: str | None = None
     previous_stream: str | None = None
+    # The jobs the transaction closed (on the message's own outcome): once it has committed, the
+    # caller passes the outcome to `remember_closed` so that their messages cost no query here.
+    closed_jobs: list[int] = field(default_factory=list)
 
     @property
     def changed_stream(self) -> bool:
@@ -106,6 +122,62 @@ class _Claim:
     lead: Row[Any]
     trigger: str
     job_ids: list[int] = field(default_factory=list)
+
+
+class DoneJobs:
+    """Classification jobs of one database this process has seen done, for `ttl` seconds: a message
+    carrying such a job's id is a duplicate (a batch classified its lead) and is dropped without a query.
+
+    A job that is done stays done, so an entry is never wrong while the database keeps its commits. The
+    entries expire because a commit made with synchronous_commit off (see _relax_commit) is visible
+    before it is durable: if PostgreSQL crashed before the flush, the job would be pending again and the
+    sweep would re-send it, at the earliest its threshold (minutes) after the message was sent; by then
+    the entry is gone and the message classifies the lead.
+    """
+
+    def __init__(self, ttl: float = 30.0, capacity: int = 200_000) -> None:
+        self.ttl, self.capacity = ttl, capacity
+        self._until: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, job_ids: Iterable[int]) -> None:
+        until = time.monotonic() + self.ttl
+        with self._lock:
+            if len(self._until) >= self.capacity:
+                now = time.monotonic()
+                self._until = {job: end for job, end in self._until.items() if end > now}
+                if len(self._until) >= self.capacity // 2:
+                    self._until = {}
+            for job_id in job_ids:
+                self._until[job_id] = until
+
+    def __contains__(self, job_id: object) -> bool:
+        end = self._until.get(job_id)  # type: ignore[call-overload]
+        return end is not None and end > time.monotonic()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._until = {}
+
+
+_done_jobs: weakref.WeakKeyDictionary[Any, DoneJobs] = weakref.WeakKeyDictionary()
+_done_jobs_lock = threading.Lock()
+
+
+def done_jobs(session: Session) -> DoneJobs:
+    """The done jobs seen through the session's engine (one per engine: job ids belong to a database)."""
+    bind = session.get_bind()
+    found = _done_jobs.get(bind)
+    if found is None:
+        with _done_jobs_lock:
+            found = _done_jobs.setdefault(bind, DoneJobs())
+    return found
+
+
+def remember_closed(session: Session, outcome: Outcome) -> None:
+    """After the commit of a classify_pending transaction: its closed jobs are done for good."""
+    if outcome.closed_jobs:
+        done_jobs(session).add(outcome.closed_jobs)
 
 
 def lead_input(lead: Any, messages: list[str], today: date) -> LeadInput:
@@ -162,18 +234,24 @@ def classify_and_store(session: Session, lead_id: str, trigger: str, now: dateti
     return _run(session, lead_id, trigger, now, ruleset, force=force, batch_size=1)
 
 
-def settled(session: Session, lead_id: str) -> Outcome | None:
-    """The one cheap query most messages cost: an Outcome when the lead has nothing to do (classified
-    before and no open job, spam without an open job, or gone), None when it must be classified.
+def settled(session: Session, lead_id: str, job_id: int | None = None) -> Outcome | None:
+    """What most messages cost: an Outcome when the lead has nothing to do (its job `job_id` seen done
+    by this process, classified before and no open job, spam without an open job, or gone), None when
+    it must be classified.
 
-    Call it outside a transaction (it ends its own). A stale answer is harmless: a job opened later
-    has its own message. On PostgreSQL it runs in autocommit (no BEGIN or COMMIT round trip) and
-    straight on a pooled driver connection: the SQLAlchemy statement and session machinery costs more
-    CPU than the query itself, and this runs for nearly every message.
+    A message whose job is in `done_jobs` costs no query. Otherwise one query: call it outside a
+    transaction (it ends its own). A stale answer is harmless: a job opened later has its own message.
+    On PostgreSQL it runs in autocommit (no BEGIN or COMMIT round trip) and straight on a pooled driver
+    connection: the SQLAlchemy statement and session machinery costs more CPU than the query itself,
+    and this runs for nearly every message. There it also notes the done jobs among the next ones.
     """
+    if job_id is not None and job_id in done_jobs(session):
+        return Outcome("duplicate")
     bind = session.get_bind()
     if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
-        probe = _probe_on_driver(bind, lead_id)
+        probe = _probe_on_driver(bind, lead_id, job_id)
+        if probe is not None and probe[4]:
+            done_jobs(session).add(probe[4])
     else:
         try:
             probe = session.connection().execute(_PROBE, {"lead_id": lead_id}).first()
@@ -181,7 +259,7 @@ def settled(session: Session, lead_id: str) -> Outcome | None:
             session.rollback()
     if probe is None:
         return Outcome("missing")
-    status, classified_at, primary_stream, has_open_job = probe
+    status, classified_at, primary_stream, has_open_job = probe[:4]
     if not has_open_job and status == LeadStatus.SPAM.value:
         return Outcome("spam")
     if not has_open_job and classified_at is not None and status != LeadStatus.RECEIVED.value:
@@ -189,17 +267,18 @@ def settled(session: Session, lead_id: str) -> Outcome | None:
     return None
 
 
-def _probe_on_driver(engine: Engine, lead_id: str) -> Any:
+def _probe_on_driver(engine: Engine, lead_id: str, job_id: int | None) -> Any:
     """The probe on a pooled psycopg connection in autocommit. On an error the connection is
     discarded and the probe runs again through SQLAlchemy, which judges the error: a disconnect (the
     database restarted; a worker's engine does not pre-ping) invalidates the whole pool and raises,
     so the message is retried on fresh connections."""
+    params = {**_PROBE_PARAMS, "lead_id": lead_id, "job_id": job_id}
     raw = engine.raw_connection()
     try:
         driver: Any = raw.driver_connection
         driver.autocommit = True
         try:
-            return driver.execute(_PROBE_SQL, {"lead_id": lead_id}).fetchone()
+            return driver.execute(_PROBE_SQL, params).fetchone()
         finally:
             driver.autocommit = False
     except Exception as exc:
@@ -207,7 +286,7 @@ def _probe_on_driver(engine: Engine, lead_id: str) -> Any:
     finally:
         raw.close()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.exec_driver_sql(_PROBE_SQL, {"lead_id": lead_id}).fetchone()
+        return connection.exec_driver_sql(_PROBE_SQL, params).fetchone()
 
 
 def _run(session: Session, lead_id: str, trigger: str, now: datetime, ruleset: Ruleset | None, force: bool,
@@ -225,7 +304,7 @@ def _run(session: Session, lead_id: str, trigger: str, now: datetime, ruleset: R
     ).scalars())
     if lead.status == LeadStatus.SPAM.value:
         _close_jobs(connection, own_jobs, now)
-        return Outcome("spam")
+        return Outcome("spam", closed_jobs=own_jobs)
     if _classified_before(lead) and not own_jobs and not force:
         return Outcome("duplicate", lead.primary_stream, lead.primary_stream)  # a re-sent or duplicated message
     claims = [_Claim(lead, trigger, own_jobs)]
@@ -286,13 +365,13 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
     # The latest message is on the lead's facts; older inquiries are read only for leads that have some.
     messages = _recent_messages(connection, [claim.lead.id for claim in claims
                                              if claim.lead.first_inquiry_at != claim.lead.last_inquiry_at])
-    done_jobs: list[int] = []
+    done: list[int] = []
     changed: list[tuple[_Claim, ClassificationResult, Any]] = []
     today = now.date()
     for claim in claims:
         lead = claim.lead
         if lead.status == LeadStatus.SPAM.value:
-            done_jobs.extend(claim.job_ids)
+            done.extend(claim.job_ids)
             outcomes[lead.id] = Outcome("spam")
             continue
         if lead.first_inquiry_at != lead.last_inquiry_at:
@@ -309,7 +388,7 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
             log.warning("classification of a batched lead failed; left to its own message", exc_info=True)
             outcomes[lead.id] = Outcome("skipped")
             continue
-        done_jobs.extend(claim.job_ids)
+        done.extend(claim.job_ids)
         previous = current.get(lead.id)
         previous_stream = previous.primary_stream if previous is not None else None
         if previous is not None and _same(previous, result) and lead.status not in _REOPENABLE:
@@ -317,9 +396,11 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
             continue
         changed.append((claim, result, previous))
         outcomes[lead.id] = Outcome("classified", result.primary_stream, previous_stream)
-    _close_jobs(connection, done_jobs, now)
+    _close_jobs(connection, done, now)
     if changed:
         _store(session, changed, current, now)
+    if own_id in outcomes:
+        outcomes[own_id].closed_jobs = done
     return outcomes
 
 

@@ -17,7 +17,7 @@ from crm.db import Database, utcnow
 from crm.models import Activity, Classification, Enrolment, Job, Lead, LeadStatus, Role, ScheduledStep, User
 from tests.classify.helpers import activity_count, classifications, jobs, lead, post_lead
 from tests.conftest import RecordingDispatcher
-from workers.dispatch import BrokerDispatcher
+from workers.dispatch import BrokerDispatcher, message_kwargs
 
 BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
@@ -161,3 +161,64 @@ def test_many_messages_on_several_threads_classify_each_lead_once(
     with db.session() as session:
         per_consultant = Counter(session.scalars(select(Lead.assignee_id).where(Lead.id.in_(ids))))
     assert sorted(per_consultant.values()) == [20, 20]
+
+
+def _no_query(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("a query was made")
+
+
+@BOTH
+def test_a_message_whose_job_a_batch_closed_costs_no_query(
+        client: FlaskClient, db: Database, dispatcher: RecordingDispatcher, stub_broker: StubBroker,
+        stub_worker: dramatiq.Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given five leads posted to intake, and the first one's message run through the broker (a batch)
+    ids = [post_lead(client, email=f"lead{number}@example.ie") for number in range(5)]
+    first, *others = dispatcher.jobs
+    assert message_kwargs(first) == {"lead_id": ids[0], "trigger": "intake", "job_id": first.id}
+    BrokerDispatcher(stub_broker).dispatch([first])
+    drain(stub_broker, stub_worker)
+    assert count(db, Job, Job.status != "done") == 0
+    # When the other leads' messages (carrying their job ids) arrive at the same process
+    monkeypatch.setattr(service, "_probe_on_driver", _no_query)
+    with db.session() as session:
+        monkeypatch.setattr(session, "connection", _no_query)
+        outcomes = [settled(session, job.args["lead_id"], job.id) for job in others]
+    # Then each is a duplicate found without a query
+    assert [outcome.status for outcome in outcomes if outcome is not None] == ["duplicate"] * 4
+    # But a message without a job id, or for a job not seen done, still asks the database
+    with db.session() as session:
+        monkeypatch.setattr(session, "connection", _no_query)
+        with pytest.raises(AssertionError, match="a query was made"):
+            settled(session, ids[1])
+    with db.session() as session:
+        monkeypatch.setattr(session, "connection", _no_query)
+        with pytest.raises(AssertionError, match="a query was made"):
+            settled(session, ids[1], 10_000)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_the_probe_notes_the_done_jobs_that_come_next(client: FlaskClient, db: Database,
+                                                      dispatcher: RecordingDispatcher) -> None:
+    # Given five leads classified by one batch in another process (this one saw nothing)
+    ids = [post_lead(client, email=f"lead{number}@example.ie") for number in range(5)]
+    with db.session() as session, session.begin():
+        classify_pending(session, ids[0], "intake", utcnow())
+    with db.session() as session:
+        assert not [job.id for job in dispatcher.jobs if job.id in service.done_jobs(session)]
+        # When the second lead's message is probed (one query)
+        assert settled(session, ids[1], dispatcher.jobs[1].id).status == "duplicate"  # type: ignore[union-attr]
+        # Then the jobs from its own on are known done here: their messages need no query
+        assert [job.id in service.done_jobs(session) for job in dispatcher.jobs] == [False] + [True] * 4
+
+
+def test_done_jobs_are_forgotten_after_their_time() -> None:
+    done = service.DoneJobs(ttl=60.0)
+    done.add([1, 2])
+    assert 1 in done and 2 in done and 3 not in done
+    expired = service.DoneJobs(ttl=0.0)  # a lost asynchronous commit cannot hide a job for long
+    expired.add([1])
+    assert 1 not in expired
+    small = service.DoneJobs(ttl=60.0, capacity=4)
+    small.add(range(10))
+    small.add([20])
+    assert 20 in small and len(small._until) <= 10

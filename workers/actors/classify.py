@@ -1,4 +1,5 @@
-"""classify_lead: a thin actor around crm.classify.service (the message carries the lead id only)."""
+"""classify_lead: a thin actor around crm.classify.service (the message carries the lead id and, when
+sent for a recorded job, the job's id)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 
 import dramatiq
 
-from crm.classify.service import classify_pending, record_failure, settled
+from crm.classify.service import classify_pending, record_failure, remember_closed, settled
 from crm.db import utcnow
 from workers.middleware import current_session
 
@@ -22,7 +23,7 @@ class ClassificationAbandoned(Exception):
 
 @dramatiq.actor(actor_name="classify_lead", max_retries=MAX_RETRIES, min_backoff=2_000, max_backoff=60_000,
                 time_limit=60_000, throws=(ClassificationAbandoned,))
-def classify_lead(lead_id: str, trigger: str = "intake") -> None:
+def classify_lead(lead_id: str, trigger: str = "intake", job_id: int | None = None) -> None:
     """Classify the lead (and, in the same transaction, a batch of other leads whose job is open).
 
     Running it twice changes nothing the second time. If the batch fails, the lead is tried once more
@@ -30,17 +31,18 @@ def classify_lead(lead_id: str, trigger: str = "intake") -> None:
     """
     session = current_session()
     try:
-        if settled(session, lead_id) is not None:
-            return  # most messages: a batch already classified the lead (one query)
+        if settled(session, lead_id, job_id) is not None:
+            return  # most messages: a batch already classified the lead (no query, or one)
         try:
             with session.begin():
-                classify_pending(session, lead_id, trigger, utcnow())
+                outcome = classify_pending(session, lead_id, trigger, utcnow())
         except Exception as exc:
             session.rollback()
             # The exception's type only: its text may quote a lead's data.
             log.warning("classification batch failed (%s); classifying lead %s alone", type(exc).__name__, lead_id)
             with session.begin():
-                classify_pending(session, lead_id, trigger, utcnow(), batch_size=1)
+                outcome = classify_pending(session, lead_id, trigger, utcnow(), batch_size=1)
+        remember_closed(session, outcome)  # committed: their messages need no query here
     except BaseException as exc:  # includes Dramatiq's TimeLimitExceeded; always re-raised below
         session.rollback()
         error = f"{type(exc).__name__}: {exc}"
