@@ -6,7 +6,7 @@ Every function works inside the caller's transaction and never commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,6 +56,45 @@ def _attr(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What a classification means for a lead's email sequence (see `decide`)."""
+
+    # "enrol" (in `sequence`; a live enrolment elsewhere is stopped first), "stop" (spam: end the live
+    # enrolment), "keep" (the live enrolment is the right one), "none" (not enrolled, nothing to end)
+    action: str
+    sequence: SequenceDef | None = None
+
+
+NOTHING = Decision("none")
+KEEP = Decision("keep")
+
+
+def decide(primary_stream: str | None, lead_type: str | None, flags: Sequence[str], status: str,
+           live_sequence: str | None, completed: Callable[[str], bool]) -> Decision:
+    """The enrolment rule, shared by `on_classified` and `on_classified_many` (consent is checked after).
+
+    Spam ends the live enrolment; a lead a consultant has taken over is left alone; a lead already in its
+    sequence stays; a sequence the lead completed is not run again (`completed(name)`, asked only when
+    nothing is live); otherwise the lead is enrolled in it (moved, when another one is live).
+    """
+    if primary_stream == "spam" or "spam" in flags or status == LeadStatus.SPAM.value:
+        return Decision("stop") if live_sequence is not None else NOTHING
+    if status in STOP_STATUSES:
+        return NOTHING
+    sequence = definitions().for_lead(primary_stream, lead_type)
+    if live_sequence == sequence.name:
+        return KEEP
+    if live_sequence is None and completed(sequence.name):
+        return NOTHING
+    return Decision("enrol", sequence)
+
+
+def language_of(preferred_language: str | None) -> str:
+    """The language of a lead's emails: its preferred one when we write in it, else English."""
+    return preferred_language if preferred_language in ("en", "fr") else "en"
+
+
 def on_classified(session: Session, lead: Lead, classification: Any, now: datetime) -> Enrolment | None:
     """Enrol the lead in the sequence for its classification, or move it there.
 
@@ -63,25 +102,24 @@ def on_classified(session: Session, lead: Lead, classification: Any, now: dateti
     enrolment; content the lead already received is skipped in the new one. Spam leads, leads a
     consultant has taken over and leads without any consent are not enrolled.
     """
-    stream = _attr(classification, "primary_stream")
-    lead_type = _attr(classification, "lead_type")
-    flags = _attr(classification, "flags") or []
     current = live_enrolment(session, lead.id)
-    if stream == "spam" or "spam" in flags or lead.status == LeadStatus.SPAM.value:
-        if current is not None:
-            stop(session, lead.id, "spam", now=now)
+
+    def completed(name: str) -> bool:
+        return session.scalars(select(Enrolment.id).where(
+            Enrolment.lead_id == lead.id, Enrolment.sequence == name,
+            Enrolment.status == EnrolmentStatus.COMPLETED.value).limit(1)).first() is not None
+
+    decision = decide(_attr(classification, "primary_stream"), _attr(classification, "lead_type"),
+                      _attr(classification, "flags") or [], lead.status,
+                      current.sequence if current is not None else None, completed)
+    if decision.action == "stop":
+        stop(session, lead.id, "spam", now=now)
         return None
-    if lead.status in STOP_STATUSES:
-        return None
-    sequence = definitions().for_lead(stream, lead_type)
-    if current is not None and current.sequence == sequence.name:
+    if decision.action == "keep":
         return current
-    if current is None:
-        done = session.scalars(select(Enrolment).where(
-            Enrolment.lead_id == lead.id, Enrolment.sequence == sequence.name,
-            Enrolment.status == EnrolmentStatus.COMPLETED.value)).first()
-        if done is not None:
-            return None  # this sequence already ran to its end; nothing new to say
+    if decision.sequence is None:
+        return None
+    sequence = decision.sequence
     refusal = consent_state(session, lead).refusal(marketing=False, at=now)
     if refusal is not None:
         history.record(session, lead.id, history.SKIPPED, f"Not enrolled in {sequence.name}: {refusal}", now,
@@ -111,7 +149,7 @@ class Classified:
 def on_classified_many(session: Session, leads: Sequence[Classified], now: datetime) -> None:
     """`on_classified` for a batch of leads, set-based: a few statements for the whole batch.
 
-    Same decisions as `on_classified`. The common case (no live enrolment, no unsubscribe, address not
+    The same rule (`decide`) as `on_classified`. The common case (no live enrolment, no unsubscribe, address not
     suppressed) is written with bulk inserts; a lead that must be moved from another sequence, stopped,
     or whose consent needs the full check goes through `on_classified` itself.
     """
@@ -140,21 +178,15 @@ def on_classified_many(session: Session, leads: Sequence[Classified], now: datet
     slow: list[Classified] = []
     for lead in leads:
         current = live.get(lead.lead_id)
-        if lead.primary_stream == "spam" or "spam" in lead.flags or lead.status == LeadStatus.SPAM.value:
-            if current is not None:
-                slow.append(lead)
-            continue
-        if lead.status in STOP_STATUSES:
-            continue
-        sequence = definitions().for_lead(lead.primary_stream, lead.lead_type)
-        if current is not None and current[1] == sequence.name:
-            continue
-        if current is None and sequence.name in completed[lead.lead_id]:
-            continue
-        if current is not None or lead.unsubscribed or lead.email_key in suppressed:
-            slow.append(lead)  # a move, or consent to check in full: the one-lead path
-        else:
-            fresh.append((lead, sequence))
+        decision = decide(lead.primary_stream, lead.lead_type, lead.flags, lead.status,
+                          current[1] if current is not None else None, completed[lead.lead_id].__contains__)
+        if decision.action == "stop":
+            slow.append(lead)
+        elif decision.sequence is not None:
+            if current is not None or lead.unsubscribed or lead.email_key in suppressed:
+                slow.append(lead)  # a move, or consent to check in full: the one-lead path
+            else:
+                fresh.append((lead, decision.sequence))
     for lead in slow:
         stored = session.get(Lead, lead.lead_id, options=[lazyload(Lead.flags)])
         if stored is not None:
@@ -171,7 +203,7 @@ def _enrol_many(session: Session, leads: list[tuple[Classified, SequenceDef]], n
     enrolments: Table = Enrolment.__table__  # type: ignore[assignment]
     created = insert_rows(connection, enrolments, [
         {"lead_id": lead.lead_id, "sequence": sequence.name, "status": EnrolmentStatus.ACTIVE.value,
-         "language": lead.preferred_language if lead.preferred_language in ("en", "fr") else "en",
+         "language": language_of(lead.preferred_language),
          "enrolled_at": now} for lead, sequence in leads], returning=("id", "lead_id"))
     enrolment_ids = {row.lead_id: row.id for row in created}
     deliveries = Delivery.__table__.c
@@ -207,7 +239,7 @@ def _enrol_many(session: Session, leads: list[tuple[Classified, SequenceDef]], n
 
 def enrol(session: Session, lead: Lead, sequence: SequenceDef, now: datetime) -> Enrolment:
     """Create the enrolment and one row per step with its due time (step 0: now)."""
-    enrolment = Enrolment(lead_id=lead.id, sequence=sequence.name, language=_language(lead),
+    enrolment = Enrolment(lead_id=lead.id, sequence=sequence.name, language=language_of(lead.preferred_language),
                           status=EnrolmentStatus.ACTIVE.value, enrolled_at=now)
     session.add(enrolment)
     session.flush()
@@ -225,10 +257,6 @@ def enrol(session: Session, lead: Lead, sequence: SequenceDef, now: datetime) ->
     history.record(session, lead.id, history.SEQUENCE, f"Enrolled in the {sequence.name} sequence", now,
                     sequence=sequence.name, enrolment_id=enrolment.id, event="enrolled")
     return enrolment
-
-
-def _language(lead: Lead) -> str:
-    return lead.preferred_language if lead.preferred_language in ("en", "fr") else "en"
 
 
 def stop(session: Session, lead_id: str, reason: str, by_user_id: int | None = None,
