@@ -20,28 +20,26 @@ from sqlalchemy.sql import ClauseElement
 
 
 class _Compiled:
-    __slots__ = ("names", "positional", "processors", "sql")
+    __slots__ = ("plan", "positional", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
-        self.sql: str = compiled.string
-        self.positional: bool = bool(compiled.positional)
-        self.names: list[str] = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
-        self.processors: list[tuple[str, Callable[[Any], Any]]] = []
-        for name, bind in compiled.binds.items():
-            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                self.processors.append((name, processor))
         if compiled.escaped_bind_names:
             raise ValueError("bind parameter names must not need escaping")
+        self.sql: str = compiled.string
+        self.positional: bool = bool(compiled.positional)
+        names = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
+        # (name, its type's bind processor or None), in the order the driver takes them.
+        self.plan: list[tuple[str, Callable[[Any], Any] | None]] = [
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
+        ]
 
     def parameters(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        values = dict(values)
-        for name, processor in self.processors:
-            values[name] = processor(values[name])
+        processed = [values[name] if processor is None else processor(values[name])
+                     for name, processor in self.plan]
         if self.positional:
-            return tuple(values[name] for name in self.names)
-        return {name: values[name] for name in self.names}
+            return tuple(processed)
+        return dict(zip([name for name, _ in self.plan], processed, strict=True))
 
 
 class DriverStatement:

@@ -69,7 +69,8 @@ def current_ids() -> dict[str, str]:
 
 
 def mask_emails(text: str) -> str:
-    return EMAIL_PATTERN.sub("<email>", text)
+    # Every match contains "@": a line without one (most of them) needs no regular expression.
+    return EMAIL_PATTERN.sub("<email>", text) if "@" in text else text
 
 
 def _withheld(exc: BaseException) -> bool:
@@ -130,9 +131,20 @@ class SafeJsonFormatter(JsonFormatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s",
                          rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
                          datefmt="%Y-%m-%dT%H:%M:%S%z")
+        self._time_cache: tuple[int, str | None, str] | None = None
 
     def formatException(self, ei: Any) -> str:
         return format_exception_safely(ei[1]) if ei and ei[1] is not None else ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # The format has whole seconds: the text is the same for every record of the same second.
+        second = int(record.created)
+        cached = self._time_cache
+        if cached is not None and cached[0] == second and cached[1] == datefmt:
+            return cached[2]
+        text = super().formatTime(record, datefmt)
+        self._time_cache = (second, datefmt, text)
+        return text
 
     def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
         super().add_fields(log_data, record, message_dict)
