@@ -48,7 +48,9 @@ def make_broker(url: str | None) -> dramatiq.Broker:
     # the database instead, which is correct across processes and hosts.
     for middleware in [m for m in broker.middleware if type(m).__name__ == "Prometheus"]:
         broker.middleware.remove(middleware)
-    broker.add_middleware(DatabaseSession())
+    # A worker process of a real broker: no pre-ping (see workers/middleware.py). The embedded queue
+    # shares the web's engine, which keeps it.
+    broker.add_middleware(DatabaseSession(pre_ping=isinstance(broker, StubBroker)))
     return broker
 
 

@@ -14,7 +14,6 @@ import threading
 from typing import Any
 
 from dramatiq import Middleware
-from dramatiq.brokers.stub import StubBroker
 from sqlalchemy.orm import Session
 
 from crm import runtime
@@ -23,8 +22,14 @@ _local = threading.local()
 
 
 class DatabaseSession(Middleware):
+    """`pre_ping=False` (a real broker's worker processes, see workers/broker.py): the process's engine,
+    created after the worker boots, does not pre-ping its pooled connections."""
+
+    def __init__(self, pre_ping: bool = True) -> None:
+        self.pre_ping = pre_ping
+
     def after_process_boot(self, broker: Any) -> None:
-        if not isinstance(broker, StubBroker):
+        if not self.pre_ping:
             runtime.configure_engine(pool_pre_ping=False)
 
     def before_process_message(self, broker: Any, message: Any) -> None:

@@ -19,6 +19,7 @@ from crm.db import Database
 from crm.models import Job, LeadStatus
 from tests.classify.helpers import classifications, lead, post_lead
 from tests.conftest import RecordingDispatcher
+from workers.broker import make_broker
 from workers.dispatch import BrokerDispatcher
 from workers.middleware import DatabaseSession
 
@@ -49,7 +50,7 @@ def test_a_worker_process_builds_its_engine_without_pre_ping(settings: Settings)
     runtime.reset()
     try:
         runtime.use(settings)
-        DatabaseSession().after_process_boot(object())  # a real broker's worker process
+        DatabaseSession(pre_ping=False).after_process_boot(object())  # a real broker's worker process
         assert runtime.database().engine.pool._pre_ping is False
     finally:
         runtime.reset()
@@ -59,6 +60,21 @@ def test_a_worker_process_builds_its_engine_without_pre_ping(settings: Settings)
         assert runtime.database().engine.pool._pre_ping is True
     finally:
         runtime.reset()
+
+
+def test_a_real_brokers_workers_are_configured_without_pre_ping_and_the_embedded_queue_with() -> None:
+    def session_middleware(broker: dramatiq.Broker) -> DatabaseSession:
+        [middleware] = [m for m in broker.middleware if isinstance(m, DatabaseSession)]
+        return middleware
+
+    embedded = make_broker(None)
+    real = make_broker("redis://127.0.0.1:6379/15")  # nothing is sent: no connection is made
+    try:
+        assert session_middleware(embedded).pre_ping is True
+        assert session_middleware(real).pre_ping is False
+    finally:
+        embedded.close()
+        real.close()
 
 
 @POSTGRES
