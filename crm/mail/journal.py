@@ -23,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import monotonic
 
 from crm.config import VAR_DIR
 
@@ -31,6 +32,8 @@ SENT = "sent"
 # Journal files untouched for this long belong to processes gone for good; no claim can still need
 # them (dead claims are settled within minutes), so the settler removes them.
 PRUNE_AFTER_SECONDS = 7 * 24 * 3600
+# A writer checks that its file was not pruned only when it wrote nothing for this long.
+RECHECK_SECONDS = 3600.0
 
 
 def journal_dir() -> Path:
@@ -53,20 +56,29 @@ class JournalWriter:
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._key: tuple[int, str] | None = None
+        self._checked = 0.0  # time.monotonic() of the last check that the file is still linked
 
     def _descriptor(self) -> int:
         # Compared by the variable's text: building a Path per line costs more than the write.
         key = (os.getpid(), os.environ.get("CRM_MAIL_JOURNAL_DIR", ""))
-        # st_nlink 0: the settler pruned this file after a week without a line; start a new one, or
-        # our lines would go to a file nobody can read any more.
-        if self._fd is None or self._key != key or os.fstat(self._fd).st_nlink == 0:
-            if self._fd is not None:
-                os.close(self._fd)
-            folder = journal_dir() / host_name()
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{key[0]}-{time.time_ns()}.journal"
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-            self._key = key
+        if self._fd is not None and self._key == key:
+            # The settler prunes a file only after PRUNE_AFTER_SECONDS without a line; it cannot have
+            # pruned one that got a line or a check within the last hour, so fstat only after an hour.
+            now = monotonic()
+            if 0 <= now - self._checked < RECHECK_SECONDS:
+                self._checked = now
+                return self._fd
+            if os.fstat(self._fd).st_nlink > 0:  # st_nlink 0: pruned; start a new file, or our lines
+                self._checked = now              # would go to a file nobody can read any more
+                return self._fd
+        if self._fd is not None:
+            os.close(self._fd)
+        folder = journal_dir() / host_name()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{key[0]}-{time.time_ns()}.journal"
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self._key = key
+        self._checked = monotonic()
         return self._fd
 
     def open(self) -> None:

@@ -3,9 +3,8 @@
 `compose` writes multipart/alternative messages (text + HTML, UTF-8, quoted-printable) directly as
 bytes. The standard library's EmailMessage takes several milliseconds per message (a new header class
 per header, re-folding on output), which would cap sending far below what an SMTP server takes; the
-pieces here still come from the standard library (formataddr and Header for RFC 2047 encoded words,
-headerregistry.Address to validate addresses, binascii's C quoted-printable encoder), and tests parse
-every message back with the email package.
+pieces here still come from the standard library (formataddr, binascii's C base64 and quoted-printable
+encoders), and tests parse every message back with the email package.
 
 Header injection: a header value containing CR, LF or NUL is refused (ValueError). Callers clean
 lead-supplied text first (crm.sequences.rendering.header_safe), so this is the second line of defence.
@@ -18,8 +17,6 @@ import secrets
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.charset import BASE64, Charset
-from email.header import Header
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -50,17 +47,33 @@ def address(display_name: str, addr_spec: str) -> str:
     local, at, domain = addr_spec.rpartition("@")
     if not at or not local or not domain:
         raise ValueError("an email address needs a local part and a domain")
-    Address(display_name=display_name, username=local, domain=domain)  # raises ValueError on CR/LF
     if any(ch in addr_spec for ch in ' <>,;"\\') or any(ch in display_name + addr_spec for ch in _FORBIDDEN):
-        raise ValueError("invalid characters in an email address")
-    return formataddr((display_name, addr_spec), charset="utf-8")
+        raise ValueError("invalid characters in an email address")  # CR, LF and NUL included
+    return formataddr((display_name, addr_spec), charset=_UTF8_B)
+
+
+def encoded_words(value: str, first_line: int = 0) -> str:
+    """`value` as RFC 2047 base64 encoded words ("=?utf-8?b?...?="), never splitting a character, one
+    per line folded with CRLF and a space so that no line passes 76 characters; `first_line` is how
+    many characters ("Subject: ") precede the first word. email.header.Header does the same with a
+    Python loop per byte, and folds with a bare LF that some servers refuse in the message data."""
+    data = value.encode("utf-8")
+    words: list[str] = []
+    start, room = 0, max(6, (76 - first_line - 12) // 4 * 3)  # 12: "=?utf-8?b?" and "?="
+    while start < len(data):
+        end = min(len(data), start + room)
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: the character goes on
+            end -= 1
+        words.append(f"=?utf-8?b?{binascii.b2a_base64(data[start:end], newline=False).decode('ascii')}?=")
+        start, room = end, (76 - 1 - 12) // 4 * 3
+    return "\r\n ".join(words)
 
 
 def _header(name: str, value: str) -> bytes:
     if any(ch in name + value for ch in _FORBIDDEN):
         raise ValueError(f"header {name} contains a line break or NUL")
     if not value.isascii():
-        value = Header(value, _UTF8_B, header_name=name).encode()
+        return f"{name}: {encoded_words(value, len(name) + 2)}\r\n".encode("ascii")
     line = f"{name}: {value}"
     if len(line) > MAX_LINE:
         raise ValueError(f"header {name} is longer than {MAX_LINE} characters")

@@ -5,6 +5,7 @@ stale-claim delay. Counted at the sink: sent exactly once, or flagged for review
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,11 +189,16 @@ def test_journal_lines_survive_in_the_folder_of_this_host(mail_journal: Path) ->
     assert len(list(mail_journal.glob("*/*.journal"))) == 1
 
 
-def test_a_pruned_journal_file_is_started_again(mail_journal: Path) -> None:
-    # Given a process whose journal file was removed by the settler's pruning
+def test_a_pruned_journal_file_is_started_again(mail_journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a process whose journal file was removed by the settler's pruning, which only happens to a
+    # file that got no line for PRUNE_AFTER_SECONDS (a week)
     writer().handed_over("<old@example>", 1)
     for path in mail_journal.glob("*/*.journal"):
         path.unlink()
+    import crm.mail.journal as journal
+
+    later = time.monotonic() + journal.PRUNE_AFTER_SECONDS
+    monkeypatch.setattr(journal, "monotonic", lambda: later)
     # When it journals again, the line lands in a file the settler can read
     writer().handed_over("<new@example>", 1)
     assert read_journals().state("<new@example>", 1) == "handed-over"

@@ -133,3 +133,14 @@ def test_console_transport_prints_the_message() -> None:
 def test_unknown_schemes_are_refused() -> None:
     with pytest.raises(ValueError):
         transport_from_url("http://example.com")
+
+
+def test_envelope_addresses_are_quoted_as_smtplib_quotes_them() -> None:
+    import smtplib
+
+    from crm.mail.smtp import _quoted
+
+    for address in ("lead1@bench.example", "a.b+tag@sub.example.ca", "o'neil@example.ie", "x_y-z@host",
+                    "Name <a@b.example>", "a..b@example.com", ".a@example.com", "a b@example.com",
+                    "\"quoted\"@example.com", "no-at-sign", "", "<already@quoted.example>", "a@b@c"):
+        assert _quoted(address) == smtplib.quoteaddr(address), address
