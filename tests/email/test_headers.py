@@ -60,3 +60,19 @@ def test_a_hostile_name_through_the_whole_pipeline(db: Database, smtp_settings: 
     # Then it is escaped in HTML and kept as plain text in the text part
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "Eve <script>alert(1)</script>" in text
+
+
+def test_long_non_ascii_headers_are_folded_with_crlf() -> None:
+    # A long French subject and name: encoded words on lines of at most 76 characters, CRLF only
+    subject = "Programme de mobilité internationale francophone (Mobilité francophone) : vos prochaines étapes, Léa"
+    name = "Élodie-Léa Tremblay-Gagnon"
+    message = build_message(subject=subject, text="x\n", html="<p>x</p>", mail_from="Maple <h@maple.example>",
+                            to_name=name, to_address="lea@example.ca", reply_token="ab" * 16,
+                            unsubscribe_url="http://localhost/u/x", now=NOW)
+    head = message.data.split(b"\r\n\r\n", 1)[0]
+    assert b"\n" not in head.replace(b"\r\n", b"") and b"\r" not in head.replace(b"\r\n", b"")
+    encoded = [line for line in head.split(b"\r\n") if b"=?utf-8?b?" in line]
+    assert len(encoded) > 2 and max(len(line) for line in encoded) <= 76
+    parsed = message_from_bytes(message.data, policy=policy.default)
+    assert str(parsed["Subject"]) == subject
+    assert parsed["To"].addresses[0].display_name == name
