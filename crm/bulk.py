@@ -47,7 +47,18 @@ def _default(value: Any) -> str:
 
 def rows_param(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
     """The statement parameter carrying `rows` (datetimes must be timezone-aware, as the columns are)."""
-    return {ROWS: json.dumps(rows, default=_default, ensure_ascii=False, separators=(",", ":"))}
+    # The rows of a batch share a few datetime objects (its `now`, the steps' due times): each is formatted
+    # once. Keyed by identity, not equality (equal instants in two time zones print differently); `rows`
+    # keeps every value alive during the call, so no id is reused.
+    formatted: dict[int, str] = {}
+
+    def default(value: Any) -> str:
+        text = formatted.get(id(value))
+        if text is None:
+            text = formatted[id(value)] = _default(value)
+        return text
+
+    return {ROWS: json.dumps(rows, default=default, ensure_ascii=False, separators=(",", ":"))}
 
 
 @lru_cache(maxsize=64)
