@@ -161,7 +161,8 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "iec": iec_view(ruleset, lead, lang, now.date()),
         "facts": {key: facts.get(key) for key in FACT_KEYS},
         "residence": _country(lead.country_of_residence, lang) if lead.country_of_residence else None,
-        "consultant": lead.assignee.name if lead.assignee is not None and lead.assignee.name else None,
+        "consultant": (lead.assignee.name or None) if lead.assignee_id is not None and lead.assignee is not None
+        else None,
         "business": {"name": sender.name, "address": sender.address, "contact": sender.contact,
                      "licence": sender.licence, "website": sender.base_url},
         "unsubscribe_url": unsubscribe_url,
