@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.db import Base, JSONType, UTCDateTime, utcnow
@@ -41,13 +41,17 @@ class Enrolment(Base):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The target of the steps' foreign key (enrolment_id, lead_id): a step's lead is its enrolment's.
+    __table_args__ = (UniqueConstraint("id", "lead_id"),)
+
 
 class ScheduledStep(Base):
     __tablename__ = "scheduled_steps"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
-    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    # Indexed by the unique (enrolment_id, step_index) below.
+    enrolment_id: Mapped[int] = mapped_column(Integer)
+    lead_id: Mapped[str] = mapped_column(String(36), index=True)
     step_index: Mapped[int] = mapped_column(Integer)
     # What the step says, independent of the sequence: re-enrolment skips content already sent.
     content_key: Mapped[str] = mapped_column(String(100))
@@ -59,6 +63,11 @@ class ScheduledStep(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        # One foreign key for both columns, checked once per row (two separate ones cost two checks):
+        # the enrolment exists and belongs to the same lead (which the enrolment's own key ties to leads).
+        # Deleting a lead deletes its enrolments, and these with them.
+        ForeignKeyConstraint(["enrolment_id", "lead_id"], ["enrolments.id", "enrolments.lead_id"],
+                             ondelete="CASCADE"),
         UniqueConstraint("enrolment_id", "step_index"),
         Index("ix_scheduled_steps_status_due_at", "status", "due_at"),
     )

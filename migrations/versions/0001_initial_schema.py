@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:30:59.590804
+Create Date: 2026-11-26 07:27:15.913776
 """
 
 from collections.abc import Sequence
@@ -215,6 +215,7 @@ def upgrade() -> None:
             ["lead_id"], ["leads.id"], name=op.f("fk_enrolments_lead_id_leads"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrolments")),
+        sa.UniqueConstraint("id", "lead_id", name=op.f("uq_enrolments_id_lead_id")),
     )
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_enrolments_lead_id"), ["lead_id"], unique=False)
@@ -318,19 +319,15 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["enrolment_id"],
-            ["enrolments.id"],
+            ["enrolment_id", "lead_id"],
+            ["enrolments.id", "enrolments.lead_id"],
             name=op.f("fk_scheduled_steps_enrolment_id_enrolments"),
             ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["lead_id"], ["leads.id"], name=op.f("fk_scheduled_steps_lead_id_leads"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scheduled_steps")),
         sa.UniqueConstraint("enrolment_id", "step_index", name=op.f("uq_scheduled_steps_enrolment_id_step_index")),
     )
     with op.batch_alter_table("scheduled_steps", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_scheduled_steps_enrolment_id"), ["enrolment_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_scheduled_steps_lead_id"), ["lead_id"], unique=False)
         batch_op.create_index("ix_scheduled_steps_status_due_at", ["status", "due_at"], unique=False)
 
@@ -382,7 +379,6 @@ def downgrade() -> None:
     with op.batch_alter_table("scheduled_steps", schema=None) as batch_op:
         batch_op.drop_index("ix_scheduled_steps_status_due_at")
         batch_op.drop_index(batch_op.f("ix_scheduled_steps_lead_id"))
-        batch_op.drop_index(batch_op.f("ix_scheduled_steps_enrolment_id"))
 
     op.drop_table("scheduled_steps")
     with op.batch_alter_table("consent_records", schema=None) as batch_op:

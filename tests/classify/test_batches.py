@@ -9,7 +9,8 @@ import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from crm.classify import service
 from crm.classify.service import classify_pending, settled
@@ -222,3 +223,23 @@ def test_done_jobs_are_forgotten_after_their_time() -> None:
     small.add(range(10))
     small.add([20])
     assert 20 in small and len(small._until) <= 10
+
+
+@BOTH
+def test_a_scheduled_step_belongs_to_its_enrolments_lead(client: FlaskClient, db: Database,
+                                                         dispatcher: RecordingDispatcher) -> None:
+    # Given two classified leads, each enrolled
+    first, second = post_lead(client, email="a@example.ie"), post_lead(client, email="b@example.ie")
+    with db.session() as session, session.begin():
+        classify_pending(session, first, "intake", utcnow())
+    with db.session() as session:
+        enrolment = session.scalars(select(Enrolment).where(Enrolment.lead_id == first)).one()
+    # Then a step of the first lead's enrolment cannot name the second lead (one foreign key for both)
+    with pytest.raises(IntegrityError), db.transaction() as session:
+        session.add(ScheduledStep(enrolment_id=enrolment.id, lead_id=second, step_index=99, content_key="x",
+                                  template="x", due_at=utcnow(), status="scheduled"))
+    # And deleting a lead deletes its enrolments' steps with them
+    with db.transaction() as session:
+        session.execute(delete(Lead).where(Lead.id == first))
+    assert count(db, ScheduledStep, ScheduledStep.lead_id == first) == 0
+    assert count(db, ScheduledStep, ScheduledStep.lead_id == second) > 0
