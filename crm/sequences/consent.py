@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.bulk import among
 from crm.models import ConsentKind, ConsentRecord, Lead, Suppression
 
 IMPLIED_CONSENT_DAYS = 183  # 6 months
@@ -58,7 +59,7 @@ def records_for(session: Session, lead_ids: Collection[str]) -> dict[str, list[t
     if found:
         for lead_id, kind, at in session.execute(
                 select(ConsentRecord.lead_id, ConsentRecord.kind, ConsentRecord.recorded_at)
-                .where(ConsentRecord.lead_id.in_(list(found)))):
+                .where(among(session.connection(), ConsentRecord.lead_id, list(found)))):
             found[lead_id].append((kind, at))
     return found
 

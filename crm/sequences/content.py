@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
+from crm.bulk import among
 from crm.classify.ages import AgeKnowledge, from_date_of_birth, from_stated_age
 from crm.classify.ruleset import Ruleset, StreamRule, load_ruleset
 from crm.config import Settings
@@ -54,7 +55,8 @@ def current_classifications(session: Session, lead_ids: list[str]) -> dict[str, 
             select(Classification)
             .options(load_only(Classification.lead_id, Classification.primary_stream, Classification.candidates,
                                Classification.created_at))
-            .where(Classification.lead_id.in_(set(lead_ids)), Classification.is_current.is_(True))
+            .where(among(session.connection(), Classification.lead_id, sorted(set(lead_ids))),
+                   Classification.is_current.is_(True))
             .order_by(Classification.created_at.desc(), Classification.id.desc())):
         found.setdefault(row.lead_id, row)
     return found

@@ -21,11 +21,12 @@ from functools import cache
 from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Integer, Select, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, lazyload, load_only
 
-from crm.bulk import insert_rows
+from crm.bulk import among, insert_rows
 from crm.config import Settings
 from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
 from crm.mail.journal import host_name
@@ -95,24 +96,29 @@ def _fail(session: Session, step: ScheduledStep, error: str, now: datetime) -> N
 
 
 @cache
-def _load_steps_statement() -> Select[Any]:
+def _load_steps_statement(postgresql: bool) -> Select[Any]:
     """The steps, their enrolments and leads, how many other steps of each enrolment are still open,
     the address's suppression reason and an existing claim for the same content, in one query.
-    Built once: an aliased() per call costs more than the query itself."""
+    Built once per dialect: an aliased() per call costs more than the query itself. On PostgreSQL the
+    step ids are one array parameter (crm.bulk.among: the driver prepares the statement once)."""
     others = aliased(ScheduledStep)
-    later_open = (select(func.count()).select_from(others)
-                  .where(others.enrolment_id == ScheduledStep.enrolment_id, others.id != ScheduledStep.id,
-                         others.status.in_([StepStatus.SCHEDULED.value, StepStatus.QUEUED.value]))
+    # Counted with FILTER, the enrolment the only condition: with the status in the WHERE clause,
+    # PostgreSQL may AND in the status index, thousands of entries per step.
+    later_open = (select(func.count().filter(others.id != ScheduledStep.id,
+                                             others.status.in_([StepStatus.SCHEDULED.value, StepStatus.QUEUED.value])))
+                  .select_from(others).where(others.enrolment_id == ScheduledStep.enrolment_id)
                   .scalar_subquery())
     suppression = (select(Suppression.reason).where(Suppression.email_key == Lead.email_key)
                    .limit(1).scalar_subquery())
     claimed = (select(Delivery.id).where(Delivery.lead_id == ScheduledStep.lead_id,
                                          Delivery.content_key == ScheduledStep.content_key)
                .limit(1).scalar_subquery())
+    ids = (ScheduledStep.id == any_(bindparam("step_ids", type_=ARRAY(Integer))) if postgresql
+           else ScheduledStep.id.in_(bindparam("step_ids", expanding=True)))
     return (select(ScheduledStep, Enrolment, Lead, later_open, suppression, claimed)
             .join(Enrolment, Enrolment.id == ScheduledStep.enrolment_id)
             .join(Lead, Lead.id == ScheduledStep.lead_id)
-            .where(ScheduledStep.id.in_(bindparam("step_ids", expanding=True)))
+            .where(ids)
             .order_by(ScheduledStep.id)
             # Only the lead's columns sending reads (content.build_context, consent, the headers): the
             # others (dates, search text, counters) cost a conversion each per row for nothing.
@@ -150,7 +156,8 @@ def prepare_batch(session: Session, step_ids: Sequence[int], settings: Settings,
     """
     if not step_ids:
         return []
-    rows = session.execute(_load_steps_statement(), {"step_ids": sorted(set(step_ids))}).all()
+    statement = _load_steps_statement(session.get_bind().dialect.name == "postgresql")
+    rows = session.execute(statement, {"step_ids": sorted(set(step_ids))}).all()
     candidates: list[_Candidate] = []
     for step, enrolment, lead, others_open, suppressed, claimed_id in rows:
         candidate = _check(session, step, enrolment, lead, others_open, suppressed, claimed_id, now)
@@ -272,10 +279,10 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
             session.connection(), Delivery.__table__, [values for _c, values, _m in rendered],  # type: ignore[arg-type]
             returning=("id", "step_id"), ignore_conflicts=True)}
         if won:
-            session.execute(update(ScheduledStep.__table__)
-                            .where(ScheduledStep.__table__.c.id.in_(list(won)))
+            steps = ScheduledStep.__table__
+            session.execute(update(steps).where(among(session.connection(), steps.c.id, list(won)))
                             .values(status=StepStatus.QUEUED.value, queued_at=now,  # in flight; re-sent if lost
-                                    attempts=ScheduledStep.__table__.c.attempts + 1))
+                                    attempts=steps.c.attempts + 1))
         for c, values, message in rendered:
             delivery_id = won.get(c.step.id)
             if delivery_id is not None:
@@ -383,7 +390,7 @@ def record_sent(session: Session, claims: Sequence[Claim], now: datetime, sent_a
     step_ids = [claim.step_id for claim in recorded if claim.step_id is not None]
     if step_ids:
         steps = ScheduledStep.__table__
-        session.execute(update(steps).where(steps.c.id.in_(step_ids))
+        session.execute(update(steps).where(among(session.connection(), steps.c.id, step_ids))
                         .values(status=StepStatus.SENT.value, last_error=None))
     history.record_many(session, [
         dict(lead_id=c.lead_id, kind=history.SENT, summary=f"Email sent: {c.subject}", at=now,
@@ -416,7 +423,8 @@ def _settle_claims(session: Session, claims: Sequence[Claim], **values: object) 
     won: set[int] = set()
     for attempts, ids in by_attempt.items():
         won.update(session.scalars(
-            update(table).where(table.c.id.in_(ids), table.c.status == "sending", table.c.attempts == attempts)
+            update(table).where(among(session.connection(), table.c.id, ids), table.c.status == "sending",
+                                table.c.attempts == attempts)
             .values(**values).returning(table.c.id)))
     return won
 
