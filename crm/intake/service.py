@@ -312,6 +312,16 @@ def _insert_new_lead(connection: Connection, lead: dict[str, Any], inquiry: dict
     return _insert_rows(connection, rows, _NEW_LEAD_INSERTS_ON_DRIVER)
 
 
+def _earlier_with_key(connection: Connection, idempotency_key: str | None, request_hash: str) -> Row[Any] | None:
+    """The inquiry stored under this Idempotency-Key, if any; IntakeError 422 if it was another body."""
+    if not idempotency_key:
+        return None
+    earlier = connection.execute(_INQUIRY_BY_IDEMPOTENCY_KEY, {"key": idempotency_key}).first()
+    if earlier is not None and earlier.request_hash != request_hash:
+        raise IntakeError(422, {"Idempotency-Key": ["This key was already used for a different request body."]})
+    return earlier
+
+
 def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | None = None) -> IntakeResult:
     """Validate and store one submission, or find the earlier one it repeats.
 
@@ -320,13 +330,9 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     now = now or utcnow()
     prepared = request.prepare()
     request_hash = prepared.request_hash
-    if request.idempotency_key:
-        earlier = session.connection().execute(_INQUIRY_BY_IDEMPOTENCY_KEY, {"key": request.idempotency_key}).first()
-        if earlier is not None:
-            if earlier.request_hash != request_hash:
-                raise IntakeError(422, {"Idempotency-Key": [
-                    "This key was already used for a different request body."]})
-            return _replay(earlier)
+    earlier_by_key = _earlier_with_key(session.connection(), request.idempotency_key, request_hash)
+    if earlier_by_key is not None:
+        return _replay(earlier_by_key)
 
     if isinstance(prepared.outcome, IntakeError):
         raise prepared.outcome
@@ -351,6 +357,11 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     earlier_id, known_lead_id = cursor.fetchone()
     cursor.close()
     if earlier_id is not None:
+        # A twin may have committed while this request waited on the lead's unique index; its
+        # Idempotency-Key, read again now, decides between a replay and a 422 as it would in sequence.
+        earlier_by_key = _earlier_with_key(connection, request.idempotency_key, request_hash)
+        if earlier_by_key is not None:
+            return _replay(earlier_by_key)
         earlier = connection.execute(_INQUIRY_BY_ID, {"id": earlier_id}).one()
         if earlier.received_at > now - REPLAY_WINDOW:
             return _replay(earlier)

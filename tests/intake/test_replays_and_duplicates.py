@@ -121,3 +121,15 @@ def test_concurrent_different_inquiries_from_one_email_make_one_lead(app: Flask,
     statuses = _post_concurrently(app, bodies, {})
     assert statuses == [201] * 10
     assert counts(db)["leads"] == 1 and counts(db)["inquiries"] == 10
+
+
+@both_backends
+def test_concurrent_posts_with_one_key_and_different_bodies_get_one_201_and_422s(app: Flask, db: Database) -> None:
+    # The same person and payload in 20 byte forms: in sequence, the first is stored and every other
+    # body under its key is a 422; concurrency (a twin committing while others wait) must not change that.
+    payload = lead_payload()
+    bodies = [json.dumps(payload, indent=indent).encode() for indent in [None, *range(19)]]
+    assert len(set(bodies)) == 20
+    statuses = _post_concurrently(app, bodies, {"Idempotency-Key": "burst-bodies"})
+    assert sorted(statuses) == [201] + [422] * 19
+    assert counts(db)["inquiries"] == 1
