@@ -16,7 +16,7 @@ import dramatiq
 from dotenv import load_dotenv
 from dramatiq.brokers.stub import StubBroker
 
-from workers.middleware import DatabaseSession, FreezeStartupObjects
+from workers.middleware import DatabaseSession
 
 load_dotenv()
 
@@ -51,8 +51,6 @@ def make_broker(url: str | None) -> dramatiq.Broker:
     # A worker process of a real broker: no pre-ping (see workers/middleware.py). The embedded queue
     # shares the web's engine, which keeps it.
     broker.add_middleware(DatabaseSession(pre_ping=isinstance(broker, StubBroker)))
-    if not isinstance(broker, StubBroker):
-        broker.add_middleware(FreezeStartupObjects())
     return broker
 
 

@@ -10,7 +10,6 @@ The embedded queue (`crm run`) shares the web's engine, which keeps its pre-ping
 
 from __future__ import annotations
 
-import gc
 import threading
 from typing import Any
 
@@ -49,15 +48,6 @@ class DatabaseSession(Middleware):
         if session is not None:
             session.close()
             _local.session = None
-
-
-class FreezeStartupObjects(Middleware):
-    """Once a worker process has booted, the objects made at start-up (modules, mappers, the actors) are
-    moved out of the cyclic garbage collector's reach (gc.freeze): they live as long as the process, and
-    each full collection would otherwise walk all of them again while a batch allocates its rows."""
-
-    def after_worker_boot(self, broker: Any, worker: Any) -> None:
-        gc.freeze()
 
 
 def current_session() -> Session:
