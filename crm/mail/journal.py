@@ -56,21 +56,19 @@ class JournalWriter:
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._key: tuple[int, str] | None = None
-        self._checked = 0.0  # time.monotonic() of the last check that the file is still linked
+        self._written = 0.0  # time.monotonic() of the last line written (or of the file's creation)
 
     def _descriptor(self) -> int:
         # Compared by the variable's text: building a Path per line costs more than the write.
         key = (os.getpid(), os.environ.get("CRM_MAIL_JOURNAL_DIR", ""))
         if self._fd is not None and self._key == key:
-            # The settler prunes a file only after PRUNE_AFTER_SECONDS without a line; it cannot have
-            # pruned one that got a line or a check within the last hour, so fstat only after an hour.
-            now = monotonic()
-            if 0 <= now - self._checked < RECHECK_SECONDS:
-                self._checked = now
+            # The settler prunes a file only after PRUNE_AFTER_SECONDS without a line (by its mtime): one
+            # that got a line within the last hour is still there, so fstat only after an hour without
+            # a line. Only a line counts: a check leaves the mtime, and so the settler's clock, as it was.
+            if 0 <= monotonic() - self._written < RECHECK_SECONDS:
                 return self._fd
             if os.fstat(self._fd).st_nlink > 0:  # st_nlink 0: pruned; start a new file, or our lines
-                self._checked = now              # would go to a file nobody can read any more
-                return self._fd
+                return self._fd                  # would go to a file nobody can read any more
         if self._fd is not None:
             os.close(self._fd)
         folder = journal_dir() / host_name()
@@ -78,7 +76,7 @@ class JournalWriter:
         path = folder / f"{key[0]}-{time.time_ns()}.journal"
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         self._key = key
-        self._checked = monotonic()
+        self._written = monotonic()
         return self._fd
 
     def open(self) -> None:
@@ -91,6 +89,7 @@ class JournalWriter:
         line = f"{kind} {message_id.strip('<>')} {attempt}\n".encode("ascii", "replace")
         with self._lock:
             os.write(self._descriptor(), line)  # one write: never interleaved with another thread's line
+            self._written = monotonic()
 
     def handed_over(self, message_id: str, attempt: int) -> None:
         self.write("H", message_id, attempt)

@@ -204,6 +204,28 @@ def test_a_pruned_journal_file_is_started_again(mail_journal: Path, monkeypatch:
     assert read_journals().state("<new@example>", 1) == "handed-over"
 
 
+def test_batches_that_write_no_line_do_not_postpone_the_check_for_a_pruned_file(
+        mail_journal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a process that wrote its last line a week ago and has since opened its journal at the start
+    # of hourly batches that sent nothing (no line: the file's mtime, the settler's clock, stayed old)
+    import crm.mail.journal as journal
+
+    clock = [time.monotonic()]
+    monkeypatch.setattr(journal, "monotonic", lambda: clock[0])
+    writer().handed_over("<old@example>", 1)
+    for _ in range(8 * 24):
+        clock[0] += 3000
+        writer().open()
+    # and the settler pruned the file as a week old
+    for path in mail_journal.glob("*/*.journal"):
+        path.unlink()
+    # When the next batch opens the journal and hands a message over, its line is readable
+    clock[0] += 60
+    writer().open()
+    writer().handed_over("<new@example>", 1)
+    assert read_journals().state("<new@example>", 1) == "handed-over"
+
+
 def test_the_split_data_payload_is_what_smtplib_would_send() -> None:
     import smtplib
 
