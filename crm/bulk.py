@@ -62,29 +62,31 @@ def rows_param(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
 
 
 @lru_cache(maxsize=64)
-def _postgresql_insert(table: Table, columns: tuple[str, ...], returning: tuple[str, ...], ignore_conflicts: bool
-                       ) -> Any:
+def _postgresql_insert(table: Table, columns: tuple[str, ...], returning: tuple[str, ...],
+                       ignore_conflicts_on: tuple[str, ...]) -> Any:
     rows = recordset(table, columns)
     statement = postgresql_insert(table).from_select(list(columns), select(*[rows.c[col] for col in columns]))
-    if ignore_conflicts:
-        statement = statement.on_conflict_do_nothing()
+    if ignore_conflicts_on:
+        statement = statement.on_conflict_do_nothing(index_elements=list(ignore_conflicts_on))
     if returning:
         statement = statement.returning(*[table.c[col] for col in returning])
     return statement
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]],
-                returning: Sequence[str] = (), ignore_conflicts: bool = False) -> Sequence[Row[Any]]:
+                returning: Sequence[str] = (), ignore_conflicts_on: Sequence[str] = ()) -> Sequence[Row[Any]]:
     """Insert `rows` (dicts with the same keys) in one statement; the `returning` columns of each row
-    inserted (in no particular order), else an empty list."""
+    inserted (in no particular order), else an empty list. A row that conflicts on the unique
+    `ignore_conflicts_on` columns is skipped; any other conflict raises as usual."""
     if not rows:
         return []
     columns = tuple(rows[0])
     if connection.dialect.name == "postgresql":
-        statement = _postgresql_insert(table, columns, tuple(returning), ignore_conflicts)
+        statement = _postgresql_insert(table, columns, tuple(returning), tuple(ignore_conflicts_on))
         result = connection.execute(statement, rows_param(rows))
         return result.all() if returning else []
-    statement = sqlite_insert(table).on_conflict_do_nothing() if ignore_conflicts else insert(table)
+    statement = (sqlite_insert(table).on_conflict_do_nothing(index_elements=list(ignore_conflicts_on))
+                 if ignore_conflicts_on else insert(table))
     if returning:
         return connection.execute(statement.returning(*[table.c[col] for col in returning]), list(rows)).all()
     connection.execute(statement, list(rows))

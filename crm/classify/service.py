@@ -417,7 +417,7 @@ def _store(session: Session, changed: list[tuple[_Claim, ClassificationResult, A
     flag_rows = [{"lead_id": claim.lead.id, "flag": flag} for claim, result, _previous in changed
                  for flag in sorted(set(result.flags) & CLASSIFIER_FLAGS)]
     if flag_rows:
-        bulk.insert_rows(connection, _flags, flag_rows, ignore_conflicts=True)
+        bulk.insert_rows(connection, _flags, flag_rows, ignore_conflicts_on=("lead_id", "flag"))
     if current:
         connection.execute(update(_classifications).where(
             bulk.among(connection, _classifications.c.lead_id, [lead_id for lead_id in ids if lead_id in current]),

@@ -277,7 +277,7 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
         rendered.sort(key=lambda item: (item[1]["lead_id"], item[1]["content_key"]))
         won = {step_id: delivery_id for delivery_id, step_id in insert_rows(
             session.connection(), Delivery.__table__, [values for _c, values, _m in rendered],  # type: ignore[arg-type]
-            returning=("id", "step_id"), ignore_conflicts=True)}
+            returning=("id", "step_id"), ignore_conflicts_on=("lead_id", "content_key"))}
         if won:
             steps = ScheduledStep.__table__
             session.execute(update(steps).where(among(session.connection(), steps.c.id, list(won)))
