@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -30,3 +31,29 @@ def translator(language: str) -> Callable[..., str]:
         return translate(text, language, **values)
 
     return t
+
+
+# Short, frequent words of each language (articles, pronouns, greetings): enough to tell a French
+# message from an English one without a language model. Words both languages use ("a", "on") are left out.
+_FRENCH_WORDS = frozenset({"je", "j", "suis", "et", "le", "la", "les", "des", "du", "une", "un", "pour",
+    "avec", "bonjour", "merci", "nous", "vous", "est", "dans", "que", "qui", "pas", "mon", "ma", "mes", "ai",
+    "au", "aux", "ce", "cette", "sur", "votre", "notre", "voudrais", "souhaite"})
+_ENGLISH_WORDS = frozenset({"i", "i'm", "im", "am", "the", "and", "to", "is", "my", "for", "with", "hello",
+    "hi", "thanks", "have", "you", "we", "are", "in", "of", "an", "this", "our", "your", "it", "be", "would",
+    "like"})
+_WORD = re.compile(r"[^\W\d_]+(?:'m)?")
+
+
+def message_language(text: str | None) -> str | None:
+    """The language ("fr" or "en") a message is clearly written in: three or more of that language's
+    common words and at least twice as many as of the other's; else None."""
+    if not text:
+        return None
+    words = _WORD.findall(text.casefold().replace("\u2019", "'"))
+    french = sum(word in _FRENCH_WORDS for word in words)
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    if french >= 3 and french >= 2 * english:
+        return "fr"
+    if english >= 3 and english >= 2 * french:
+        return "en"
+    return None

@@ -36,6 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
 from crm.db import new_id, utcnow
+from crm.i18n import message_language
 from crm.intake.driver import DriverStatement
 from crm.intake.normalise import NormalisedInquiry, NormaliseError, normalise, normalise_email
 from crm.intake.parsing import storable
@@ -312,6 +313,12 @@ def _insert_new_lead(connection: Connection, lead: dict[str, Any], inquiry: dict
     return _insert_rows(connection, rows, _NEW_LEAD_INSERTS_ON_DRIVER)
 
 
+def _new_lead_language(data: NormalisedInquiry, request: IntakeRequest) -> str:
+    """The language a new lead asked for, else its form's, else the one its message is written in, else English."""
+    return (data.preferred_language or request.form_language
+            or message_language(data.facts.get("message")) or "en")
+
+
 def _earlier_with_key(connection: Connection, idempotency_key: str | None, request_hash: str) -> Row[Any] | None:
     """The inquiry stored under this Idempotency-Key, if any; IntakeError 422 if it was another body."""
     if not idempotency_key:
@@ -341,7 +348,7 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     is_spam = request.fields.get("website") not in (None, "", [])
     if not is_spam:
         # The usual case first: a new person, written without probing (nothing written otherwise).
-        language = data.preferred_language or request.form_language or "en"
+        language = _new_lead_language(data, request)
         new_lead = _new_lead_values(data, language, now, is_spam=False)
         notes = list(data.notes)
         inquiry, consent, activity = _inquiry_rows(request, prepared, data, key, new_lead["id"], language,
@@ -373,7 +380,7 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     notes = list(data.notes)  # this attempt's (a retry after a lost race starts again from the data)
     new_lead = None
     if lead_id is None:
-        language = data.preferred_language or request.form_language or "en"
+        language = _new_lead_language(data, request)
         new_lead = _new_lead_values(data, language, now, is_spam)
         lead_id = new_lead["id"]
         lead_is_spam = is_spam

@@ -207,3 +207,21 @@ def test_french_form_defaults_the_language_to_french(client: FlaskClient, db: Da
     assert response.status_code == 201
     with db.session() as session:
         assert session.get(Lead, response.json["id"]).preferred_language == "fr"  # type: ignore[index, union-attr]
+
+
+@pytest.mark.parametrize(("given", "message", "expected"), [
+    (None, "Bonjour, je suis française, 27 ans, et je voudrais faire un PVT au Canada.", "fr"),
+    (None, "Hi, I'm French and I would like to work in Montreal for a year.", "en"),
+    (None, "Bonjour", "en"),  # too little to tell: the contract's default
+    ("en", "Bonjour, je suis française et je voudrais faire un PVT.", "en"),  # asked for: kept
+])
+def test_without_a_preferred_language_a_new_lead_gets_the_language_its_message_is_written_in(
+        client: FlaskClient, db: Database, given: str | None, message: str, expected: str) -> None:
+    payload = lead_payload(email="lang@example.fr", message=message)
+    payload.pop("preferred_language")
+    if given:
+        payload["preferred_language"] = given
+    response = post_json(client, payload)
+    assert response.status_code == 201
+    with db.session() as session:
+        assert session.get(Lead, response.json["id"]).preferred_language == expected  # type: ignore[index, union-attr]
