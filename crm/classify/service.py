@@ -155,10 +155,6 @@ class DoneJobs:
         end = self._until.get(job_id)  # type: ignore[call-overload]
         return end is not None and end > time.monotonic()
 
-    def clear(self) -> None:
-        with self._lock:
-            self._until = {}
-
 
 _done_jobs: weakref.WeakKeyDictionary[Any, DoneJobs] = weakref.WeakKeyDictionary()
 _done_jobs_lock = threading.Lock()
@@ -245,13 +241,14 @@ def settled(session: Session, lead_id: str, job_id: int | None = None) -> Outcom
     connection: the SQLAlchemy statement and session machinery costs more CPU than the query itself,
     and this runs for nearly every message. There it also notes the done jobs among the next ones.
     """
-    if job_id is not None and job_id in done_jobs(session):
+    seen_done = done_jobs(session)
+    if job_id is not None and job_id in seen_done:
         return Outcome("duplicate")
     bind = session.get_bind()
     if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
         probe = _probe_on_driver(bind, lead_id, job_id)
         if probe is not None and probe[4]:
-            done_jobs(session).add(probe[4])
+            seen_done.add(probe[4])
     else:
         try:
             probe = session.connection().execute(_PROBE, {"lead_id": lead_id}).first()
@@ -262,7 +259,7 @@ def settled(session: Session, lead_id: str, job_id: int | None = None) -> Outcom
     status, classified_at, primary_stream, has_open_job = probe[:4]
     if not has_open_job and status == LeadStatus.SPAM.value:
         return Outcome("spam")
-    if not has_open_job and classified_at is not None and status != LeadStatus.RECEIVED.value:
+    if not has_open_job and _classified_before(classified_at, status):
         return Outcome("duplicate", primary_stream, primary_stream)
     return None
 
@@ -305,7 +302,7 @@ def _run(session: Session, lead_id: str, trigger: str, now: datetime, ruleset: R
     if lead.status == LeadStatus.SPAM.value:
         _close_jobs(connection, own_jobs, now)
         return Outcome("spam", closed_jobs=own_jobs)
-    if _classified_before(lead) and not own_jobs and not force:
+    if _classified_before(lead.classified_at, lead.status) and not own_jobs and not force:
         return Outcome("duplicate", lead.primary_stream, lead.primary_stream)  # a re-sent or duplicated message
     claims = [_Claim(lead, trigger, own_jobs)]
     if batch_size > 1:
@@ -314,8 +311,8 @@ def _run(session: Session, lead_id: str, trigger: str, now: datetime, ruleset: R
     return outcomes[lead_id]
 
 
-def _classified_before(lead: Any) -> bool:
-    return lead.classified_at is not None and lead.status != LeadStatus.RECEIVED.value
+def _classified_before(classified_at: datetime | None, status: str) -> bool:
+    return classified_at is not None and status != LeadStatus.RECEIVED.value
 
 
 def _claim_others(connection: Connection, own_id: str, limit: int, now: datetime) -> list[_Claim]:

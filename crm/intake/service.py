@@ -204,6 +204,14 @@ def _prefixed(prefix: str, columns: list[Column[Any]], values: dict[str, Any]) -
     return {prefix + c.name: values[c.name] if c.name in values else _default(c) for c in columns}
 
 
+def _all_prefixed(rows: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """Bind values for all five of a new lead's rows (lead, inquiry, consent, activity, job) at once."""
+    values: dict[str, Any] = {}
+    for (prefix, columns, _statement), row in zip(_NEW_LEAD_INSERTS_ON_DRIVER, rows, strict=True):
+        values.update(_prefixed(prefix, columns, row))
+    return values
+
+
 def _default(column: Column[Any]) -> Any:
     default = column.default
     if default is None:
@@ -270,15 +278,13 @@ def _insert_if_new_lead(connection: Connection, dedupe_key: str, lead: dict[str,
     """`_insert_new_lead` when no lead has this email and the submission is not on record (the job's
     id), else None and nothing written."""
     rows = (lead, inquiry, consent, activity, job)
-    values: dict[str, Any] = {"probe_dedupe_key": dedupe_key}
     if connection.dialect.name == "postgresql":
-        for (prefix, columns, _statement), row in zip(_NEW_LEAD_INSERTS_ON_DRIVER, rows, strict=True):
-            values.update(_prefixed(prefix, columns, row))
+        values = {"probe_dedupe_key": dedupe_key, **_all_prefixed(rows)}
         cursor = _ROWS_IF_NEW_LEAD_ON_POSTGRESQL.execute(connection, values)
         written = cursor.fetchone()
         cursor.close()
         return None if written is None else int(written[0])
-    values.update(_prefixed("lead_", _LEAD_COLUMNS, lead))
+    values = {"probe_dedupe_key": dedupe_key, **_prefixed("lead_", _LEAD_COLUMNS, lead)}
     cursor = _LEAD_IF_NEW_ON_SQLITE.execute(connection, values)
     inserted = cursor.rowcount
     cursor.close()
@@ -303,10 +309,7 @@ def _insert_new_lead(connection: Connection, lead: dict[str, Any], inquiry: dict
     """Write a new lead with its inquiry, consent record, timeline entry and job; the job's id."""
     rows = (lead, inquiry, consent, activity, job)
     if connection.dialect.name == "postgresql":
-        values: dict[str, Any] = {}
-        for (prefix, columns, _statement), row in zip(_NEW_LEAD_INSERTS_ON_DRIVER, rows, strict=True):
-            values.update(_prefixed(prefix, columns, row))
-        cursor = _NEW_LEAD_ROWS_ON_DRIVER.execute(connection, values)
+        cursor = _NEW_LEAD_ROWS_ON_DRIVER.execute(connection, _all_prefixed(rows))
         job_id = int(cursor.fetchone()[0])
         cursor.close()
         return job_id

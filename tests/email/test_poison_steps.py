@@ -32,6 +32,18 @@ def _three_leads(db: Database) -> tuple[list[str], list[int]]:
     return leads, [steps(db, lead_id)[0].id for lead_id in leads]
 
 
+def _checking_fails(monkeypatch: pytest.MonkeyPatch, step_id: int, error: Exception) -> None:
+    """Checking the step `step_id` (inside the batch's claim transaction) raises `error`."""
+    original = sending._check
+
+    def check(session: Any, step: Any, *args: Any) -> Any:
+        if step.id == step_id:
+            raise error
+        return original(session, step, *args)
+
+    monkeypatch.setattr(sending, "_check", check)
+
+
 @BOTH
 def test_an_unexpected_error_building_one_leads_email_fails_that_step_only(
         db: Database, smtp_settings: Settings, sink: Sink, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,14 +82,7 @@ def test_a_step_that_breaks_the_batch_transaction_is_claimed_alone_and_fails_aft
     # Given a batch of three due steps, and checking the middle one raises outside the rendering
     # (as a database error on its row would): the batch's claim transaction fails as a whole
     leads, step_ids = _three_leads(db)
-    original = sending._check
-
-    def check(session: Any, step: Any, *args: Any) -> Any:
-        if step.id == step_ids[1]:
-            raise RuntimeError(SECRET)
-        return original(session, step, *args)
-
-    monkeypatch.setattr(sending, "_check", check)
+    _checking_fails(monkeypatch, step_ids[1], RuntimeError(SECRET))
     transport = transport_from_url(smtp_settings.mail_url)
     # When the batch is sent: the healthy steps go at once, the bad one counts an attempt and is retried
     with db.session() as session, pytest.raises(StepNotPrepared):
@@ -111,13 +116,8 @@ def test_a_database_failure_on_one_step_never_uses_up_its_attempts(
     # (a lost connection, a lock wait, a restart): the step itself is not at fault
     leads, step_ids = _three_leads(db)
     original = sending._check
-
-    def check(session: Any, step: Any, *args: Any) -> Any:
-        if step.id == step_ids[1]:
-            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
-        return original(session, step, *args)
-
-    monkeypatch.setattr(sending, "_check", check)
+    _checking_fails(monkeypatch, step_ids[1],
+                    OperationalError("SELECT 1", {}, Exception("server closed the connection")))
     transport = transport_from_url(smtp_settings.mail_url)
     # When Dramatiq retries the batch more often than a step's attempts allow
     for attempt in range(MAX_PREPARE_ATTEMPTS + 2):
