@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from crm.db import utcnow
 from crm.http import db_session
 from crm.i18n import translator
 from crm.models import Delivery, Inquiry
@@ -40,8 +41,9 @@ def show(lead_id: str) -> str:
         abort(404)
     user = me()
     data = leadview.lead_page(db, lead)
+    card = leadview.contact_card(lead, leadview.message_signals(db, lead.id), language(), utcnow().date())
     return render_template(
-        "web/lead.html", data=data, lead=lead, can_act=can_act_on(user, lead),
+        "web/lead.html", data=data, lead=lead, card=card, can_act=can_act_on(user, lead),
         targets=actions.allowed_targets(lead.status), consultants=accounts.active_consultants(db),
         raw=leadview.raw_body_text, previews=_previews(db, lead) if request.args.get("preview") else None,
     )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.classify.ages import age_on
+from crm.countries import country_name
+from crm.i18n import translate
 from crm.models import (
     Activity,
     Classification,
@@ -162,3 +166,68 @@ def lead_page(session: Session, lead: Lead) -> LeadPage:
                                         .order_by(Delivery.created_at.desc()))),
         authors=authors,
     )
+
+
+# What the contact card may take from the free-text message when the form left the field out.
+CARD_SIGNALS = ("citizenship", "residence", "age")
+
+
+def message_signals(session: Session, lead_id: str) -> dict[str, dict[str, Any]]:
+    """What the latest classification read from the lead's messages, by kind ({"value", "quote"}).
+
+    The classifier keeps these on its timeline entry (not on the lead: form fields stay the lead's
+    facts), so this is exactly what its reasons were based on. An erased lead's entries are emptied.
+    """
+    data = session.scalars(
+        select(Activity.data).where(Activity.lead_id == lead_id, Activity.kind == "classified")
+        .order_by(Activity.at.desc(), Activity.id.desc()).limit(1)
+    ).first()
+    found: dict[str, dict[str, Any]] = {}
+    for signal in (data or {}).get("signals") or []:
+        if isinstance(signal, dict) and signal.get("kind") in CARD_SIGNALS and signal.get("value") is not None:
+            found.setdefault(str(signal["kind"]), signal)
+    return found
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of the contact card; `quote` holds the message's words when it was read from them."""
+
+    text: str
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    citizenships: list[Fact]
+    residence: Fact | None
+    age: Fact | None
+
+
+def _country(code: str, language: str) -> str:
+    name = country_name(code, language)
+    return f"{name} ({code})" if name != code else code
+
+
+def contact_card(lead: Lead, signals: dict[str, dict[str, Any]], language: str, today: date) -> ContactCard:
+    """Citizenship, residence and age as the form gave them, else as read from the message (marked so)."""
+    def said(kind: str, text: str) -> Fact:
+        return Fact(text, str(signals[kind].get("quote") or ""))
+
+    citizenships = [Fact(_country(code, language)) for code in lead.citizenships or [] if code]
+    if not citizenships and "citizenship" in signals:
+        citizenships = [said("citizenship", _country(str(signals["citizenship"]["value"]), language))]
+    residence: Fact | None = None
+    if lead.country_of_residence:
+        residence = Fact(_country(lead.country_of_residence, language))
+    elif "residence" in signals:
+        residence = said("residence", _country(str(signals["residence"]["value"]), language))
+    age: Fact | None = None
+    if lead.date_of_birth is not None:
+        age = Fact(f"{lead.date_of_birth.isoformat()} · "
+                   + translate("aged {age} today", language, age=age_on(lead.date_of_birth, today)))
+    elif lead.stated_age is not None:
+        age = Fact(translate("stated age {age}", language, age=lead.stated_age))
+    elif "age" in signals:
+        age = said("age", translate("stated age {age}", language, age=signals["age"]["value"]))
+    return ContactCard(citizenships, residence, age)

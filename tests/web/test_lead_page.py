@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from crm.db import Database
+from crm.classify.ages import age_on
+from crm.classify.service import classify_and_store
+from crm.db import Database, utcnow
 from crm.models import Activity, Classification, Enrolment, Job, Lead
 from tests.conftest import RecordingDispatcher
 from tests.web.conftest import Browser, Team, classify, enrol
@@ -145,3 +150,52 @@ def test_french_page_names_the_entrepreneur_stream_and_the_lead_type_apart(
     html = consultant.get(f"/leads/{lead_id}?lang=fr").get_data(as_text=True)
     assert "<strong>Entrepreneur</strong>" in html
     assert "Type de prospect: entrepreneur ·" in html
+
+
+def _contact_card(html: str) -> str:
+    match = re.search(r'<section class="card" aria-labelledby="contact-h">(.*?)</section>', html, re.S)
+    assert match, "no contact card on the page"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def test_the_contact_card_shows_citizenship_and_age_read_from_the_message(
+        db: Database, team: Team, consultant: Browser, client: FlaskClient) -> None:
+    # No form field but the message: the real classifier reads the citizenship and the age from it,
+    # and the card shows them marked as read from the message (it used to show "—" for both).
+    response = client.post("/api/leads", json={
+        "first_name": "Ravi", "last_name": "Patel", "email": "ravi@example.com",
+        "message": "I'm a 26 year old Indian graduate of Humber College"})
+    lead_id = str(response.get_json()["id"])
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "intake", utcnow()).status == "classified"
+    card = _contact_card(consultant.get(f"/leads/{lead_id}").get_data(as_text=True))
+    assert "Citizenships India (IN) The message says “26 year old Indian”" in card
+    assert "Date of birth / age stated age 26 The message says" in card
+    french = _contact_card(consultant.get(f"/leads/{lead_id}?lang=fr").get_data(as_text=True))
+    assert "Inde (IN) Le message indique « 26 year old Indian »" in french
+    assert "âge déclaré : 26 ans" in french
+
+
+def test_the_contact_card_prefers_the_form_and_gives_the_age_of_a_date_of_birth(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead(age=None, date_of_birth="1990-04-02", country_of_residence="Mexico",
+                        message="I am Brazilian, 33, and I live in Chile.")
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "intake", utcnow()).status == "classified"
+    card = _contact_card(consultant.get(f"/leads/{lead_id}").get_data(as_text=True))
+    age = age_on(date(1990, 4, 2), utcnow().date())
+    assert f"Date of birth / age 1990-04-02 · aged {age} today" in card
+    assert "Citizenships Ireland (IE) Residence Mexico (MX)" in card  # the form wins over the message
+    assert "The message says" not in card
+
+
+def test_the_status_select_does_not_preselect_a_change(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id)
+    html = consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
+    select_html = re.search(r'<select id="status-target"[^>]*>(.*?)</select>', html, re.S)
+    assert select_html and "required" in re.search(r'<select id="status-target"[^>]*>', html).group(0)
+    options = re.findall(r"<option[^>]*>", select_html.group(1))
+    assert options[0] == '<option value="" disabled selected>'  # a placeholder: the choice is required
+    assert all("selected" not in option for option in options[1:])
