@@ -11,7 +11,8 @@ from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from crm.http import db_session, json_error
-from crm.web.common import can_act_on, me
+from crm.models import Job
+from crm.web.common import can_act_on, dispatch_after_commit, me
 from crm.workspace import WorkspaceError, accounts, actions, leadview, queue
 
 bp = Blueprint("leads_api", __name__)
@@ -64,6 +65,7 @@ def patch_lead(lead_id: str) -> Response:
     lead = db.get(leadview.Lead, lead_id)
     if lead is None:
         return json_error(404, {"id": ["No such lead."]})
+    jobs: list[Job] = []
     try:
         if not can_act_on(user, lead):
             raise WorkspaceError("This lead belongs to another consultant.", status=403, field="assignee")
@@ -80,7 +82,8 @@ def patch_lead(lead_id: str) -> Response:
         if "status" in body:
             if not isinstance(body["status"], str):
                 raise WorkspaceError("status must be a string.", status=400, field="status")
-            actions.change_status(db, lead, body["status"], user)
+            job = actions.change_status(db, lead, body["status"], user)
+            jobs = [job] if job else []
         db.commit()
     except WorkspaceError as exc:
         db.rollback()
@@ -88,4 +91,5 @@ def patch_lead(lead_id: str) -> Response:
     except IntegrityError:
         db.rollback()
         return json_error(409, {"request": ["The lead changed at the same time; try again."]})
+    dispatch_after_commit(jobs)
     return jsonify(leadview.lead_json(db, lead))

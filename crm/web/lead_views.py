@@ -112,7 +112,10 @@ def _act(lead_id: str, action_name: str) -> Response:
             raise WorkspaceError("This lead belongs to another consultant.", status=403)
         form = request.form
         if action_name == "status":
-            actions.change_status(db, lead, form.get("status") or "", user)
+            if not form.get("status"):  # the placeholder (a browser without form validation sends it)
+                raise WorkspaceError("Choose a status.")
+            job = actions.change_status(db, lead, form.get("status") or "", user)
+            jobs = [job] if job else []
         elif action_name == "note":
             actions.add_note(db, lead, form.get("note") or "", user)
         elif action_name == "claim":

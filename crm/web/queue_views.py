@@ -10,7 +10,7 @@ from flask_login import login_required
 from crm.http import database, db_session
 from crm.i18n import translator
 from crm.models import LeadStatus, User
-from crm.web.common import back_to, can_act_on, language, me, setup_blueprint
+from crm.web.common import back_to, can_act_on, dispatch_after_commit, language, me, setup_blueprint
 from crm.workspace import WorkspaceError, accounts, actions, queue
 
 bp = Blueprint("queue", __name__)
@@ -94,6 +94,7 @@ def bulk() -> Response:
         else:
             raise WorkspaceError("Choose an action.")
         db.commit()
+        dispatch_after_commit(result.jobs)
         flash(translator(language())("{changed} updated, {skipped} skipped.", changed=len(result.changed),
                                      skipped=len(result.skipped)))
     except WorkspaceError as exc:

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
 from crm.jobs import pending_job, record_job
-from crm.models import ALLOWED_TRANSITIONS, Activity, Job, Lead, LeadStatus, User, can_transition
+from crm.models import ALLOWED_TRANSITIONS, Activity, Job, Lead, LeadFlag, LeadStatus, User, can_transition
 from crm.workspace import WorkspaceError
 
 MAX_NOTE_LENGTH = 10_000
@@ -35,12 +35,25 @@ def get_lead(session: Session, lead_id: str) -> Lead:
     return lead
 
 
-def change_status(session: Session, lead: Lead, target: str, by: User, now: datetime | None = None) -> None:
-    """Move the lead to `target` if the transition table allows it; tell the sequences."""
+def change_status(session: Session, lead: Lead, target: str, by: User, now: datetime | None = None) -> Job | None:
+    """Move the lead to `target` if the transition table allows it; tell the sequences.
+
+    Returns the classify_lead job recorded when a lead comes out of spam (the caller dispatches it after
+    commit), else None.
+    """
     now = now or utcnow()
     old = lead.status
     if not can_transition(old, target):
         raise WorkspaceError(f"A lead cannot go from {old} to {target}.", status=409, field="status")
+    job = None
+    if old == LeadStatus.SPAM.value:
+        # A person says the lead is genuine. Spam is never classified, so it is classified now, like any
+        # inquiry (else it sits in the queue as "new" without a stream, a sequence or an answer). The
+        # honeypot's "spam" flag goes too: intake reads it as "reopen on the next genuine inquiry", which
+        # would overrule a consultant who later marks the lead spam again.
+        session.execute(delete(LeadFlag).where(LeadFlag.lead_id == lead.id, LeadFlag.flag == "spam"))
+        if lead.anonymised_at is None and pending_job(session, "classify_lead", lead.id) is None:
+            job = record_job(session, "classify_lead", lead.id, {"lead_id": lead.id, "trigger": "reclassify"})
     lead.status = target
     lead.status_changed_at = now
     if target in (LeadStatus.CONTACTED.value, LeadStatus.CONSULTATION_BOOKED.value) and lead.first_contacted_at is None:
@@ -50,6 +63,7 @@ def change_status(session: Session, lead: Lead, target: str, by: User, now: date
     from crm import sequences
 
     sequences.on_status_changed(session, lead, old, target, now, by_user_id=by.id)
+    return job
 
 
 def add_note(session: Session, lead: Lead, text: str, by: User, now: datetime | None = None) -> Activity:
@@ -115,6 +129,7 @@ def find_user(session: Session, user_id: int | None) -> User | None:
 class BulkResult:
     changed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # lead id -> why
+    jobs: list[Job] = field(default_factory=list)  # to dispatch after commit
 
 
 def _bulk_leads(session: Session, lead_ids: Iterable[str]) -> list[Lead]:
@@ -137,10 +152,14 @@ def bulk_assign(session: Session, lead_ids: Iterable[str], assignee: User | None
 
 
 def bulk_status(session: Session, lead_ids: Iterable[str], target: str, by: User) -> BulkResult:
+    if not target:
+        raise WorkspaceError("Choose a status.", field="status")
     result = BulkResult()
     for lead in _bulk_leads(session, lead_ids):
         if can_transition(lead.status, target):
-            change_status(session, lead, target, by)
+            job = change_status(session, lead, target, by)
+            if job is not None:
+                result.jobs.append(job)
             result.changed.append(lead.id)
         else:
             result.skipped[lead.id] = f"{lead.status} → {target} is not allowed"

@@ -561,6 +561,14 @@ def test_french_interface_and_small_screens(page: Any, server: Seeded) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400  # no sideways scrolling of the whole page on a phone
     shot(page, "queue-mobile-fr")
+    # The lead page (candidates table, rows of action buttons) and the dashboard (its charts) fit too;
+    # a wide table scrolls inside its own box.
+    page.click("text=Camille Lefèvre")
+    page.wait_for_selector("h1:has-text('Camille Lefèvre')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    page.goto("/dashboard")
+    page.wait_for_selector("svg.chart")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 

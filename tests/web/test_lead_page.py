@@ -199,3 +199,46 @@ def test_the_status_select_does_not_preselect_a_change(
     options = re.findall(r"<option[^>]*>", select_html.group(1))
     assert options[0] == '<option value="" disabled selected>'  # a placeholder: the choice is required
     assert all("selected" not in option for option in options[1:])
+
+
+def test_a_spam_lead_says_why_it_is_not_classified(
+        team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    html = consultant.get(f"/leads/{post_lead(website='http://spam.example')}").get_data(as_text=True)
+    assert "Marked as spam: spam is not classified and gets no email." in html
+    assert "Classification runs a few seconds after each inquiry" not in html  # it never will
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_taking_a_lead_out_of_spam_classifies_it_and_drops_the_honeypot_flag(
+        db: Database, team: Team, consultant: Browser, dispatcher: RecordingDispatcher,
+        post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead(website="http://spam.example")  # the honeypot: stored as spam, never classified
+    with db.transaction() as session:
+        assert session.get(Lead, lead_id).flag_names == ["spam"]
+    consultant.post(f"/leads/{lead_id}/status", {"status": "classified"})  # "new": a person says it is genuine
+    with db.transaction() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead.status == "classified" and "spam" not in lead.flag_names
+        jobs = list(session.scalars(select(Job).where(Job.lead_id == lead_id, Job.kind == "classify_lead")))
+        assert len(jobs) == 1 and jobs[0].status == "pending"
+    assert [job.lead_id for job in dispatcher.jobs] == [lead_id]  # dispatched after the commit
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "reclassify", utcnow()).status == "classified"
+    html = consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert "Primary stream" in html
+    # Marked spam again by a person: no honeypot flag, so a later inquiry does not reopen it.
+    consultant.post(f"/leads/{lead_id}/status", {"status": "spam"})
+    with db.transaction() as session:
+        assert "spam" not in session.get(Lead, lead_id).flag_names
+
+
+def test_the_french_timeline_calls_a_classification_so_not_new(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    # "classified" is both an activity kind and the status key labelled "nouveau" in French.
+    lead_id = post_lead()
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "intake", utcnow()).status == "classified"
+    html = consultant.get(f"/leads/{lead_id}?lang=fr").get_data(as_text=True)
+    timeline = html[html.index('id="notes-h"'):]
+    assert '<span class="tag">Classement</span>' in timeline
+    assert '<span class="tag">nouveau</span>' not in timeline

@@ -170,3 +170,21 @@ def test_empty_queue_explains_itself(team: Team, consultant: Browser) -> None:
     html = consultant.get("/leads").get_data(as_text=True)
     assert "No leads here" in html and "/apply" in html
     assert "Nothing matches these filters." in consultant.get("/leads?stream=entrepreneur").get_data(as_text=True)
+
+
+def test_bulk_status_starts_on_a_placeholder_and_asks_for_a_choice(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    a, b = post_lead(), post_lead()
+    for lead_id in (a, b):
+        classify(db, lead_id, assignee_id=team.consultant_id)
+    html = consultant.get("/leads").get_data(as_text=True)
+    select_html = re.search(r'<select id="bulk-status"[^>]*>(.*?)</select>', html, re.S)
+    assert select_html is not None
+    options = re.findall(r"<option[^>]*>", select_html.group(1))
+    # Ticking leads and pressing "Apply to selected" must not move them to whatever status comes first.
+    assert options[0] == '<option value="" selected>' and all("selected" not in o for o in options[1:])
+    response = consultant.post("/leads/bulk", {"lead_ids": [a, b], "action": "status", "status": ""},
+                               follow_redirects=True)
+    assert "Choose a status." in response.get_data(as_text=True)
+    with db.transaction() as session:
+        assert [session.get(Lead, i).status for i in (a, b)] == ["classified", "classified"]
