@@ -79,6 +79,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="requests per second to pre-generate for (a run that uses them up is invalid)")
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the second baseline (bench/floor_app.py: our new-lead rows and nothing else)")
     parser.add_argument("--broker-url", default="", help="CRM_BROKER_URL for our app (default: embedded queue)")
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and databases")
@@ -176,6 +178,7 @@ class Backend:
     name: str
     ours_url: str
     bare_url: str
+    floor_url: str
 
 
 @contextmanager
@@ -183,26 +186,32 @@ def databases(name: str, work: Path, args: argparse.Namespace) -> Iterator[Backe
     """Fresh databases for one backend: ours migrated with crm.migrate.upgrade, the bare table created."""
     if name == "sqlite":
         ours, bare = f"sqlite:///{work / 'ours.sqlite3'}", f"sqlite:///{work / 'bare.sqlite3'}"
+        floor = f"sqlite:///{work / 'floor.sqlite3'}"
         migrate.upgrade(ours)
+        migrate.upgrade(floor)
         _create_bare_table(bare)
-        yield Backend(name, ours, bare)
+        yield Backend(name, ours, bare, floor)
         return
     if name != "postgres":
         raise SystemExit(f"unknown backend {name!r}")
     admin_url = make_url(args.postgres_url).set(drivername="postgresql+psycopg")
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    names = (PG_DATABASE, PG_DATABASE + "_floor")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    url = admin_url.set(database=PG_DATABASE).render_as_string(hide_password=False)
+        for database in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    url, floor = (admin_url.set(database=database).render_as_string(hide_password=False) for database in names)
     try:
         migrate.upgrade(url)
+        migrate.upgrade(floor)  # its own database: our tables' row counts stay ours
         _create_bare_table(url)  # same database, its own table
-        yield Backend(name, url, url)
+        yield Backend(name, url, url, floor)
     finally:
         if not args.keep:
             with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+                for database in names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -229,7 +238,7 @@ def _base_env() -> dict[str, str]:
     return env
 
 
-def bench_backend(backend: Backend, work: Path, args: argparse.Namespace) -> list[tuple[Result, Result]]:
+def bench_backend(backend: Backend, work: Path, args: argparse.Namespace) -> list[Round]:
     ours_env = _base_env() | {
         "CRM_ENV": "production", "CRM_DATABASE_URL": backend.ours_url, "CRM_SECRET_KEY": "bench-" + "x" * 40,
         "CRM_WEBHOOK_SECRET": WEBHOOK_SECRET, "CRM_RATE_LIMIT": "off", "CRM_MAIL_URL": f"file://{work / 'outbox'}",
@@ -238,17 +247,30 @@ def bench_backend(backend: Backend, work: Path, args: argparse.Namespace) -> lis
     if args.broker_url:
         ours_env["CRM_BROKER_URL"] = args.broker_url
     bare_env = _base_env() | {"BENCH_DATABASE_URL": backend.bare_url}
-    pairs = []
+    floor_env = _base_env() | {"BENCH_DATABASE_URL": backend.floor_url}
+    rounds = []
     for round_no in range(args.rounds):
         with gunicorn("bench.bare_app:create_app()", bare_env, work / "bare-gunicorn.log") as base:
             bare = measure("bare", base, "/bare", work, False, args, _counter(backend.bare_url, BareRow))
+        floor = None
+        if args.floor:
+            with gunicorn("bench.floor_app:create_app()", floor_env, work / "floor-gunicorn.log") as base:
+                floor = measure("floor", base, "/floor", work, False, args, _counter(backend.floor_url, Inquiry))
         with gunicorn("crm.wsgi:app", ours_env, work / "ours-gunicorn.log") as base:
             ours = measure("ours", base, "/api/leads", work, True, args, _counter(backend.ours_url, Inquiry))
+        floor_text = f"floor {floor.rps:.0f} req/s p99 {floor.p99_ms:.2f} ms; " if floor else ""
         print(f"  {backend.name} round {round_no + 1}: bare {bare.rps:.0f} req/s p99 {bare.p99_ms:.2f} ms; "
-              f"ours {ours.rps:.0f} req/s p99 {ours.p99_ms:.2f} ms", flush=True)
-        pairs.append((bare, ours))
-    _check_ours(backend.ours_url, sum(o.stored for _, o in pairs))
-    return pairs
+              f"{floor_text}ours {ours.rps:.0f} req/s p99 {ours.p99_ms:.2f} ms", flush=True)
+        rounds.append(Round(bare, ours, floor))
+    _check_ours(backend.ours_url, sum(r.ours.stored for r in rounds))
+    return rounds
+
+
+@dataclass
+class Round:
+    bare: Result
+    ours: Result
+    floor: Result | None = None
 
 
 def _check_ours(url: str, measured_inquiries: int) -> None:
@@ -269,7 +291,7 @@ def _median(results: list[Result]) -> Result:
     return ordered[len(ordered) // 2]
 
 
-def report(rows: dict[str, list[tuple[Result, Result]]], args: argparse.Namespace) -> tuple[str, bool]:
+def report(rows: dict[str, list[Round]], args: argparse.Namespace) -> tuple[str, bool]:
     lines = [
         f"intake benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, "
         f"{platform.python_implementation()} {platform.python_version()}; gunicorn 2 sync workers; "
@@ -278,9 +300,13 @@ def report(rows: dict[str, list[tuple[Result, Result]]], args: argparse.Namespac
         f"{'backend':<9}{'app':<6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  requests (statuses)",
     ]
     ok = True
-    for backend, pairs in rows.items():
-        bare, ours = _median([b for b, _ in pairs]), _median([o for _, o in pairs])
-        for result in (bare, ours):
+    for backend, rounds in rows.items():
+        bare, ours = _median([r.bare for r in rounds]), _median([r.ours for r in rounds])
+        floors = [r.floor for r in rounds if r.floor is not None]
+        floor = _median(floors) if floors else None
+        for result in (bare, floor, ours):
+            if result is None:
+                continue
             status = ", ".join(f"{k}: {v}" for k, v in sorted(result.statuses.items()))
             lines.append(f"{backend:<9}{result.app:<6}{result.rps:>9.0f}{result.p50_ms:>9.2f}"
                          f"{result.p99_ms:>9.2f}  {result.requests} ({status})")
@@ -292,6 +318,9 @@ def report(rows: dict[str, list[tuple[Result, Result]]], args: argparse.Namespac
         ok = ok and passed
         lines.append(f"{backend:<9}ratio  req/s {rps_ratio:.2f}x (target >= {TARGET_RPS_RATIO}), "
                      f"p99 {p99_ratio:.2f}x (target <= {TARGET_P99_RATIO}): {'PASS' if passed else 'FAIL'}")
+        if floor is not None:
+            lines.append(f"{backend:<9}floor  req/s {floor.rps / bare.rps:.2f}x of bare: our new-lead rows alone "
+                         f"(no validation, no ORM), a ceiling for ours; ours is {ours.rps / floor.rps:.2f}x of it")
     return "\n".join(lines), ok
 
 
@@ -301,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="bench-intake-"))
-    rows: dict[str, list[tuple[Result, Result]]] = {}
+    rows: dict[str, list[Round]] = {}
     try:
         for name in [b.strip() for b in args.backends.split(",") if b.strip()]:
             print(f"{name}: preparing databases in {work}", flush=True)
@@ -314,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text_report)
     if args.json:
         args.json.write_text(json.dumps({
-            name: [{"bare": vars(b) | {"rps": b.rps}, "ours": vars(o) | {"rps": o.rps}} for b, o in pairs]
-            for name, pairs in rows.items()}, indent=2))
+            name: [{app: vars(result) | {"rps": result.rps}
+                    for app, result in (("bare", r.bare), ("ours", r.ours), ("floor", r.floor)) if result}
+                   for r in rounds]
+            for name, rounds in rows.items()}, indent=2))
     return 0 if ok else 1

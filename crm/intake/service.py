@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -280,14 +281,12 @@ def _insert_if_new_lead(connection: Connection, dedupe_key: str, lead: dict[str,
     rows = (lead, inquiry, consent, activity, job)
     if connection.dialect.name == "postgresql":
         values = {"probe_dedupe_key": dedupe_key, **_all_prefixed(rows)}
-        cursor = _ROWS_IF_NEW_LEAD_ON_POSTGRESQL.execute(connection, values)
-        written = cursor.fetchone()
-        cursor.close()
+        with closing(_ROWS_IF_NEW_LEAD_ON_POSTGRESQL.execute(connection, values)) as cursor:
+            written = cursor.fetchone()
         return None if written is None else int(written[0])
     values = {"probe_dedupe_key": dedupe_key, **_prefixed("lead_", _LEAD_COLUMNS, lead)}
-    cursor = _LEAD_IF_NEW_ON_SQLITE.execute(connection, values)
-    inserted = cursor.rowcount
-    cursor.close()
+    with closing(_LEAD_IF_NEW_ON_SQLITE.execute(connection, values)) as cursor:
+        inserted = cursor.rowcount
     if inserted != 1:
         return None
     return _insert_rows(connection, rows[1:], _NEW_LEAD_INSERTS_ON_DRIVER[1:])
@@ -298,9 +297,8 @@ def _insert_rows(connection: Connection, rows: tuple[dict[str, Any], ...],
     """One INSERT per row; the last row's id (the job's)."""
     last_id = 0
     for (prefix, columns, statement), row in zip(statements, rows, strict=True):
-        cursor = statement.execute(connection, _prefixed(prefix, columns, row))
-        last_id = cursor.lastrowid
-        cursor.close()
+        with closing(statement.execute(connection, _prefixed(prefix, columns, row))) as cursor:
+            last_id = cursor.lastrowid
     return int(last_id)
 
 
@@ -309,10 +307,8 @@ def _insert_new_lead(connection: Connection, lead: dict[str, Any], inquiry: dict
     """Write a new lead with its inquiry, consent record, timeline entry and job; the job's id."""
     rows = (lead, inquiry, consent, activity, job)
     if connection.dialect.name == "postgresql":
-        cursor = _NEW_LEAD_ROWS_ON_DRIVER.execute(connection, _all_prefixed(rows))
-        job_id = int(cursor.fetchone()[0])
-        cursor.close()
-        return job_id
+        with closing(_NEW_LEAD_ROWS_ON_DRIVER.execute(connection, _all_prefixed(rows))) as cursor:
+            return int(cursor.fetchone()[0])
     return _insert_rows(connection, rows, _NEW_LEAD_INSERTS_ON_DRIVER)
 
 
@@ -363,9 +359,8 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
             return IntakeResult(new_lead["id"], inquiry["id"], created=True, language=language,
                                 jobs=[detached_job(job_id, job)])
 
-    cursor = _PROBE_ON_DRIVER.execute(connection, {"key": key, "email_key": data.email_key})
-    earlier_id, known_lead_id = cursor.fetchone()
-    cursor.close()
+    with closing(_PROBE_ON_DRIVER.execute(connection, {"key": key, "email_key": data.email_key})) as cursor:
+        earlier_id, known_lead_id = cursor.fetchone()
     if earlier_id is not None:
         # A twin may have committed while this request waited on the lead's unique index; its
         # Idempotency-Key, read again now, decides between a replay and a 422 as it would in sequence.
