@@ -45,9 +45,22 @@ def _index() -> tuple[dict[str, str], dict[str, str]]:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
             if value:
-                names.setdefault(fold(value), country.alpha_2)
-                names.setdefault(fold(french.gettext(value)), country.alpha_2)
+                for name in (value, french.gettext(value)):
+                    names.setdefault(fold(name), country.alpha_2)
+                    # ISO writes "Korea, Republic of" / "Corée, République de"; people write it the
+                    # other way round, which a close match would otherwise read as another country
+                    # ("République de Corée" came out as Cyprus).
+                    head, comma, tail = name.partition(", ")
+                    if comma:
+                        names.setdefault(fold(f"{tail} {head}"), country.alpha_2)
     data = yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8"))
+    for section in ("aliases", "demonyms"):
+        for word, code in data[section].items():
+            # YAML 1.1 reads an unquoted NO (Norway) as false: a bad value must stop here, not turn
+            # every inquiry that names the country into a 500 at lookup time.
+            if not isinstance(code, str) or pycountry.countries.get(alpha_2=code) is None:
+                raise ValueError(f"{ALIASES_FILE.name}: {section} {word!r} maps to {code!r}, "
+                                 "not an ISO 3166-1 alpha-2 code (quote codes such as \"NO\")")
     for alias, code in data["aliases"].items():
         names[fold(alias)] = code
     demonyms = {fold(word): code for word, code in data["demonyms"].items()}
