@@ -7,6 +7,7 @@ an unknown country is kept as typed (and flagged later) rather than refused.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -68,6 +69,9 @@ def _as_list(value: Any) -> Any:
     if isinstance(value, list):
         items: list[Any] = []
         for item in value:
+            if isinstance(item, str) and not item.strip():
+                # An unused select ("Second citizenship: None" on /apply) posts an empty value.
+                continue
             if isinstance(item, str) and "," in item and lookup_country(item, allow_close=False) is None:
                 # "France, Ireland" is two countries; "Korea, Republic of" is one ISO name.
                 items.extend(part.strip() for part in item.split(",") if part.strip())
@@ -110,6 +114,26 @@ def _no_float_age(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _ascii_digits(value: Any) -> Any:
+    """'２１２３１' (full-width, from an East Asian keyboard) -> '21231'.
+
+    The ruleset's NOC lists are ASCII: a code kept in other digits would be accepted and then match
+    nothing. Only decimal digits are mapped; the pattern refuses anything else.
+    """
+    value = _strip(value)
+    if isinstance(value, str):
+        return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in value)
+    return value
+
+
+def _no_bool_number(value: Any) -> Any:
+    # pydantic would read true as 1 year; "nan" and "inf" are refused by allow_inf_nan=False.
+    value = _blank_to_none(value)
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    return value.strip() if isinstance(value, str) else value
+
+
 OneLine = Annotated[str, AfterValidator(_one_line)]
 def _optional_text(max_length: int, after: Any = _one_line) -> Any:
     """An optional string: blank means absent; the length limit applies to strings only."""
@@ -145,12 +169,13 @@ class IntakeFields(BaseModel):
     interest: Annotated[Literal["work", "hire", "business", "study", "family", "other"] | None,
                         BeforeValidator(_lower)] = None
     occupation: Short = None
-    noc_code: Annotated[Annotated[str, Field(pattern=r"^\d{5}$")] | None, BeforeValidator(_strip)] = None
+    noc_code: Annotated[Annotated[str, Field(pattern=r"^[0-9]{5}$")] | None, BeforeValidator(_ascii_digits)] = None
     job_offer: Bool = None
     job_offer_province: _optional_text(60) = None
     employer_name: Short = None
     company_name: Short = None
-    years_with_employer: Annotated[Annotated[float, Field(ge=0, le=70)] | None, BeforeValidator(_no_float_age)] = None
+    years_with_employer: Annotated[Annotated[float, Field(ge=0, le=70, allow_inf_nan=False)] | None,
+                                   BeforeValidator(_no_bool_number)] = None
     employer_has_canadian_office: Bool = None
     owns_business: Bool = None
     enrolled_in_post_secondary: Bool = None
