@@ -99,11 +99,24 @@ def language() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+def other_language_url(lang: str) -> str:
+    """This page in the other language, with its filters and other query arguments kept (a bare
+    "?lang=" dropped them). A page that answered a POST has no GET of its own: the queue then."""
+    other = "en" if lang == "fr" else "fr"
+    rule = request.url_rule
+    if request.method != "GET" or rule is None or "GET" not in (rule.methods or ()) or not request.endpoint:
+        return url_for("queue.index", lang=other)
+    # url_for reads "_external", "_scheme", "_anchor"... as options: such arguments are not the page's.
+    args: dict[str, Any] = {k: v for k, v in request.args.to_dict(flat=False).items() if not k.startswith("_")}
+    args["lang"] = other
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+
+
 def template_context() -> dict[str, Any]:
     lang = language()
     user = cast(LoginUser, current_user).row if getattr(current_user, "is_authenticated", False) else None
     return {"lang": lang, "t": translator(lang), "user": user, "streams": STREAMS,
-            "label": lambda value: stream_label(value, lang)}
+            "label": lambda value: stream_label(value, lang), "other_language_url": other_language_url(lang)}
 
 
 def setup_blueprint(bp: Blueprint) -> None:

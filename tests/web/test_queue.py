@@ -188,3 +188,14 @@ def test_bulk_status_starts_on_a_placeholder_and_asks_for_a_choice(
     assert "Choose a status." in response.get_data(as_text=True)
     with db.transaction() as session:
         assert [session.get(Lead, i).status for i in (a, b)] == ["classified", "classified"]
+
+
+def test_switching_language_keeps_the_filters(team: Team, consultant: Browser) -> None:
+    html = consultant.get("/leads?scope=all&stream=entrepreneur&q=ana").get_data(as_text=True)
+    link = re.search(r'<a class="lang" href="([^"]+)"', html)
+    assert link is not None
+    href = link.group(1).replace("&amp;", "&")
+    assert href.startswith("/leads?") and {"scope=all", "stream=entrepreneur", "q=ana", "lang=fr"} <= set(
+        href.split("?", 1)[1].split("&"))
+    # Query arguments named like url_for's options are not passed on to it (no 500).
+    assert consultant.get("/leads?_scheme=javascript&_external=1").status_code == 200
