@@ -24,6 +24,11 @@ FUNNEL = (
 )
 
 
+# Honeypot spam is stored (nothing is lost) but is not a lead: counted, bots would fill "new leads per
+# week" and the funnel's "received" with "Not classified yet" submissions no one will ever call.
+NOT_SPAM = Lead.status != LeadStatus.SPAM.value
+
+
 @dataclass
 class Dashboard:
     weeks: list[date]
@@ -53,7 +58,7 @@ def _nationality_counts(session: Session, since: datetime, limit: int) -> list[t
     else:
         code = func.json_each(Lead.citizenships).table_valued("value")
         query = select(code.c.value, func.count()).select_from(Lead).join(code, true())
-    query = (query.where(Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None))
+    query = (query.where(Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None), NOT_SPAM)
              .group_by(code.c.value).order_by(func.count().desc(), code.c.value).limit(limit))
     return [(str(value), int(count)) for value, count in session.execute(query)]
 
@@ -80,7 +85,7 @@ def dashboard(session: Session, weeks: int = 12, now: datetime | None = None) ->
     week = _week_expr(session).label("week")
     rows = session.execute(
         select(week, Lead.primary_stream, func.count())
-        .where(Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None))
+        .where(Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None), NOT_SPAM)
         .group_by(week, Lead.primary_stream)
     )
     for week_start, stream, count in rows:
@@ -90,7 +95,7 @@ def dashboard(session: Session, weeks: int = 12, now: datetime | None = None) ->
 
     status_counts = {status: int(count) for status, count in
                      session.execute(select(Lead.status, func.count()).group_by(Lead.status))}
-    total = sum(status_counts.values())
+    total = sum(count for status, count in status_counts.items() if status != LeadStatus.SPAM.value)
     funnel = []
     for label, statuses in FUNNEL:
         count = total if statuses is None else sum(status_counts.get(s.value, 0) for s in statuses)

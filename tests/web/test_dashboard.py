@@ -39,3 +39,17 @@ def test_dashboard_charts(db: Database, team: Team, consultant: Browser, post_le
     assert dict(figures.funnel)["contacted"] == 1 and figures.email["iec-working-holiday"]["sent"] == 1
     assert figures.median_first_contact_hours is not None and figures.median_first_contact_hours < 1
     assert "Tableau de bord" in consultant.get("/dashboard?lang=fr").get_data(as_text=True)
+
+
+def test_honeypot_spam_is_not_counted_as_leads(db: Database, team: Team, consultant: Browser,
+                                               post_lead: Callable[..., str]) -> None:
+    genuine = post_lead(citizenships=["France"])
+    classify(db, genuine, stream="francophone-mobility")
+    for _ in range(3):  # bots filling in the honeypot: stored as spam, never classified
+        post_lead(citizenships=["Ireland"], website="http://spam.example")
+    with db.transaction() as session:
+        figures = stats.dashboard(session)
+    assert figures.total_leads == 1 and dict(figures.funnel)["received"] == 1
+    assert "unclassified" not in figures.per_week and sum(figures.per_week["francophone-mobility"]) == 1
+    assert figures.nationalities == [("FR", 1)]
+    assert "1 leads in total" in consultant.get("/dashboard").get_data(as_text=True)
