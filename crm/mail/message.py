@@ -26,6 +26,9 @@ MAX_LINE = 998  # RFC 5322 hard limit on a line, CRLF excluded
 _UTF8_B = Charset("utf-8")
 _UTF8_B.header_encoding = BASE64
 _FORBIDDEN = ("\r", "\n", "\x00")
+_LOOKS_ENCODED = "=?"  # how an RFC 2047 encoded word starts
+# Headers whose values come from address(), already encoded there.
+_ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
 
 
 @dataclass
@@ -49,6 +52,10 @@ def address(display_name: str, addr_spec: str) -> str:
         raise ValueError("an email address needs a local part and a domain")
     if any(ch in addr_spec for ch in ' <>,;"\\') or any(ch in display_name + addr_spec for ch in _FORBIDDEN):
         raise ValueError("invalid characters in an email address")  # CR, LF and NUL included
+    if _LOOKS_ENCODED in display_name:
+        # A name typed as "=?utf-8?b?...?=" would be decoded by the reader's mail client into text the lead
+        # never typed (control characters included): encode it, so that it reads as typed.
+        return f"{_UTF8_B.header_encode(display_name)} <{addr_spec}>"
     return formataddr((display_name, addr_spec), charset=_UTF8_B)
 
 
@@ -72,7 +79,7 @@ def encoded_words(value: str, first_line: int = 0) -> str:
 def _header(name: str, value: str) -> bytes:
     if any(ch in name + value for ch in _FORBIDDEN):
         raise ValueError(f"header {name} contains a line break or NUL")
-    if not value.isascii():
+    if not value.isascii() or (_LOOKS_ENCODED in value and name.lower() not in _ADDRESS_HEADERS):  # see address()
         return f"{name}: {encoded_words(value, len(name) + 2)}\r\n".encode("ascii")
     line = f"{name}: {value}"
     if len(line) > MAX_LINE:
