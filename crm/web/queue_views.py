@@ -35,6 +35,7 @@ def index() -> str:
     page = queue.queue_page(db, me(), flt, request.args.get("after"))
     return render_template(
         "web/queue.html", page=page, flt=flt, args=flt.as_args(),
+        reasons=queue.score_reasons(db, [row.lead.id for row in page.rows]),
         consultants=accounts.active_consultants(db), statuses=[s.value for s in LeadStatus],
         flags=queue.FLAG_FILTERS, bulk_targets=sorted(s.value for s in LeadStatus if s.value not in
                                                       ("received", "failed")),

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
-from crm.models import Lead, LeadFlag, LeadStatus, User
+from crm.models import Classification, Lead, LeadFlag, LeadStatus, User
 from crm.models.lead import OPEN_STATUS_VALUES
 
 PAGE_SIZE = 50
@@ -238,6 +238,16 @@ def queue_page(session: Session, user: User, flt: QueueFilter, cursor: str | Non
     page_rows = [QueueRow(lead, email, now - lead.last_inquiry_at, is_overdue(lead, now)) for lead, email in leads]
     next_cursor = encode_cursor(leads[-1][0]) if len(ids) > limit and leads else None
     return QueuePage(page_rows, next_cursor, flt, now)
+
+
+def score_reasons(session: Session, lead_ids: list[str]) -> dict[str, list[str]]:
+    """Why each lead has its score (the current classification's reasons), in one query for a page, so
+    that the queue's "who to call first" comes with the why."""
+    if not lead_ids:
+        return {}
+    rows = session.execute(select(Classification.lead_id, Classification.score_reasons).where(
+        Classification.lead_id.in_(lead_ids), Classification.is_current.is_(True)))
+    return {lead_id: [str(reason) for reason in reasons or []] for lead_id, reasons in rows}
 
 
 def stream_counts(session: Session, user: User, flt: QueueFilter, cap: int = COUNT_CAP) -> dict[str, int]:

@@ -199,3 +199,12 @@ def test_switching_language_keeps_the_filters(team: Team, consultant: Browser) -
         href.split("?", 1)[1].split("&"))
     # Query arguments named like url_for's options are not passed on to it (no 500).
     assert consultant.get("/leads?_scheme=javascript&_external=1").status_code == 200
+
+
+def test_the_queue_says_why_each_lead_comes_where_it_does(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id, assignee_id=team.consultant_id)
+    html = consultant.get("/leads").get_data(as_text=True)
+    assert '<caption class="queue-caption">Leads, best score first, then longest waiting</caption>' in html
+    assert 'title="Why this score: age 27: two years before the IEC limit">50</span>' in html
