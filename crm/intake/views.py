@@ -13,7 +13,7 @@ from crm.countries import fold
 from crm.extensions import limiter
 from crm.http import database, json_error, wants_html
 from crm.i18n import translate, translator
-from crm.intake.parsing import BodyError, group_form_fields, media_type, parse_json, parse_urlencoded
+from crm.intake.parsing import BodyError, media_type, parse_json, parse_multipart, parse_urlencoded
 from crm.intake.provinces import PROVINCES, province_name
 from crm.intake.security import SignatureError, check_form_token, issue_form_token, verify_signature
 from crm.intake.service import IntakeError, IntakeRequest, IntakeResult, receive_inquiry
@@ -45,7 +45,7 @@ def _read_fields(kind: str, body: bytes) -> dict[str, Any]:
     if kind in JSON_TYPES:
         return parse_json(body)
     if kind == "multipart/form-data":
-        return group_form_fields(list(request.form.items(multi=True)))
+        return parse_multipart(body, request.content_type)
     return parse_urlencoded(body)
 
 

@@ -213,8 +213,6 @@ def test_parse_multipart_refuses_malformed_bodies(body: bytes, content_type: str
     assert caught.value.status == 400
 
 
-@pytest.mark.xfail(strict=True, reason="crm/intake/views.py _read_fields still reads multipart through request.form "
-                                       "(U+FFFD for bad bytes); it should call parsing.parse_multipart")
 def test_a_multipart_body_that_is_not_utf8_is_a_400_not_a_mangled_name(client: FlaskClient, db: Database) -> None:
     body = _multipart([(b"first_name", b"Zo\xeb"), (b"email", b"zoe@example.de")])
     response = client.post("/api/leads", data=body, content_type="multipart/form-data; boundary=XyZ")
