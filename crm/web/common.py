@@ -39,7 +39,9 @@ LABELS_EN = {
     "received": "received", "classified": "new", "contacted": "contacted",
     "consultation_booked": "consultation booked", "retained": "retained", "lost": "lost", "spam": "spam",
     "failed": "failed", "needs_info": "needs info", "age-out-soon": "age-out soon",
-    "email-failed": "email failed",
+    "email-failed": "email failed", "free-text": "read from the message", "unconfirmed-rule": "unconfirmed rule",
+    "unknown-country": "unknown country", "contradiction": "contradiction",
+    "classification-failed": "classification failed",
 }
 
 
@@ -47,7 +49,12 @@ def stream_label(value: str | None, lang: str) -> str:
     """The display name of a stream slug, status, flag or verdict in the interface language."""
     if not value:
         return ""
-    return translate(value, "fr") if lang == "fr" else LABELS_EN.get(value, value)
+    if lang == "fr":
+        french = translate(value, "fr")
+        if french != value:
+            return french
+    # English, or a French catalogue without this key: the English label rather than the raw slug.
+    return LABELS_EN.get(value, value)
 
 
 class LoginUser:

@@ -208,3 +208,16 @@ def test_the_queue_says_why_each_lead_comes_where_it_does(
     html = consultant.get("/leads").get_data(as_text=True)
     assert '<caption class="queue-caption">Leads, best score first, then longest waiting</caption>' in html
     assert 'title="Why this score: age 27: two years before the IEC limit">50</span>' in html
+
+
+def test_flags_show_their_labels_not_their_slugs(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id, flags=["free-text", "contradiction"], assignee_id=team.consultant_id)
+    for path in ("/leads", f"/leads/{lead_id}"):
+        html = consultant.get(path).get_data(as_text=True)
+        assert '<span class="tag flag">read from the message</span>' in html
+        assert '<span class="tag flag">free-text</span>' not in html
+    # A label missing from the French catalogue falls back to the English label, not to the slug.
+    assert '<span class="tag flag">free-text</span>' not in consultant.get(f"/leads/{lead_id}?lang=fr").get_data(
+        as_text=True)
