@@ -1,0 +1,49 @@
+"""The first email of an IEC sequence speaks to a job offer the lead mentioned and names the other routes
+that fit, as the worker answer does (it used to say neither: a French speaker with an offer in Ontario
+read only about Working Holiday)."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm.classify.service import classify_and_store
+from crm.config import Settings
+from crm.db import Database
+from crm.models import Lead
+from crm.sequences import preview
+from tests.email.helpers import T0, inquire
+
+
+@pytest.mark.parametrize(("language", "offer_line", "alternative"), [
+    ("en", "You mentioned a job offer", "Francophone Mobility (Mobilité francophone)"),
+    ("fr", "Vous avez mentionné une offre d'emploi", "Mobilité francophone"),
+])
+def test_an_iec_answer_takes_up_the_job_offer_and_the_other_routes(db: Database, settings: Settings, language: str,
+                                                                    offer_line: str, alternative: str) -> None:
+    # Given a French citizen, native French speaker, with a job offer in Ontario
+    lead_id = inquire(db, first_name="Camille", email=f"camille.{language}@example.fr", citizenships=["France"],
+                      country_of_residence="France", date_of_birth="1995-03-01", preferred_language=language,
+                      job_offer=True, job_offer_province="ON", french_ability="native")
+    # When she is classified (the real classifier) and her sequence's first email is rendered
+    with db.transaction() as session:
+        outcome = classify_and_store(session, lead_id, "intake", T0)
+    with db.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        first = preview(session, lead, 0, settings=settings, now=T0)[0]
+    # Then an IEC stream leads, and the email mentions her offer and the francophone route beside it
+    assert outcome.primary_stream is not None and outcome.primary_stream.startswith("iec-")
+    assert offer_line in first.text
+    assert alternative in first.text
+
+
+def test_an_iec_answer_without_an_offer_says_nothing_about_one(db: Database, settings: Settings) -> None:
+    lead_id = inquire(db, email="aoife.nooffer@example.ie")
+    with db.transaction() as session:
+        classify_and_store(session, lead_id, "intake", T0)
+    with db.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        first = preview(session, lead, 0, settings=settings, now=T0)[0]
+    assert "IEC Working Holiday" in first.subject
+    assert "job offer" not in first.text
