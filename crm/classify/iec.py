@@ -119,8 +119,12 @@ def _age_check(ctx: Context, country: IecCountry, candidate: Candidate) -> date:
                                            other=disputed, age=age.low))
             return age.ages_out_on(disputed)
         candidate.verdict = "ineligible"
-        candidate.reasons.append(ctx.t("{limits}; over the limit today (turned {next} on {day})", limits=limits,
-                                       next=high + 1, day=out.isoformat()))
+        if age.exact:
+            candidate.reasons.append(ctx.t("{limits}; over the limit today (turned {next} on {day})", limits=limits,
+                                           next=high + 1, day=out.isoformat()))
+        else:  # a stated age gives no birthday to quote
+            candidate.reasons.append(ctx.t("{limits}; over the limit today (stated age {age})", limits=limits,
+                                           age=age.low if age.low == age.high else f"{age.low}-{age.high}"))
     else:
         candidate.verdict = "needs_info"
         candidate.missing.append(ctx.t("Date of birth"))

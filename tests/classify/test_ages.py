@@ -49,3 +49,22 @@ def test_a_stated_age_is_a_range_of_birth_dates() -> None:
 def test_add_months_clamps_to_the_month_end() -> None:
     assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
     assert add_months(date(2026, 3, 15), 6) == date(2026, 9, 15)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_over_the_iec_limit_quotes_a_birthday_only_when_the_date_of_birth_is_known(language: str) -> None:
+    from crm.classify.classifier import classify
+    from crm.classify.model import LeadInput
+
+    today = date(2026, 11, 26)
+    # Belgium accepts 18 to 30. A stated age of 33 says nothing about the day the lead turned 31
+    stated = classify(LeadInput(citizenships=["BE"], stated_age=33, stated_age_on=today, language=language,
+                                today=today))
+    working_holiday = next(c for c in stated.candidates if c.stream == "iec-working-holiday")
+    assert working_holiday.verdict == "ineligible"
+    assert not any("2023" in reason for reason in working_holiday.reasons), working_holiday.reasons
+    assert any("33" in reason for reason in working_holiday.reasons), working_holiday.reasons
+    # A date of birth does: the reason names the 31st birthday
+    known = classify(LeadInput(citizenships=["BE"], date_of_birth=date(1993, 5, 4), language=language, today=today))
+    working_holiday = next(c for c in known.candidates if c.stream == "iec-working-holiday")
+    assert any("2024-05-04" in reason for reason in working_holiday.reasons), working_holiday.reasons
