@@ -586,3 +586,21 @@ def test_keyboard_only_sign_in(page: Any) -> None:
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url("**/leads")
+
+
+def test_stopping_a_sequence_takes_a_second_click(page: Any, server: Seeded) -> None:
+    # Stopping cannot be undone (pausing can): one click on the red button next to "Pause" must not do it.
+    page.goto("/login")
+    page.fill("#email", "admin@firm.example")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/leads")
+    page.goto(f"/leads/{server.leads['Noah Williams'].id}")
+    assert page.locator("#email-h + p .status").inner_text() == "active"
+    page.click("summary:has-text('Stop sequence')")
+    assert page.locator("#email-h + p .status").inner_text() == "active"  # nothing was posted
+    assert "Stopping is final" in page.locator("details.confirm").inner_text()
+    page.click("#confirm-stop")
+    page.wait_for_selector("#email-h + p .status-stopped")
+    assert page.locator("button:has-text('Resume sequence')").count() == 0
+    assert page.console_errors == []  # type: ignore[attr-defined]
