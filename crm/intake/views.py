@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
@@ -170,12 +171,38 @@ def consent_wording(language: str) -> str:
 
 def _render_form(language: str, values: dict[str, Any], errors: dict[str, list[str]],
                  status: int = 200) -> Response:
+    errors = {name: [_translated_error(message, language) for message in messages]
+              for name, messages in errors.items()}
     html = render_template(
         "apply/form.html", lang=language, t=translator(language), values=values, errors=errors,
         consent_wording=consent_wording(language),
         form_token=issue_form_token(current_app.config["SECRET_KEY"], language),
     )
     return Response(html, status=status)
+
+
+_LIST_ITEM = re.compile(r"Item (\d+): (.*)", re.DOTALL)
+
+
+def _translated_error(message: str, language: str) -> str:
+    """A field error from the intake (always English: the API's) in the form's language.
+
+    "Item 2: ..." keeps its number, and a message ending in a detail it quotes ("...before the @-sign:
+    SPACE.") is matched by its text up to the colon. A message the catalogue lacks stays in English.
+    """
+    if language == "en":
+        return message
+    item = _LIST_ITEM.fullmatch(message)
+    prefix = ""
+    if item is not None:
+        prefix, message = translate("Item {number}: ", language, number=item[1]), item[2]
+    translated = translate(message, language)
+    if translated == message and ": " in message:
+        head, detail = message.split(": ", 1)
+        translated_head = translate(head + ":", language)
+        if translated_head != head + ":":
+            translated = f"{translated_head} {detail}"
+    return prefix + translated
 
 
 @bp.get("/apply")

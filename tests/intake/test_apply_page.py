@@ -74,6 +74,24 @@ def test_an_invalid_browser_submission_shows_the_form_again_with_the_errors(clie
     assert 'value="not-an-email"' in html
 
 
+def test_the_french_form_shows_its_errors_in_french(client: FlaskClient, db: Database) -> None:
+    # Given the French form as rendered, sent back with no first name, a bad email and a date in the future
+    hidden = _form_fields(client.get("/apply?lang=fr").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, "first_name": "", "email": "chloe @example.fr",
+                                               "date_of_birth": "2999-01-01", "citizenships": "FR"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    html = response.get_data(as_text=True)
+    # Then the form comes back with every message in French (a quoted detail kept as it is)
+    assert response.status_code == 422
+    assert "Ce champ est obligatoire." in html
+    assert "L’adresse courriel contient des caractères invalides avant le @ : SPACE." in html
+    assert "Ne doit pas être dans le futur." in html
+    assert "This field is required" not in html and "before the @-sign" not in html
+    # And nothing was stored
+    with db.session() as session:
+        assert session.scalars(select(Lead)).first() is None
+
+
 def test_health_and_readiness(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
