@@ -107,3 +107,14 @@ def test_interface_language_follows_the_user_and_the_query(consultant: Browser) 
     assert "Sign out" in consultant.get("/leads?lang=en").get_data(as_text=True)
     consultant.post("/account", {"action": "language", "ui_language": "fr"})
     assert "Déconnexion" in consultant.get("/leads").get_data(as_text=True)
+
+
+def test_error_pages_speak_to_a_consultant(team: Team, consultant: Browser) -> None:
+    html = {"Accept": "text/html"}  # a browser (API clients get JSON errors)
+    forbidden = consultant.get("/admin/users", headers=html)
+    assert forbidden.status_code == 403
+    assert "This page is for admins." in forbidden.get_data(as_text=True)
+    assert "read-protected or not readable by the server" not in forbidden.get_data(as_text=True)
+    missing = consultant.get("/leads/no-such-lead", headers=html)
+    assert missing.status_code == 404 and "Back to the queue" in missing.get_data(as_text=True)
+    assert "If you entered the URL manually" not in missing.get_data(as_text=True)
