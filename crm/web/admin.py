@@ -50,7 +50,8 @@ def create_user() -> Response | tuple[str, int]:
         db.rollback()
         rows = list(db.scalars(select(User).order_by(User.active.desc(), User.email)))
         return render_template("web/admin_users.html", users=rows, tokens={}, roles=[r.value for r in Role],
-                               all_streams=STREAMS, errors={exc.field: exc.message}, new_token=None), 422
+                               all_streams=STREAMS, errors={exc.field: exc.message}, new_token=None,
+                               typed=request.form), 422
     flash(translator(language())("User created."))
     return redirect(url_for("admin.users"))
 
