@@ -129,6 +129,10 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"finishing|completing) (?:my|a) (?:degree|diploma|program|masters?))\b"
         r"[^.!?]{0,40}?\b(?:in canada|canadian|ontario|quebec|toronto|montreal|vancouver|ottawa|calgary|halifax|"
         + _CANADIAN_SCHOOLS + r")\b",
+        # "a graduate of Humber College", "a Seneca graduate": a named school only (a school abroad then
+        # "...work in Canada" must not read as studies in Canada).
+        r"\b(?:graduate|alumn(?:us|a|i))s? (?:of|from) (?:the )?(?:" + _CANADIAN_SCHOOLS + r")\b",
+        r"\b(?:" + _CANADIAN_SCHOOLS + r")(?: college| university)? (?:graduate|grad|alumn(?:us|a|i))s?\b",
         r"\bpgwp\b|\bpost-?graduation work permit\b|\bpermis de travail postdiplome\b|\bptpd\b",
         r"\b(?:diplome|diplomee|j'ai etudie|j'etudie|termine mes etudes|fini mes etudes)\b[^.!?]{0,40}?"
         r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario|" + _CANADIAN_SCHOOLS + r")\b",

@@ -42,6 +42,8 @@ def signals(text: str) -> dict[str, tuple[object, str]]:
     ("We are a tech startup in Toronto and want to hire three engineers", "hire", 3,
      "We are a tech startup in Toronto and want to hire"),
     ("I graduated from Seneca College last month", "studied_in_canada", True, "graduated from Seneca"),
+    ("I'm a 26 year old Indian graduate of Humber College", "studied_in_canada", True, "graduate of Humber"),
+    ("I am a Seneca graduate looking for work", "studied_in_canada", True, "Seneca graduate"),
     ("J'ai terminé mes études à Concordia", "studied_in_canada", True, "terminé mes études à Concordia"),
     ("I'm a 29-year-old French chef", "age", 29, "29-year-old"),
     ("I'm a Mexican engineer", "citizenship", "MX", "I'm a Mexican"),
@@ -79,6 +81,14 @@ def test_ages_outside_plausible_range_are_ignored_and_experience_is_not_age() ->
     for text in ("Bonjour, 15 ans d'expérience en cuisine", "Cuisinier, 20 ans de métier",
                  "Infirmière, 18 ans en soins intensifs", "Soudeur, 25 ans chez Airbus", "Depuis 16 ans au Québec"):
         assert "age" not in signals(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "I am a graduate of University of Mumbai and want to work in Canada",
+    "I am a graduate student in Toronto",
+])
+def test_a_graduate_of_a_school_abroad_did_not_study_in_canada(text: str) -> None:
+    assert "studied_in_canada" not in signals(text)
 
 
 def test_normalise_keeps_positions() -> None:
