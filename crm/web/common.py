@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
@@ -113,10 +114,10 @@ def other_language_url(lang: str) -> str:
     rule = request.url_rule
     if request.method != "GET" or rule is None or "GET" not in (rule.methods or ()) or not request.endpoint:
         return url_for("queue.index", lang=other)
-    # url_for reads "_external", "_scheme", "_anchor"... as options: such arguments are not the page's.
-    args: dict[str, Any] = {k: v for k, v in request.args.to_dict(flat=False).items() if not k.startswith("_")}
-    args["lang"] = other
-    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+    # The query is rebuilt as it came rather than through url_for, which takes some names ("endpoint",
+    # "_external", "_scheme"...) as its own options: a query such as ?endpoint=x made every page a 500.
+    pairs = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return f"{request.script_root}{request.path}?{urlencode([*pairs, ('lang', other)])}"
 
 
 def template_context() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from crm.db import Database
 from crm.workspace import accounts
+from tests.web.conftest import Browser, Team
 
 
 def _cursor(value: object) -> str:
@@ -34,3 +35,18 @@ def test_odd_query_strings_get_a_page_or_a_client_error(client: FlaskClient, db:
         response = client.get(f"/api/leads?{query}", headers=auth)
         assert response.status_code in (200, 400), (query, response.status_code)
     assert client.get("/api/leads/abc%00", headers=auth).status_code in (400, 404)
+
+
+
+def test_query_names_that_url_for_takes_as_options_are_kept_in_the_language_link(
+        client: FlaskClient, team: Team, consultant: Browser) -> None:
+    # Every page renders the "other language" link from its own query; url_for would take these names
+    # ("endpoint", "_external"...) as its own arguments: signed out and signed in, a page, not a 500.
+    odd = "endpoint=x&_external=1&_scheme=javascript&values=1"
+    login = client.get(f"/login?{odd}")
+    assert login.status_code == 200
+    assert "endpoint=x" in login.get_data(as_text=True).replace("&amp;", "&")
+    queue = consultant.get(f"/leads?{odd}&q=ana")
+    assert queue.status_code == 200
+    html = queue.get_data(as_text=True).replace("&amp;", "&")
+    assert "?endpoint=x&_external=1&_scheme=javascript&values=1&q=ana&lang=fr" in html
