@@ -13,6 +13,7 @@ lead-supplied text first (crm.sequences.rendering.header_safe), so this is the s
 from __future__ import annotations
 
 import binascii
+import contextlib
 import secrets
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -109,8 +110,21 @@ def compose(headers: list[tuple[str, str]], text: str, html: str, boundary: str 
     return b"".join(parts)
 
 
+# The headers whose values we write with RFC 2047 encoded words (see `address`); the others are kept
+# as typed, so text that merely looks like an encoded word in a name or subject is shown as typed.
+_ENCODED_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
+
+
 def readable(headers: dict[str, str]) -> dict[str, str]:
-    """Header values with encoded words decoded, for people (preview, timeline)."""
+    """Header values with our encoded words decoded, for people (preview, timeline)."""
+    from email.errors import HeaderParseError
     from email.header import decode_header, make_header
 
-    return {name: str(make_header(decode_header(value))) for name, value in headers.items()}
+    shown = {}
+    for name, value in headers.items():
+        # Not ours to decode (an unknown charset, a broken word): shown as stored.
+        with contextlib.suppress(LookupError, UnicodeError, HeaderParseError):
+            if name.lower() in _ENCODED_HEADERS:
+                value = str(make_header(decode_header(value)))
+        shown[name] = value
+    return shown
