@@ -16,6 +16,7 @@ from crm.classify.ages import AgeKnowledge, from_date_of_birth, from_stated_age
 from crm.classify.ruleset import Ruleset, StreamRule, load_ruleset
 from crm.config import Settings
 from crm.countries import country_name
+from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
 
@@ -162,6 +163,9 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "alternatives": alternatives[:3],
         "iec": iec_view(ruleset, lead, lang, now.date()),
         "facts": {key: facts.get(key) for key in FACT_KEYS},
+        # Where the offer is (the form's "employer" field is the lead's current employer, not the offer's).
+        "offer_province": province_name(facts["job_offer_province"], lang)
+        if isinstance(facts.get("job_offer_province"), str) and facts["job_offer_province"] in PROVINCES else None,
         "residence": _country(lead.country_of_residence, lang) if lead.country_of_residence else None,
         "consultant": (lead.assignee.name or None) if lead.assignee_id is not None and lead.assignee is not None
         else None,

@@ -23,7 +23,8 @@ def test_an_iec_answer_takes_up_the_job_offer_and_the_other_routes(db: Database,
     # Given a French citizen, native French speaker, with a job offer in Ontario
     lead_id = inquire(db, first_name="Camille", email=f"camille.{language}@example.fr", citizenships=["France"],
                       country_of_residence="France", date_of_birth="1995-03-01", preferred_language=language,
-                      job_offer=True, job_offer_province="ON", french_ability="native")
+                      job_offer=True, job_offer_province="ON", french_ability="native",
+                      employer_name="Current Employer SA")
     # When she is classified (the real classifier) and her sequence's first email is rendered
     with db.transaction() as session:
         outcome = classify_and_store(session, lead_id, "intake", T0)
@@ -33,8 +34,14 @@ def test_an_iec_answer_takes_up_the_job_offer_and_the_other_routes(db: Database,
         first = preview(session, lead, 0, settings=settings, now=T0)[0]
     # Then an IEC stream leads, and the email mentions her offer and the francophone route beside it
     assert outcome.primary_stream is not None and outcome.primary_stream.startswith("iec-")
+    assert "Current Employer SA" not in first.text
     assert offer_line in first.text
     assert alternative in first.text
+    # The offer is placed by its province (the form's employer field is the current employer, not the offer's)
+    assert "Ontario" in first.text.split(offer_line, 1)[1].split("\n\n", 1)[0]
+    # And the IEC categories named in the IEC paragraph are not listed again as other routes
+    others = first.text.split(alternative, 1)[0].rsplit("\n\n", 1)[1]
+    assert "Young Professionals" not in others and "Jeunes professionnels" not in others
 
 
 def test_an_iec_answer_without_an_offer_says_nothing_about_one(db: Database, settings: Settings) -> None:
