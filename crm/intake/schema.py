@@ -153,10 +153,12 @@ CountryText = Annotated[OneLine, Field(min_length=1, max_length=100)]
 class IntakeFields(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
 
-    first_name: Annotated[str, BeforeValidator(_strip), AfterValidator(_one_line),
-                          Field(min_length=1, max_length=100)]
+    # Field before the validators: its limits then apply to the string itself (string_too_long), not
+    # as a generic length check after them ("Value should have at most 100 items").
+    first_name: Annotated[str, Field(min_length=1, max_length=100), BeforeValidator(_strip),
+                          AfterValidator(_one_line)]
     last_name: Name = None
-    email: Annotated[str, BeforeValidator(_strip), AfterValidator(_one_line), Field(max_length=320)]
+    email: Annotated[str, Field(max_length=320), BeforeValidator(_strip), AfterValidator(_one_line)]
     phone: _optional_text(64) = None
     citizenships: Annotated[list[CountryText], BeforeValidator(_as_list), Field(max_length=5)] = []
     nationality: Annotated[CountryText | None, BeforeValidator(_strip)] = None
@@ -215,6 +217,11 @@ _MESSAGES = {
 }
 
 
+# Limits, with the number filled in (the French /apply page translates them by these templates).
+LIMIT_TEMPLATES = ("Must be at most {max_length} characters.", "Must have at most {max_length} items.")
+_LIMIT_MESSAGES = {"string_too_long": LIMIT_TEMPLATES[0], "too_long": LIMIT_TEMPLATES[1]}
+
+
 def field_errors(error: ValidationError) -> dict[str, list[str]]:
     """Pydantic's errors as {field: [message, ...]}: the contract's 422 body."""
     errors: dict[str, list[str]] = {}
@@ -225,6 +232,8 @@ def field_errors(error: ValidationError) -> dict[str, list[str]]:
             message = _MESSAGES["missing"]
         elif kind in _MESSAGES:
             message = _MESSAGES[kind]
+        elif kind in _LIMIT_MESSAGES and "max_length" in item.get("ctx", {}):
+            message = _LIMIT_MESSAGES[kind].format(max_length=item["ctx"]["max_length"])
         elif kind == "value_error":
             text = str(item["ctx"]["error"]).rstrip(".")
             message = text[:1].upper() + text[1:] + "."

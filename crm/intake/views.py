@@ -16,6 +16,7 @@ from crm.http import database, json_error, wants_html
 from crm.i18n import translate, translator
 from crm.intake.parsing import BodyError, media_type, parse_json, parse_multipart, parse_urlencoded
 from crm.intake.provinces import PROVINCES, province_name
+from crm.intake.schema import LIMIT_TEMPLATES
 from crm.intake.security import SignatureError, check_form_token, issue_form_token, verify_signature
 from crm.intake.service import IntakeError, IntakeRequest, IntakeResult, receive_inquiry
 from crm.observability.web import note_intake
@@ -182,6 +183,8 @@ def _render_form(language: str, values: dict[str, Any], errors: dict[str, list[s
 
 
 _LIST_ITEM = re.compile(r"Item (\d+): (.*)", re.DOTALL)
+_LIMIT_PATTERNS = [(template, re.compile(re.escape(template).replace(re.escape("{max_length}"), r"(\d+)")))
+                   for template in LIMIT_TEMPLATES]
 
 
 def _translated_error(message: str, language: str) -> str:
@@ -197,6 +200,10 @@ def _translated_error(message: str, language: str) -> str:
     if item is not None:
         prefix, message = translate("Item {number}: ", language, number=item[1]), item[2]
     translated = translate(message, language)
+    for template, pattern in _LIMIT_PATTERNS:
+        limit = pattern.fullmatch(message)
+        if limit is not None:
+            translated = translate(template, language, max_length=limit[1])
     if translated == message and ": " in message:
         head, detail = message.split(": ", 1)
         translated_head = translate(head + ":", language)

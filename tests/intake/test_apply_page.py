@@ -78,7 +78,8 @@ def test_the_french_form_shows_its_errors_in_french(client: FlaskClient, db: Dat
     # Given the French form as rendered, sent back with no first name, a bad email and a date in the future
     hidden = _form_fields(client.get("/apply?lang=fr").get_data(as_text=True))
     response = client.post("/api/leads", data={**hidden, "first_name": "", "email": "chloe @example.fr",
-                                               "date_of_birth": "2999-01-01", "citizenships": "FR"},
+                                               "date_of_birth": "2999-01-01", "citizenships": "FR",
+                                               "last_name": "b" * 101},
                            headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
     html = response.get_data(as_text=True)
     # Then the form comes back with every message in French (a quoted detail kept as it is)
@@ -86,7 +87,8 @@ def test_the_french_form_shows_its_errors_in_french(client: FlaskClient, db: Dat
     assert "Ce champ est obligatoire." in html
     assert "L’adresse courriel contient des caractères invalides avant le @ : SPACE." in html
     assert "Ne doit pas être dans le futur." in html
-    assert "This field is required" not in html and "before the @-sign" not in html
+    assert "Doit comporter au plus 100 caractères." in html
+    assert "This field is required" not in html and "before the @-sign" not in html and "at most" not in html
     # And nothing was stored
     with db.session() as session:
         assert session.scalars(select(Lead)).first() is None

@@ -34,3 +34,15 @@ def test_every_workspace_text_has_a_french_entry() -> None:
     missing = sorted(f"{name}: {text}" for name, text in texts
                      if text.encode().decode("unicode_escape") not in catalogue and text not in catalogue)
     assert not missing, "\n".join(missing)
+
+
+def test_no_text_is_translated_two_ways_across_the_french_catalogues() -> None:
+    # crm.i18n merges the catalogues in file order: a second, different entry would silently win.
+    seen: dict[str, tuple[str, str]] = {}
+    conflicts = []
+    for path in sorted((PROJECT_ROOT / "crm" / "data" / "i18n").glob("*.fr.yaml")):
+        for text, french in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if text in seen and seen[text][1] != french:
+                conflicts.append(f"{text!r}: {seen[text][0]} {seen[text][1]!r} / {path.name} {french!r}")
+            seen.setdefault(text, (path.name, french))
+    assert not conflicts, "\n".join(conflicts)
