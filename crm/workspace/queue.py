@@ -245,8 +245,10 @@ def score_reasons(session: Session, lead_ids: list[str]) -> dict[str, list[str]]
     that the queue's "who to call first" comes with the why."""
     if not lead_ids:
         return {}
+    # Oldest first, so that the newest current row wins (as in sequences.content.current_classification).
     rows = session.execute(select(Classification.lead_id, Classification.score_reasons).where(
-        Classification.lead_id.in_(lead_ids), Classification.is_current.is_(True)))
+        Classification.lead_id.in_(lead_ids), Classification.is_current.is_(True))
+        .order_by(Classification.created_at, Classification.id))
     return {lead_id: [str(reason) for reason in reasons or []] for lead_id, reasons in rows}
 
 
