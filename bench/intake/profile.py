@@ -1,8 +1,8 @@
 """Profile the intake path in one process, without HTTP: `python -m bench.intake.profile`.
 
-Posts signed, distinct inquiries through the Flask test client (and the bare insert beside it) and
-prints the mean time per request for each, then the top of a cProfile of ours. A quicker and
-steadier loop than the full gunicorn + wrk run when working on the code path itself.
+Posts signed, distinct inquiries through the Flask test client (and the bare insert and the floor app
+beside it) and prints the mean CPU time per request for each, then the top of a cProfile of ours. A
+quicker and steadier loop than the full gunicorn + wrk run when working on the code path itself.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from bench.bare_app import create_app as create_bare_app
 from bench.bare_app import create_table
+from bench.floor_app import create_app as create_floor_app
 from bench.intake.payloads import bodies
 from bench.sender import SENDER_ENV
 from crm import create_app, migrate
@@ -63,6 +64,7 @@ def main() -> None:
         })
         ours = create_app(settings, database=database, dispatcher=NullDispatcher()).test_client()
         bare = create_bare_app(url).test_client()
+        floor = create_floor_app(url).test_client()  # our tables: it writes our new-lead rows
         run = uuid.uuid4().hex[:8]
 
         def post_ours(body: bytes) -> None:
@@ -74,21 +76,28 @@ def main() -> None:
             response = bare.post("/bare", data=body, content_type="application/json")
             assert response.status_code == 201, response.status_code
 
+        def post_floor(body: bytes) -> None:
+            response = floor.post("/floor", data=body, content_type="application/json")
+            assert response.status_code == 201, response.status_code
+
         # Interleaved chunks and CPU time (not wall time): other processes on the machine add less noise.
-        totals = {"bare": 0.0, "ours": 0.0}
+        totals = {"bare": 0.0, "floor": 0.0, "ours": 0.0}
         for body in bodies(f"warm{run}", 200):
             post_bare(body)
             post_ours(body)
+        for body in bodies(f"warmfloor{run}", 200):
+            post_floor(body)
         batches = {name: list(bodies(f"{name}{run}", args.requests)) for name in totals}
         for start in range(0, args.requests, 100):
-            for post, name in ((post_bare, "bare"), (post_ours, "ours")):
+            for post, name in ((post_bare, "bare"), (post_floor, "floor"), (post_ours, "ours")):
                 began = time.process_time()
                 for body in batches[name][start:start + 100]:
                     post(body)
                 totals[name] += time.process_time() - began
         for name, total in totals.items():
             print(f"{name}: {total / args.requests * 1000:.3f} ms CPU/request ({args.requests} requests)")
-        print(f"ratio ours/bare: {totals['ours'] / totals['bare']:.2f}")
+        print(f"CPU ratio ours/bare: {totals['ours'] / totals['bare']:.2f}, floor/bare: "
+              f"{totals['floor'] / totals['bare']:.2f}, ours/floor: {totals['ours'] / totals['floor']:.2f}")
 
         if args.top:
             profiler = cProfile.Profile()
