@@ -16,7 +16,7 @@ def emails() -> None:
 
 @emails.command("preview")
 @click.argument("lead_id")
-@click.option("--step", "step_index", type=int, default=None, help="Only this step (0 = the first).")
+@click.option("--step", "step_index", type=click.IntRange(min=0), default=None, help="Only this step (0 = the first).")
 @click.option("--html", "show_html", is_flag=True, help="Print the HTML part too.")
 def preview(lead_id: str, step_index: int | None, show_html: bool) -> None:
     """Sent steps as stored when they were sent; the others rendered now."""
@@ -25,6 +25,10 @@ def preview(lead_id: str, step_index: int | None, show_html: bool) -> None:
         if lead is None:
             raise click.ClickException(f"no lead with id {lead_id}")
         found = preview_emails(session, lead, step_index, settings=runtime.settings())
+        every = preview_emails(session, lead, None, settings=runtime.settings()) if not found and step_index else []
+    if every:
+        steps = ", ".join(str(email.step) for email in every)
+        raise click.ClickException(f"this lead's sequence has no step {step_index} (its steps: {steps}).")
     if not found:
         click.echo("This lead is not enrolled in any sequence.")
         return

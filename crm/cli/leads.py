@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm import runtime
-from crm.classify.ruleset import load_ruleset
+from crm.classify.ruleset import STREAM_SLUGS, load_ruleset
 from crm.classify.service import classify_and_store
 from crm.countries import lookup_country
 from crm.db import utcnow
@@ -26,6 +29,9 @@ def reclassify(all_leads: bool, stream: str | None, country: str | None) -> None
     """Classify leads again with the current ruleset; earlier classifications stay as history."""
     if sum(bool(x) for x in (all_leads, stream, country)) != 1:
         raise click.UsageError("give exactly one of --all, --stream S or --country C")
+    if stream and stream not in STREAM_SLUGS:
+        raise click.BadParameter(f"{stream!r} is not a stream slug; choose from: {', '.join(STREAM_SLUGS)}",
+                                 param_hint="--stream")
     code = None
     if country:
         match = lookup_country(country)
@@ -40,24 +46,47 @@ def reclassify(all_leads: bool, stream: str | None, country: str | None) -> None
             query = query.where(Lead.primary_stream == stream)
         rows = session.execute(query.order_by(Lead.created_at)).all()
     ids = [lead_id for lead_id, citizenships in rows if code is None or code in (citizenships or [])]
-    changed = unchanged = failed = 0
-    with click.progressbar(ids, label=f"Reclassifying {len(ids)} lead(s) with ruleset {ruleset.version}") as bar:
-        for lead_id in bar:
-            try:
-                with db.transaction() as session:
-                    outcome = classify_and_store(session, lead_id, "reclassify", utcnow(), ruleset, force=True)
-            except Exception as exc:  # reported below and in the exit status; the other leads still run
-                failed += 1
-                click.echo(f"\nlead {lead_id}: {type(exc).__name__}: {exc}", err=True)
-                continue
-            if outcome.changed_stream and outcome.previous_stream is not None:
-                changed += 1
-            else:
-                unchanged += 1
+    changed = unchanged = failed = done = 0
+    label = f"Reclassifying {len(ids)} lead(s) with ruleset {ruleset.version}"
+    # Off a terminal (a log file, `systemd-run --pipe`) click's bar prints nothing until the end: a line
+    # every tenth of the way instead, so that a long run shows it is moving.
+    every = max(len(ids) // 10, 1) if not sys.stdout.isatty() else 0
+    try:
+        with click.progressbar(ids, label=label) as bar:
+            for lead_id in bar:
+                try:
+                    with db.transaction() as session:
+                        outcome = classify_and_store(session, lead_id, "reclassify", utcnow(), ruleset, force=True)
+                except Exception as exc:  # reported below and in the exit status; the other leads still run
+                    failed += 1
+                    click.echo(f"\nlead {lead_id}: {_describe(exc)}", err=True)
+                else:
+                    if outcome.changed_stream and outcome.previous_stream is not None:
+                        changed += 1
+                    else:
+                        unchanged += 1
+                done += 1
+                if every and done % every == 0 and done < len(ids):
+                    click.echo(f"  {done}/{len(ids)} ...")
+    except KeyboardInterrupt:
+        # Each lead is its own transaction: the ones done keep their new classification, the one in
+        # progress was rolled back. Running the command again is safe (an unchanged result adds nothing).
+        click.echo(f"\nInterrupted after {done} of {len(ids)} lead(s): {changed} changed primary stream, "
+                   f"{unchanged} did not" + (f", {failed} failed" if failed else "")
+                   + ". Run the same command again to finish.", err=True)
+        raise SystemExit(130) from None
     click.echo(f"{len(ids)} lead(s) reclassified: {changed} changed primary stream, {unchanged} did not"
                + (f", {failed} failed" if failed else "") + ".")
     if failed:
         raise SystemExit(1)
+
+
+def _describe(exc: Exception) -> str:
+    """The error's type, and its message unless it comes from the database driver, whose messages carry
+    the statement's parameters (a lead's name or address)."""
+    if isinstance(exc, SQLAlchemyError):
+        return f"{type(exc).__name__} (database error; details withheld)"
+    return f"{type(exc).__name__}: {exc}"
 
 
 COMMANDS: list[click.Command] = [leads_group]

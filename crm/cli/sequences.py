@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import click
 
 from crm import runtime
+from crm.countries import lookup_country
 from crm.models import Lead
 from crm.sequences.content import Sender, build_context
 from crm.sequences.definitions import definitions
@@ -33,9 +34,11 @@ def list_sequences() -> None:
 @sequences.command("simulate")
 @click.option("--stream", "stream", required=True, help="Stream slug, or 'employer' for the employer sequence.")
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
-@click.option("--citizenship", default="FR", show_default=True, help="Sample lead's citizenship (ISO code).")
-@click.option("--residence", default=None, help="Sample lead's country of residence (default: the citizenship).")
-@click.option("--age", type=int, default=29, show_default=True)
+@click.option("--citizenship", default="FR", show_default=True,
+              help="Sample lead's citizenship (ISO code or country name).")
+@click.option("--residence", default=None,
+              help="Sample lead's country of residence (ISO code or name; default: the citizenship).")
+@click.option("--age", type=click.IntRange(0, 120), default=29, show_default=True)
 @click.option("--first-name", default="Camille", show_default=True)
 @click.option("--html", "show_html", is_flag=True, help="Print the HTML part too.")
 def simulate(stream: str, lang: str, citizenship: str, residence: str | None, age: int, first_name: str,
@@ -45,6 +48,10 @@ def simulate(stream: str, lang: str, citizenship: str, residence: str | None, ag
     sequence = defs.sequences.get(stream)
     if sequence is None:
         raise click.BadParameter(f"unknown sequence; choose from: {', '.join(defs.sequences)}", param_hint="--stream")
+    # A name ("France") or a code in any case, as the intake form and `crm rules show` take it; an
+    # unknown value would otherwise render every step for a lead of no known country.
+    citizenship = _country_code(citizenship, "--citizenship")
+    residence = _country_code(residence, "--residence") if residence else None
     settings = runtime.settings()
     now = datetime.now(UTC)
     lead = Lead(id="00000000-0000-7000-8000-000000000000", email="sample@example.com", email_key="sample@example.com",
@@ -65,6 +72,13 @@ def simulate(stream: str, lang: str, citizenship: str, residence: str | None, ag
         click.echo(f"\n{'=' * 76}\nstep {step.index} (day {step.day})  Subject: {subject}\n{'-' * 76}\n{text}")
         if show_html:
             click.echo(f"{'-' * 76}\n{html}")
+
+
+def _country_code(value: str, option: str) -> str:
+    match = lookup_country(value)
+    if match is None:
+        raise click.BadParameter(f"{value!r} is not a country we recognise", param_hint=option)
+    return match.code
 
 
 COMMANDS = [sequences]

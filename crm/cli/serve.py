@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlsplit
 
 import click
 
@@ -17,8 +18,8 @@ from crm.config import PROJECT_ROOT
 
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Worker threads.")
 @click.option("--no-migrate", is_flag=True, help="Do not apply migrations at start.")
 def run(host: str, port: int, threads: int, no_migrate: bool) -> None:
     """Web, worker and scheduler in one process (SQLite, embedded queue and file outbox by default)."""
@@ -37,7 +38,7 @@ def run(host: str, port: int, threads: int, no_migrate: bool) -> None:
     app = create_app()
     embedded = EmbeddedRuntime(broker, worker_threads=threads)
     embedded.start()
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=_access_log_handler())
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: FrameType | None) -> None:
@@ -66,6 +67,22 @@ def run(host: str, port: int, threads: int, no_migrate: bool) -> None:
         click.echo("Stopped.")
 
 
+def _access_log_handler() -> type:
+    from werkzeug.serving import WSGIRequestHandler
+
+    class AccessLogHandler(WSGIRequestHandler):
+        """Werkzeug's access line without the query string, like gunicorn's in production
+        (crm/observability/logs.py): the queue's search `q=` carries names and email addresses. No colour
+        codes either: they end up in log files."""
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            path = getattr(self, "path", None)
+            line = f"{self.command} {urlsplit(path).path} {self.request_version}" if path else "(unreadable request)"
+            self.log("info", '"%s" %s %s', line.translate(self._control_char_table), code, size)
+
+    return AccessLogHandler
+
+
 def _has_users() -> bool:
     from sqlalchemy import select
 
@@ -83,7 +100,8 @@ def _database_label(url: str) -> str:
 
 @click.command("web")
 @click.option("--bind", default=None, help="Address to listen on (default from deploy/gunicorn.conf.py).")
-@click.option("--workers", "web_workers", default=None, type=int, help="Gunicorn worker processes.")
+@click.option("--workers", "web_workers", default=None, type=click.IntRange(min=1),
+              help="Gunicorn worker processes.")
 def web(bind: str | None, web_workers: int | None) -> None:
     """The web application under gunicorn (configuration in deploy/gunicorn.conf.py)."""
     runtime.settings()  # fail fast on bad configuration
@@ -97,8 +115,8 @@ def web(bind: str | None, web_workers: int | None) -> None:
 
 
 @click.command("worker")
-@click.option("--processes", "-p", default=2, show_default=True, type=int)
-@click.option("--threads", "-t", default=8, show_default=True, type=int)
+@click.option("--processes", "-p", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--threads", "-t", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--queues", "-Q", multiple=True, help="Only these queues.")
 def worker(processes: int, threads: int, queues: tuple[str, ...]) -> None:
     """Dramatiq worker processes consuming from CRM_BROKER_URL."""

@@ -57,5 +57,8 @@ def deactivate(email: str) -> None:
         user = accounts.user_by_email(session, email)
         if user is None:
             raise click.ClickException(f"No user {email}.")
+        if not user.active:
+            click.echo(f"{user.email} is already deactivated.")
+            return
         released = accounts.deactivate_user(session, user)
     click.echo(f"Deactivated {email}; {released} open leads returned to the unassigned pool.")
