@@ -5,13 +5,15 @@ CSRF-exempt: it never reads the session cookie, only the Authorization header.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from crm.http import db_session, json_error
-from crm.models import Job
+from crm.models import Job, LeadStatus
 from crm.web.common import can_act_on, dispatch_after_commit, me
 from crm.workspace import WorkspaceError, accounts, actions, leadview, queue
 
@@ -35,14 +37,57 @@ def _token() -> Response | None:
 
 @bp.get("/api/leads")
 def list_leads() -> Response:
+    errors = _list_errors(request.args)
+    if errors:
+        return json_error(400, errors)
     flt = queue.QueueFilter.from_args(request.args)
-    limit = request.args.get("limit", "")
-    size = min(int(limit), 200) if limit.isascii() and limit.isdigit() and len(limit) < 10 else queue.PAGE_SIZE
-    page = queue.queue_page(db_session(), me(), flt, request.args.get("after"), limit=max(size, 1))
+    limit = request.args.get("limit", "").strip()
+    size = min(int(limit), queue.MAX_PAGE_SIZE) if limit else queue.PAGE_SIZE
+    page = queue.queue_page(db_session(), me(), flt, request.args.get("after") or None, limit=size)
     return jsonify({
         "leads": [leadview.lead_summary_json(row.lead, row.assignee_email, row.overdue) for row in page.rows],
         "next": page.next_cursor,
     })
+
+
+def _list_errors(args: Mapping[str, str]) -> dict[str, list[str]]:
+    """Field errors for the list's parameters. The queue's page ignores a value it cannot use, which suits
+    links typed by hand; a program is told instead, since the answer it would get is not the one it asked
+    for (`status=contacetd` would list the open leads, a damaged `after` would restart at the first page
+    and page forever). An empty value means "not given", as in the documented `?stream=&status=...`."""
+    errors: dict[str, list[str]] = {}
+
+    def value(name: str) -> str:
+        return (args.get(name) or "").strip()
+
+    def one_of(name: str, allowed: Iterable[str]) -> None:
+        if value(name) and value(name) not in allowed:
+            errors[name] = [f"Must be one of: {', '.join(allowed)}."]
+
+    one_of("scope", queue.SCOPES)
+    one_of("status", ["open", "any", *(status.value for status in LeadStatus)])
+    one_of("stream", queue.STREAMS)
+    one_of("flag", queue.FLAG_FILTERS)
+    if value("language") and value("language").lower() not in ("en", "fr"):
+        errors["language"] = ["Must be one of: en, fr."]
+    nationality = value("nationality")
+    if nationality and not (len(nationality) == 2 and nationality.isascii() and nationality.isalpha()):
+        errors["nationality"] = ["Must be an ISO 3166-1 alpha-2 code, such as FR."]
+    consultant = value("consultant")
+    if consultant and not (consultant.isascii() and consultant.isdigit() and 0 < len(consultant) < 10):
+        errors["consultant"] = ["Must be a consultant's user id (a whole number)."]
+    for name in ("from", "to"):
+        try:
+            if value(name):
+                date.fromisoformat(value(name))
+        except ValueError:
+            errors[name] = ["Must be a date: YYYY-MM-DD."]
+    limit = value("limit")
+    if limit and not (limit.isascii() and limit.isdigit() and len(limit) < 10 and int(limit) >= 1):
+        errors["limit"] = [f"Must be a whole number from 1 (at most {queue.MAX_PAGE_SIZE} are returned)."]
+    if value("after") and queue.decode_cursor(value("after")) is None:
+        errors["after"] = ["Must be the `next` value of a previous page, unchanged."]
+    return errors
 
 
 @bp.get("/api/leads/<lead_id>")
@@ -68,10 +113,17 @@ def patch_lead(lead_id: str) -> Response:
     jobs: list[Job] = []
     try:
         if not can_act_on(user, lead):
-            raise WorkspaceError("This lead belongs to another consultant.", status=403, field="assignee")
+            raise WorkspaceError("This lead belongs to another consultant.", status=403, field="id")
+        if "status" in body:
+            if not isinstance(body["status"], str):
+                raise WorkspaceError("status must be a string.", status=400, field="status")
+            if body["status"] not in {status.value for status in LeadStatus}:
+                raise WorkspaceError(f"status must be one of: {', '.join(status.value for status in LeadStatus)}.",
+                                     status=400, field="status")
         if "assignee" in body:
             email = body["assignee"]
-            if email is not None and not isinstance(email, str):
+            # "" is refused rather than read as null: unassigning a lead should be asked for.
+            if email is not None and not (isinstance(email, str) and email.strip()):
                 raise WorkspaceError("assignee must be an email address or null.", status=400, field="assignee")
             target = accounts.user_by_email(db, email) if email else None
             if email and (target is None or not target.active):
@@ -79,9 +131,8 @@ def patch_lead(lead_id: str) -> Response:
             if not user.is_admin and target is not None and target.id != user.id:
                 raise WorkspaceError("Only an admin can assign a lead to someone else.", status=403, field="assignee")
             actions.assign(db, lead, target, user)
-        if "status" in body:
-            if not isinstance(body["status"], str):
-                raise WorkspaceError("status must be a string.", status=400, field="status")
+        # The status the lead already has is no change (and no 409): a retried request answers the same.
+        if "status" in body and body["status"] != lead.status:
             job = actions.change_status(db, lead, body["status"], user)
             jobs = [job] if job else []
         db.commit()
