@@ -30,6 +30,8 @@ def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WorkspaceError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.",
                              field="password")
+    if not password.strip():
+        raise WorkspaceError("The password cannot be only spaces.", field="password")
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 

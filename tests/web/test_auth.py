@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 
 from crm.config import Settings
 from crm.db import Database
-from crm.workspace import accounts
+from crm.workspace import WorkspaceError, accounts
 from tests.conftest import make_app
 from tests.web.conftest import PASSWORD, Browser, Team, csrf_from
 
@@ -118,3 +119,8 @@ def test_error_pages_speak_to_a_consultant(team: Team, consultant: Browser) -> N
     missing = consultant.get("/leads/no-such-lead", headers=html)
     assert missing.status_code == 404 and "Back to the queue" in missing.get_data(as_text=True)
     assert "If you entered the URL manually" not in missing.get_data(as_text=True)
+
+
+def test_a_password_of_only_spaces_is_refused(db: Database) -> None:
+    with db.transaction() as session, pytest.raises(WorkspaceError, match="only spaces"):
+        accounts.create_user(session, "spaces@firm.example", "consultant", " " * 12)
