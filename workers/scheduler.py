@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from crm import leases, runtime
 
@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=int(os.environ.get("CRM_SCHEDULER_LEASE_SECONDS", "15")))
+
+
+def _schema_missing(exc: Exception) -> bool:
+    """The table is not there (SQLite "no such table", PostgreSQL undefined_table), not a lost connection."""
+    orig = getattr(exc, "orig", None)
+    return "no such table" in str(orig) or getattr(orig, "sqlstate", None) == "42P01"
 
 
 @dataclass
@@ -57,10 +63,16 @@ def run_scheduler(stop: threading.Event, tick_seconds: float | None = None,
     while not stop.is_set():
         try:
             is_leader = leases.try_acquire(db, LEASE_NAME, holder, LEASE_TTL)
-        except OperationalError:
-            # Database unreachable (restart, failover): we cannot know who holds the lease, so do
-            # nothing this tick and try again next one instead of exiting.
-            log.warning("scheduler %s cannot reach the database; retrying", holder)
+        except (OperationalError, ProgrammingError) as exc:
+            if isinstance(exc, ProgrammingError) and not _schema_missing(exc):
+                raise
+            # Database unreachable (restart, failover) or not migrated yet (a deploy whose migration
+            # runs beside us): we cannot know who holds the lease, so do nothing this tick and try again
+            # next one instead of exiting.
+            if _schema_missing(exc):
+                log.warning("scheduler %s: the database has no schema yet (run `crm db upgrade`); retrying", holder)
+            else:
+                log.warning("scheduler %s cannot reach the database; retrying", holder)
             is_leader = False
         if is_leader != leader:
             log.info("scheduler %s %s the lease", holder, "took" if is_leader else "lost")

@@ -1,0 +1,66 @@
+"""`crm scheduler` started before the migration (a deploy whose `crm db upgrade` runs beside it) says the
+schema is missing and waits for it, instead of reporting a database it can in fact reach."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from crm import runtime
+from crm.config import Settings
+from crm.db import Database
+from tests import services
+from tests.conftest import BASE_ENV
+from workers.scheduler import run_scheduler
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    admin_url = make_url(services.postgres_url()).set(drivername="postgresql+psycopg")
+    name = f"crm_empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_scheduler_on_a_database_without_schema_says_to_migrate(
+        empty_database: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings.from_env(dict(BASE_ENV, CRM_DATABASE_URL=empty_database,
+                                      CRM_MAIL_URL=f"file://{tmp_path / 'outbox'}"))
+    database = Database(empty_database)
+    runtime.use(settings, database)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_scheduler, args=(stop, 0.05))
+    try:
+        with caplog.at_level(logging.WARNING, logger="workers.scheduler"):
+            thread.start()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and "no schema yet" not in caplog.text:
+                time.sleep(0.05)
+            time.sleep(0.2)  # a few more ticks
+            running = thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        database.dispose()
+        runtime.reset()
+    assert running and not thread.is_alive()  # it kept running (no crash) until told to stop
+    assert "the database has no schema yet (run `crm db upgrade`)" in caplog.text
+    assert "cannot reach the database" not in caplog.text
