@@ -147,12 +147,15 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
     ruleset = ruleset or load_ruleset()
     primary_slug = classification.primary_stream if classification else sequence.stream
     alternatives = []
+    beside_iec = []  # the IEC answer names the lead's IEC categories itself: the other routes
     for candidate in (classification.candidates if classification else None) or []:
         slug = candidate.get("stream")
         if slug and slug not in (primary_slug, "needs-review") and candidate.get("verdict") in ("eligible", "likely"):
             view = _stream(ruleset, slug, lang)
             if view:
                 alternatives.append(view)
+                if not slug.startswith("iec-"):
+                    beside_iec.append(view)
     facts = lead.facts or {}
     return {
         "lang": lang,
@@ -161,6 +164,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "primary": _stream(ruleset, primary_slug, lang),
         "candidate": _candidate(classification, primary_slug),
         "alternatives": alternatives[:3],
+        "routes_beside_iec": beside_iec[:3],
         "iec": iec_view(ruleset, lead, lang, now.date()),
         "facts": {key: facts.get(key) for key in FACT_KEYS},
         # Where the offer is (the form's "employer" field is the lead's current employer, not the offer's).

@@ -54,3 +54,23 @@ def test_an_iec_answer_without_an_offer_says_nothing_about_one(db: Database, set
         first = preview(session, lead, 0, settings=settings, now=T0)[0]
     assert "IEC Working Holiday" in first.subject
     assert "job offer" not in first.text
+
+
+def test_the_iec_answer_lists_every_route_beside_iec_even_when_iec_categories_come_first(
+        db: Database, settings: Settings) -> None:
+    # A student (Co-op leads) with an offer and a spouse working in Canada: IEC categories, then
+    # Mobilité francophone, a spousal open work permit... beyond the first three alternatives
+    lead_id = inquire(db, first_name="Chloé", email="chloe.coop@example.fr", citizenships=["France"],
+                      country_of_residence="France", date_of_birth="1999-03-01", job_offer=True,
+                      job_offer_province="ON", french_ability="native", enrolled_in_post_secondary=True,
+                      spouse_status_in_canada="worker")
+    with db.transaction() as session:
+        outcome = classify_and_store(session, lead_id, "intake", T0)
+    with db.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        first = preview(session, lead, 0, settings=settings, now=T0)[0]
+    assert outcome.primary_stream is not None and outcome.primary_stream.startswith("iec-")
+    others = first.text.split("Other routes may also be open to you", 1)[1].split("\n\n", 2)[1]
+    assert "Francophone Mobility" in others and "Open work permit for spouses" in others, others
+    assert "IEC" not in others
