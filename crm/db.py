@@ -15,8 +15,11 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from crm.config import ConfigError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -99,15 +102,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    parsed = make_url(url)
+    """The engine for `url`; ConfigError (never echoing the URL: it may hold a password) when it is unusable."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError("CRM_DATABASE_URL is not a database URL (sqlite:///path or postgresql://...)") from exc
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
+        if database in ("", ":memory:"):
+            raise ConfigError("CRM_DATABASE_URL: use a file database (sqlite:///path): an in-memory SQLite "
+                              "database is private to a connection")
+        if not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
-        if database in ("", ":memory:"):
-            raise ValueError("use a file database: an in-memory SQLite database is private to a connection")
-        engine = create_engine(url, **kwargs)
+        engine = _create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
@@ -115,7 +123,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    return _create_engine(url, **kwargs)
+
+
+def _create_engine(url: str, **kwargs: Any) -> Engine:
+    try:
+        return create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(f"CRM_DATABASE_URL names a database or driver this installation cannot use "
+                          f"({type(exc).__name__}); use sqlite:///path or postgresql://...") from exc
 
 
 class Database:

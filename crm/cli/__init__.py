@@ -7,6 +7,8 @@ from dotenv import load_dotenv
 
 from crm.config import ConfigError
 
+LONG_RUNNING = frozenset({"run", "web", "worker", "scheduler"})
+
 
 class CrmGroup(click.Group):
     """The top-level group: an operator's mistake that only shows up once a command touches the database
@@ -19,11 +21,15 @@ class CrmGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from exc
         except CommandError as exc:
             raise click.ClickException(_first_line(exc)) from exc
         except (ArgumentError, NoSuchModuleError) as exc:
             raise click.ClickException(f"CRM_DATABASE_URL is not a usable database URL ({_first_line(exc)}).") from exc
         except DBAPIError as exc:
+            if ctx.invoked_subcommand in LONG_RUNNING:
+                raise  # a running service's unexpected database error is a bug: keep its traceback
             raise click.ClickException(_database_problem(exc)) from exc
 
 
