@@ -147,7 +147,7 @@ Url = _optional_text(2000)
 Bool = Annotated[bool | None, BeforeValidator(_blank_to_none)]
 Ability = Annotated[Literal["none", "basic", "intermediate", "advanced", "native"] | None,
                     BeforeValidator(_lower)]
-CountryText = Annotated[OneLine, Field(min_length=1, max_length=100)]
+CountryText = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
 
 
 class IntakeFields(BaseModel):

@@ -218,3 +218,19 @@ def test_a_multipart_body_that_is_not_utf8_is_a_400_not_a_mangled_name(client: F
     response = client.post("/api/leads", data=body, content_type="multipart/form-data; boundary=XyZ")
     assert response.status_code == 400
     assert counts(db)["inquiries"] == 0
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("first_name", "a" * 101, "Must be at most 100 characters."),
+    ("nationality", "x" * 101, "Must be at most 100 characters."),
+    ("country_of_residence", "x" * 101, "Must be at most 100 characters."),
+    ("citizenships", ["x" * 101], "Item 1: Must be at most 100 characters."),
+    ("citizenships", ["FR"] * 6, "Must have at most 5 items."),
+])
+def test_too_long_values_get_a_length_message(client: FlaskClient, db: Database, field: str, value: object,
+                                              message: str) -> None:
+    # A string's limit is about its characters, never "Value should have at most 100 items".
+    response = post_json(client, lead_payload(**{field: value}))
+    assert response.status_code == 422
+    assert response.get_json()["errors"][field] == [message]
+    assert counts(db)["inquiries"] == 0
