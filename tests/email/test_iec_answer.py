@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import pytest
 
-from crm.classify.service import classify_and_store
+from crm.classify.service import Outcome, classify_and_store
 from crm.config import Settings
 from crm.db import Database
 from crm.models import Lead
 from crm.sequences import preview
+from crm.sequences.rendering import RenderedEmail
 from tests.email.helpers import T0, inquire
+
+
+def _classified_first_email(db: Database, settings: Settings, lead_id: str) -> tuple[Outcome, RenderedEmail]:
+    """Classify the lead with the real classifier, then render its sequence's first email."""
+    with db.transaction() as session:
+        outcome = classify_and_store(session, lead_id, "intake", T0)
+    with db.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        return outcome, preview(session, lead, 0, settings=settings, now=T0)[0]
 
 
 @pytest.mark.parametrize(("language", "offer_line", "alternative"), [
@@ -26,12 +37,7 @@ def test_an_iec_answer_takes_up_the_job_offer_and_the_other_routes(db: Database,
                       job_offer=True, job_offer_province="ON", french_ability="native",
                       employer_name="Current Employer SA")
     # When she is classified (the real classifier) and her sequence's first email is rendered
-    with db.transaction() as session:
-        outcome = classify_and_store(session, lead_id, "intake", T0)
-    with db.session() as session:
-        lead = session.get(Lead, lead_id)
-        assert lead is not None
-        first = preview(session, lead, 0, settings=settings, now=T0)[0]
+    outcome, first = _classified_first_email(db, settings, lead_id)
     # Then an IEC stream leads, and the email mentions her offer and the francophone route beside it
     assert outcome.primary_stream is not None and outcome.primary_stream.startswith("iec-")
     assert "Current Employer SA" not in first.text
@@ -46,12 +52,7 @@ def test_an_iec_answer_takes_up_the_job_offer_and_the_other_routes(db: Database,
 
 def test_an_iec_answer_without_an_offer_says_nothing_about_one(db: Database, settings: Settings) -> None:
     lead_id = inquire(db, email="aoife.nooffer@example.ie")
-    with db.transaction() as session:
-        classify_and_store(session, lead_id, "intake", T0)
-    with db.session() as session:
-        lead = session.get(Lead, lead_id)
-        assert lead is not None
-        first = preview(session, lead, 0, settings=settings, now=T0)[0]
+    _, first = _classified_first_email(db, settings, lead_id)
     assert "IEC Working Holiday" in first.subject
     assert "job offer" not in first.text
 
@@ -64,12 +65,7 @@ def test_the_iec_answer_lists_every_route_beside_iec_even_when_iec_categories_co
                       country_of_residence="France", date_of_birth="1999-03-01", job_offer=True,
                       job_offer_province="ON", french_ability="native", enrolled_in_post_secondary=True,
                       spouse_status_in_canada="worker")
-    with db.transaction() as session:
-        outcome = classify_and_store(session, lead_id, "intake", T0)
-    with db.session() as session:
-        lead = session.get(Lead, lead_id)
-        assert lead is not None
-        first = preview(session, lead, 0, settings=settings, now=T0)[0]
+    outcome, first = _classified_first_email(db, settings, lead_id)
     assert outcome.primary_stream is not None and outcome.primary_stream.startswith("iec-")
     others = first.text.split("Other routes may also be open to you", 1)[1].split("\n\n", 2)[1]
     assert "Francophone Mobility" in others and "Open work permit for spouses" in others, others
