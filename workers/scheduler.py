@@ -64,12 +64,13 @@ def run_scheduler(stop: threading.Event, tick_seconds: float | None = None,
         try:
             is_leader = leases.try_acquire(db, LEASE_NAME, holder, LEASE_TTL)
         except (OperationalError, ProgrammingError) as exc:
-            if isinstance(exc, ProgrammingError) and not _schema_missing(exc):
+            missing = _schema_missing(exc)
+            if isinstance(exc, ProgrammingError) and not missing:
                 raise
             # Database unreachable (restart, failover) or not migrated yet (a deploy whose migration
             # runs beside us): we cannot know who holds the lease, so do nothing this tick and try again
             # next one instead of exiting.
-            if _schema_missing(exc):
+            if missing:
                 log.warning("scheduler %s: the database has no schema yet (run `crm db upgrade`); retrying", holder)
             else:
                 log.warning("scheduler %s cannot reach the database; retrying", holder)

@@ -46,6 +46,11 @@ class AgeKnowledge:
     born_latest: date  # latest possible date of birth
     source: str  # "date_of_birth", "stated_age", "message"
 
+    @property
+    def stated(self) -> int | str:
+        """The age as the lead gave it: one number, or "low-high" when the day it was said is unknown."""
+        return self.low if self.low == self.high else f"{self.low}-{self.high}"
+
     def within(self, min_age: int, max_age: int) -> bool | None:
         """True: certainly within; False: certainly outside; None: the range straddles a limit."""
         if self.low >= min_age and self.high <= max_age:

@@ -96,7 +96,7 @@ def _age_check(ctx: Context, country: IecCountry, candidate: Candidate) -> date:
     limits = ctx.t("{country} accepts ages {low} to {high}", country=ctx.country(country.code), low=low, high=high)
     if within is True:
         how = ctx.t("aged {age} today", age=age.low) if age.exact else \
-            ctx.t("stated age {age}", age=age.low if age.low == age.high else f"{age.low}-{age.high}")
+            ctx.t("stated age {age}", age=age.stated)
         candidate.reasons.append(ctx.t("{limits}; {how}", limits=limits, how=how))
         if not age.exact:
             candidate.verdict = "likely"
@@ -124,7 +124,7 @@ def _age_check(ctx: Context, country: IecCountry, candidate: Candidate) -> date:
                                            next=high + 1, day=out.isoformat()))
         else:  # a stated age gives no birthday to quote
             candidate.reasons.append(ctx.t("{limits}; over the limit today (stated age {age})", limits=limits,
-                                           age=age.low if age.low == age.high else f"{age.low}-{age.high}"))
+                                           age=age.stated))
     else:
         candidate.verdict = "needs_info"
         candidate.missing.append(ctx.t("Date of birth"))

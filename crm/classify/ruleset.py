@@ -118,9 +118,15 @@ def validate_ruleset(path: Path | None = None) -> list[str]:
     """Every problem in the file (empty when it is valid)."""
     try:
         data = yaml.safe_load((path or RULESET_FILE).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        return [f"cannot read the ruleset: not UTF-8 text ({exc.reason} at byte {exc.start})"]
     except (OSError, yaml.YAMLError) as exc:
         return [f"cannot read the ruleset: {exc}"]
-    return validate_data(data)
+    try:
+        return validate_data(data)
+    except (AttributeError, TypeError) as exc:
+        # validate_data expects mappings where the file may hold a list or a number (`iec: [...]`).
+        return [f"a section does not have the expected shape (a mapping where a list or value was given): {exc}"]
 
 
 def _source_url(sources: dict[str, str], value: Any) -> str:

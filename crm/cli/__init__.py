@@ -72,7 +72,4 @@ def _register() -> None:
 def main() -> None:
     load_dotenv()
     _register()
-    try:
-        cli(prog_name="crm")
-    except ConfigError as exc:
-        raise SystemExit(f"crm: configuration error: {exc}") from exc
+    cli(prog_name="crm")  # CrmGroup turns a ConfigError into one line

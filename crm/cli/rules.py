@@ -20,15 +20,7 @@ def rules_group() -> None:
               help="Check this file instead of the packaged ruleset.")
 def check(path: Path | None) -> None:
     """Validate the ruleset: schema, ISO codes, a source and a confidence for every rule."""
-    try:
-        problems = validate_ruleset(path)
-    except UnicodeDecodeError as exc:
-        problems = [f"cannot read the ruleset: not UTF-8 text ({exc.reason} at byte {exc.start})"]
-    except (AttributeError, TypeError) as exc:
-        # validate_data expects mappings where the file may hold a list or a number (`iec: [...]`):
-        # that is a mistake in the file, reported as one, not a traceback.
-        problems = [f"a section does not have the expected shape (a mapping where a list or value was given): "
-                    f"{exc}"]
+    problems = validate_ruleset(path)
     if problems:
         for problem in problems:
             click.echo(f"error: {problem}", err=True)

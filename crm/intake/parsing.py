@@ -99,8 +99,8 @@ def parse_multipart(body: bytes, content_type: str | None) -> dict[str, Any]:
         chunks: list[bytes] = []
         while True:
             event = decoder.next_event()
-            if isinstance(event, NeedData):
-                raise BodyError(400, "The multipart body is incomplete (no closing boundary).")
+            if isinstance(event, NeedData):  # all data was given: a body without its closing delimiter
+                raise ValueError("no closing boundary")
             if isinstance(event, Epilogue):
                 break
             if isinstance(event, Field):

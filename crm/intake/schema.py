@@ -134,7 +134,6 @@ def _no_bool_number(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-OneLine = Annotated[str, AfterValidator(_one_line)]
 def _optional_text(max_length: int, after: Any = _one_line) -> Any:
     """An optional string: blank means absent; the length limit applies to strings only."""
     return Annotated[Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_strip),

@@ -110,13 +110,9 @@ def compose(headers: list[tuple[str, str]], text: str, html: str, boundary: str 
     return b"".join(parts)
 
 
-# The headers whose values we write with RFC 2047 encoded words (see `address`); the others are kept
-# as typed, so text that merely looks like an encoded word in a name or subject is shown as typed.
-_ENCODED_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
-
-
 def readable(headers: dict[str, str]) -> dict[str, str]:
-    """Header values with our encoded words decoded, for people (preview, timeline)."""
+    """Header values with our encoded words decoded, for people (preview, timeline): only the address
+    headers, so text that merely looks like an encoded word in a subject is shown as typed."""
     from email.errors import HeaderParseError
     from email.header import decode_header, make_header
 
@@ -124,7 +120,7 @@ def readable(headers: dict[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         # Not ours to decode (an unknown charset, a broken word): shown as stored.
         with contextlib.suppress(LookupError, UnicodeError, HeaderParseError):
-            if name.lower() in _ENCODED_HEADERS:
+            if name.lower() in _ADDRESS_HEADERS:
                 value = str(make_header(decode_header(value)))
         shown[name] = value
     return shown

@@ -42,8 +42,8 @@ def list_leads() -> Response:
         return json_error(400, errors)
     flt = queue.QueueFilter.from_args(request.args)
     limit = request.args.get("limit", "").strip()
-    size = min(int(limit), queue.MAX_PAGE_SIZE) if limit else queue.PAGE_SIZE
-    page = queue.queue_page(db_session(), me(), flt, request.args.get("after") or None, limit=size)
+    size = int(limit) if limit else queue.PAGE_SIZE  # queue_page caps it
+    page = queue.queue_page(db_session(), me(), flt, request.args.get("after"), limit=size)
     return jsonify({
         "leads": [leadview.lead_summary_json(row.lead, row.assignee_email, row.overdue) for row in page.rows],
         "next": page.next_cursor,

@@ -114,7 +114,7 @@ def _act(lead_id: str, action_name: str) -> Response:
         if action_name == "status":
             if not form.get("status"):  # the placeholder (a browser without form validation sends it)
                 raise WorkspaceError("Choose a status.")
-            job = actions.change_status(db, lead, form.get("status") or "", user)
+            job = actions.change_status(db, lead, form["status"], user)
             jobs = [job] if job else []
         elif action_name == "note":
             actions.add_note(db, lead, form.get("note") or "", user)
