@@ -56,15 +56,32 @@ class DriverStatement:
             compiled = self._compiled[key] = _Compiled(self.statement, dialect)
         return compiled
 
+    def bind(self, dialect: Dialect, values: dict[str, Any]) -> BoundStatement:
+        """The SQL and its driver parameters for `values`: all of the work but running it."""
+        compiled = self.compiled(dialect)
+        return BoundStatement(compiled.sql, compiled.parameters(values))
+
     def execute(self, connection: Connection, values: dict[str, Any]) -> Any:
         """Run on `connection`'s driver connection inside its transaction; returns the DBAPI cursor."""
-        compiled = self.compiled(connection.dialect)
-        parameters = compiled.parameters(values)
+        return self.bind(connection.dialect, values).execute(connection)
+
+
+class BoundStatement:
+    """A statement's SQL with its parameters already processed, ready for the driver's cursor."""
+
+    __slots__ = ("parameters", "sql")
+
+    def __init__(self, sql: str, parameters: tuple[Any, ...] | dict[str, Any]) -> None:
+        self.sql = sql
+        self.parameters = parameters
+
+    def execute(self, connection: Connection) -> Any:
+        """Run on `connection`'s driver connection inside its transaction; returns the DBAPI cursor."""
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, parameters)
+            cursor.execute(self.sql, self.parameters)
         except BaseException as exc:
             cursor.close()
             # The handler Core's execute uses: the same exception classes, disconnects invalidate.
-            connection._handle_dbapi_exception(exc, compiled.sql, parameters, None, None)
+            connection._handle_dbapi_exception(exc, self.sql, self.parameters, None, None)
         return cursor

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, lazyload
 
 from crm.db import new_id, utcnow
@@ -71,6 +72,8 @@ class IntakeRequest:
     # The consent wording our own /apply page showed (server-side, not what the browser sent back).
     consent_wording: str | None = None
     _prepared: Prepared | None = field(default=None, init=False, repr=False, compare=False)
+    _new_person: tuple[tuple[datetime, str, str], NewPersonWrite] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def request_hash(self) -> str:
@@ -88,6 +91,27 @@ class IntakeRequest:
                 outcome = exc
             self._prepared = Prepared(self.request_hash, outcome, payload, storable(self.headers))
         return self._prepared
+
+    def prepare_writes(self, now: datetime, dialect: Dialect) -> None:
+        """`prepare`, and for a valid request that is not spam its rows as a new person received at
+        `now`: what `receive_inquiry(..., now)` would otherwise do inside the transaction."""
+        if not isinstance(self.prepare().outcome, IntakeError) and not self.is_spam:
+            self.new_person(now, dialect)
+
+    def new_person(self, now: datetime, dialect: Dialect) -> NewPersonWrite:
+        """This valid, non-spam request's rows as a new person received at `now` (built once per time
+        and dialect: the caller builds them before its transaction, `receive_inquiry` reuses them)."""
+        built = self._new_person
+        if built is None or built[0] != (now, dialect.name, dialect.driver):
+            data, key = self.prepare().outcome  # type: ignore[misc]
+            built = self._new_person = ((now, dialect.name, dialect.driver),
+                                        NewPersonWrite(self, data, key, now, dialect))
+        return built[1]
+
+    @property
+    def is_spam(self) -> bool:
+        """The honeypot field is filled in."""
+        return self.fields.get("website") not in (None, "", [])
 
 
 @dataclass(frozen=True)
@@ -274,22 +298,51 @@ _ROWS_IF_NEW_LEAD_ON_POSTGRESQL = DriverStatement(
 )
 
 
-def _insert_if_new_lead(connection: Connection, dedupe_key: str, lead: dict[str, Any], inquiry: dict[str, Any],
-                        consent: dict[str, Any], activity: dict[str, Any], job: dict[str, Any]) -> int | None:
-    """`_insert_new_lead` when no lead has this email and the submission is not on record (the job's
-    id), else None and nothing written."""
-    rows = (lead, inquiry, consent, activity, job)
-    if connection.dialect.name == "postgresql":
-        values = {"probe_dedupe_key": dedupe_key, **_all_prefixed(rows)}
-        with closing(_ROWS_IF_NEW_LEAD_ON_POSTGRESQL.execute(connection, values)) as cursor:
-            written = cursor.fetchone()
-        return None if written is None else int(written[0])
-    values = {"probe_dedupe_key": dedupe_key, **_prefixed("lead_", _LEAD_COLUMNS, lead)}
-    with closing(_LEAD_IF_NEW_ON_SQLITE.execute(connection, values)) as cursor:
-        inserted = cursor.rowcount
-    if inserted != 1:
-        return None
-    return _insert_rows(connection, rows[1:], _NEW_LEAD_INSERTS_ON_DRIVER[1:])
+class NewPersonWrite:
+    """A new person's five rows (lead, inquiry, consent, timeline entry, job) with their parameters
+    bound for one dialect: all the work of writing them but the SQL itself.
+
+    Built before the transaction (see `IntakeRequest.new_person`): on SQLite the transaction holds
+    the database's write lock, which every other writer waits for. `execute` then writes the rows
+    unless the email is known or the same submission is on record; then nothing is written.
+    """
+
+    def __init__(self, request: IntakeRequest, data: NormalisedInquiry, key: str, now: datetime,
+                 dialect: Dialect) -> None:
+        prepared = request.prepare()
+        self.language = _new_lead_language(data, request)
+        lead = _new_lead_values(data, self.language, now, is_spam=False)
+        inquiry, consent, activity = _inquiry_rows(request, prepared, data, key, lead["id"], self.language,
+                                                   list(data.notes), is_new_lead=True, is_spam=False, now=now)
+        self.job = job_values("classify_lead", lead["id"], {"lead_id": lead["id"], "trigger": "intake"}, now=now)
+        self.lead_id, self.inquiry_id = lead["id"], inquiry["id"]
+        rows = (lead, inquiry, consent, activity, self.job)
+        self._on_postgresql = dialect.name == "postgresql"
+        if self._on_postgresql:
+            # The five rows in one statement when the lead is new, else none (no job id returned).
+            self._statements = [_ROWS_IF_NEW_LEAD_ON_POSTGRESQL.bind(
+                dialect, {"probe_dedupe_key": key, **_all_prefixed(rows)})]
+        else:
+            self._statements = [_LEAD_IF_NEW_ON_SQLITE.bind(
+                dialect, {"probe_dedupe_key": key, **_prefixed("lead_", _LEAD_COLUMNS, lead)})]
+            self._statements += [statement.bind(dialect, _prefixed(prefix, columns, row)) for
+                                 (prefix, columns, statement), row in zip(_NEW_LEAD_INSERTS_ON_DRIVER[1:], rows[1:],
+                                                                          strict=True)]
+
+    def execute(self, connection: Connection) -> int | None:
+        """Write the rows unless the lead is known or the submission on record: the job's id, else None."""
+        first, *rest = self._statements
+        with closing(first.execute(connection)) as cursor:
+            if self._on_postgresql:
+                written = cursor.fetchone()
+                return None if written is None else int(written[0])
+            if cursor.rowcount != 1:
+                return None
+        last_id = None
+        for statement in rest:
+            with closing(statement.execute(connection)) as cursor:
+                last_id = cursor.lastrowid
+        return int(last_id)  # type: ignore[arg-type]
 
 
 def _insert_rows(connection: Connection, rows: tuple[dict[str, Any], ...],
@@ -344,20 +397,14 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         raise prepared.outcome
     data, key = prepared.outcome
     connection = session.connection()
-    is_spam = request.fields.get("website") not in (None, "", [])
+    is_spam = request.is_spam
     if not is_spam:
         # The usual case first: a new person, written without probing (nothing written otherwise).
-        language = _new_lead_language(data, request)
-        new_lead = _new_lead_values(data, language, now, is_spam=False)
-        notes = list(data.notes)
-        inquiry, consent, activity = _inquiry_rows(request, prepared, data, key, new_lead["id"], language,
-                                                   notes, is_new_lead=True, is_spam=False, now=now)
-        job = job_values("classify_lead", new_lead["id"], {"lead_id": new_lead["id"], "trigger": "intake"},
-                         now=now)
-        job_id = _insert_if_new_lead(connection, key, new_lead, inquiry, consent, activity, job)
+        new_person = request.new_person(now, connection.dialect)
+        job_id = new_person.execute(connection)
         if job_id is not None:
-            return IntakeResult(new_lead["id"], inquiry["id"], created=True, language=language,
-                                jobs=[detached_job(job_id, job)])
+            return IntakeResult(new_person.lead_id, new_person.inquiry_id, created=True,
+                                language=new_person.language, jobs=[detached_job(job_id, new_person.job)])
 
     with closing(_PROBE_ON_DRIVER.execute(connection, {"key": key, "email_key": data.email_key})) as cursor:
         earlier_id, known_lead_id = cursor.fetchone()

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.countries import all_country_options as _country_options
 from crm.countries import fold
+from crm.db import utcnow
 from crm.extensions import limiter
 from crm.http import database, json_error, wants_html
 from crm.i18n import translate, translator
@@ -142,11 +143,13 @@ def _form_language(token: dict[str, str]) -> str | None:
 
 def _store(intake: IntakeRequest) -> IntakeResult:
     """Run the intake transaction; a unique-constraint race means a concurrent twin won: run again."""
-    intake.prepare()  # validation and hashing outside the transaction: it holds SQLite's write lock
+    # Validation, hashing and a new person's rows outside the transaction: it holds SQLite's write lock.
+    now, db = utcnow(), database()
+    intake.prepare_writes(now, db.engine.dialect)
     for attempt in range(INTEGRITY_RETRIES):
         try:
-            with database().transaction() as session:
-                return receive_inquiry(session, intake)
+            with db.transaction() as session:
+                return receive_inquiry(session, intake, now)
         except IntegrityError:
             if attempt == INTEGRITY_RETRIES - 1:
                 raise

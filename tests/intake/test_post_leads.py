@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from crm.db import Database
+from crm.intake import service
 from crm.models import Activity, ConsentRecord, Inquiry, Job, Lead
 from tests.conftest import RecordingDispatcher
 from tests.intake.helpers import counts, lead_payload, post_form, post_json
@@ -225,3 +227,25 @@ def test_without_a_preferred_language_a_new_lead_gets_the_language_its_message_i
     assert response.status_code == 201
     with db.session() as session:
         assert session.get(Lead, response.json["id"]).preferred_language == expected  # type: ignore[index, union-attr]
+
+
+@both_backends
+def test_a_new_persons_rows_are_built_before_the_transaction_begins(
+    client: FlaskClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the transaction holds the database's write lock from BEGIN IMMEDIATE: a new person's
+    rows (ids, JSON, bound parameters) are built before it, once, and the transaction only runs SQL."""
+    order: list[str] = []
+    built = service.NewPersonWrite.__init__
+
+    def building(self: service.NewPersonWrite, *args: Any, **kwargs: Any) -> None:
+        order.append("rows built")
+        built(self, *args, **kwargs)
+
+    monkeypatch.setattr(service.NewPersonWrite, "__init__", building)
+    event.listen(db.engine, "begin", lambda _connection: order.append("transaction began"))
+
+    response = post_json(client, lead_payload())
+
+    assert response.status_code == 201
+    assert order == ["rows built", "transaction began"]
