@@ -36,7 +36,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.config.update(settings.as_flask_config())
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        # One byte over the limit: a streamed (chunked) body is cut off at MAX_CONTENT_LENGTH without an
+        # error, so the intake reads one byte more than it accepts to tell "at the limit" from "over it".
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES + 1,
+        CRM_MAX_BODY_BYTES=MAX_BODY_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.countries import all_country_options as _country_options
 from crm.countries import fold
@@ -81,6 +82,8 @@ def create_lead() -> Response:
         return json_error(415, {"Content-Type": [
             "Send application/json or application/x-www-form-urlencoded (or multipart/form-data)."]})
     body = request.get_data(cache=True)
+    if len(body) > current_app.config["CRM_MAX_BODY_BYTES"]:
+        raise RequestEntityTooLarge()  # a chunked body (no Content-Length) over the limit
     try:
         fields = _read_fields(kind, body)
     except BodyError as exc:
