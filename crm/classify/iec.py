@@ -42,7 +42,12 @@ def iec_candidates(ctx: Context) -> list[Candidate]:
             warn = add_months(ctx.today, ctx.rs.age_out_warning_months)
             if out <= warn:
                 ctx.flag("age-out-soon")
-                candidate.reasons.append(ctx.t("Ages out of IEC on {day}: apply before then", day=out.isoformat()))
+                if ctx.age.exact:
+                    candidate.reasons.append(ctx.t("Ages out of IEC on {day}: apply before then",
+                                                   day=out.isoformat()))
+                else:  # a stated age: the earliest day the lead may age out, not the day
+                    candidate.reasons.append(ctx.t("May age out of IEC as early as {day} (stated age only): "
+                                                   "ask for the date of birth", day=out.isoformat()))
     if non_partner and not any(c.viable for c in found):
         found.append(_recognized_organization(ctx, non_partner))
     elif not ctx.citizenships and ctx.residence and ctx.rs.iec_country(ctx.residence):

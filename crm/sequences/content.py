@@ -128,6 +128,8 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date) -> dict[str, 
             "unconfirmed": country.confidence == "unconfirmed",
             "age": age.low if age and age.exact else None,
             "ages_out_on": ages_out,
+            # Only a date of birth gives the day; from a stated age it is the earliest possible day.
+            "ages_out_exact": bool(age and age.exact),
             "age_out_soon": months_left is not None and 0 <= months_left <= ruleset.age_out_warning_months,
         }
     return None

@@ -68,3 +68,26 @@ def test_over_the_iec_limit_quotes_a_birthday_only_when_the_date_of_birth_is_kno
     known = classify(LeadInput(citizenships=["BE"], date_of_birth=date(1993, 5, 4), language=language, today=today))
     working_holiday = next(c for c in known.candidates if c.stream == "iec-working-holiday")
     assert any("2024-05-04" in reason for reason in working_holiday.reasons), working_holiday.reasons
+
+
+@pytest.mark.parametrize(("language", "firm", "earliest"), [
+    ("en", "Ages out of IEC on 2026-11-27", "May age out of IEC as early as 2026-11-27"),
+    ("fr", "Dépasse l'âge limite d'EIC le 2026-11-27", "Pourrait dépasser l'âge limite d'EIC dès le 2026-11-27"),
+])
+def test_a_stated_age_gives_the_earliest_age_out_day_not_a_firm_one(language: str, firm: str,
+                                                                   earliest: str) -> None:
+    from crm.classify.classifier import classify
+    from crm.classify.model import LeadInput
+
+    today = date(2026, 11, 26)
+    # "35" said today by a French citizen (18-35): the 36th birthday may be tomorrow, or a year away
+    stated = classify(LeadInput(citizenships=["FR"], stated_age=35, stated_age_on=today, language=language,
+                                today=today))
+    working_holiday = next(c for c in stated.candidates if c.stream == "iec-working-holiday")
+    assert any(reason.startswith(earliest) for reason in working_holiday.reasons), working_holiday.reasons
+    assert not any(reason.startswith(firm) for reason in working_holiday.reasons), working_holiday.reasons
+    # A date of birth gives the day itself
+    known = classify(LeadInput(citizenships=["FR"], date_of_birth=date(1990, 11, 27), language=language,
+                               today=today))
+    working_holiday = next(c for c in known.candidates if c.stream == "iec-working-holiday")
+    assert any(reason.startswith(firm) for reason in working_holiday.reasons), working_holiday.reasons

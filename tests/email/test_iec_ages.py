@@ -1,0 +1,71 @@
+"""What the IEC emails say about the age limit: a firm day only from a date of birth, the earliest
+possible day from a stated age (the tester was told an invented day as fact)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from crm.classify.service import classify_and_store
+from crm.config import Settings
+from crm.db import Database
+from crm.intake.service import IntakeRequest, receive_inquiry
+from crm.models import Lead
+from crm.sequences import preview
+from crm.sequences.rendering import RenderedEmail
+
+NOV = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def _lead(db: Database, now: datetime, **fields: Any) -> str:
+    """An inquiry with exactly these fields (no default date of birth), classified by the real classifier."""
+    payload = {"interest": "work", **fields}
+    with db.transaction() as session:
+        lead_id = receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
+                                                         content_type="application/json", fields=payload),
+                                  now=now).lead_id
+    with db.transaction() as session:
+        classify_and_store(session, lead_id, "intake", now)
+    return lead_id
+
+
+def _emails(db: Database, settings: Settings, lead_id: str, now: datetime) -> dict[str, RenderedEmail]:
+    with db.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        return {email.template: email for email in preview(session, lead, settings=settings, now=now)}
+
+
+@pytest.mark.parametrize(("language", "firm", "earliest"), [
+    ("en", "you pass the upper age limit on", "you may pass the upper age limit as early\nas November 27, 2026"),
+    ("fr", "vous dépasserez la limite d'âge le", "vous pourriez\ndépasser la limite d'âge dès le 27 novembre 2026"),
+])
+def test_a_stated_age_gives_the_earliest_age_out_day_and_asks_for_the_date_of_birth(
+        db: Database, settings: Settings, language: str, firm: str, earliest: str) -> None:
+    # Sophie, French, says she is 35 (no date of birth): her 36th birthday may be tomorrow or a year away
+    lead_id = _lead(db, NOV, first_name="Sophie", email=f"sophie.{language}@example.fr", citizenships=["FR"],
+                    age=35, preferred_language=language)
+    emails = _emails(db, settings, lead_id, NOV)
+    first = emails["answer-iec"].text
+    assert firm not in first
+    assert " ".join(earliest.split()) in " ".join(first.split())
+    assert ("date of birth" if language == "en" else "date de naissance") in first
+    fit = emails["iec-fit"].text
+    assert firm.replace("upper ", "") not in fit and "dernière occasion" not in fit and "last chance" not in fit
+
+
+@pytest.mark.parametrize(("language", "firm"), [
+    ("en", "you pass the upper age limit on December 1, 2026"),
+    ("fr", "vous dépasserez la limite d'âge le 1 décembre 2026"),
+])
+def test_a_date_of_birth_gives_the_age_out_day_itself(db: Database, settings: Settings, language: str,
+                                                       firm: str) -> None:
+    lead_id = _lead(db, NOV, first_name="Ciara", email=f"ciara.{language}@example.ie", citizenships=["IE"],
+                    date_of_birth="1990-12-01", preferred_language=language)
+    first = _emails(db, settings, lead_id, NOV)["answer-iec"].text
+    assert " ".join(firm.split()) in " ".join(first.split())
+    assert "as early" not in first and "dès le" not in first
+
