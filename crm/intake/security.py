@@ -64,3 +64,13 @@ def check_form_token(secret_key: str, token: str | None) -> dict[str, str] | Non
     except (BadSignature, SignatureExpired):
         return None
     return data if isinstance(data, dict) else None
+
+
+def form_token_language(secret_key: str, token: str | None) -> str | None:
+    """The language of an /apply page we served, from its token even when the token has expired
+    (the signature is checked, the age is not): to show that page again rather than an error."""
+    if not token or not isinstance(token, str) or len(token) > 500:
+        return None
+    valid, data = _form_serializer(secret_key).loads_unsafe(token)
+    language = data.get("lang") if valid and isinstance(data, dict) else None
+    return language if language in ("en", "fr") else None

@@ -19,7 +19,13 @@ from crm.i18n import translate, translator
 from crm.intake.parsing import BodyError, media_type, parse_json, parse_multipart, parse_urlencoded
 from crm.intake.provinces import PROVINCES, province_name
 from crm.intake.schema import LIMIT_TEMPLATES
-from crm.intake.security import SignatureError, check_form_token, issue_form_token, verify_signature
+from crm.intake.security import (
+    SignatureError,
+    check_form_token,
+    form_token_language,
+    issue_form_token,
+    verify_signature,
+)
 from crm.intake.service import IntakeError, IntakeRequest, IntakeResult, receive_inquiry
 from crm.observability.web import note_intake
 
@@ -29,6 +35,10 @@ JSON_TYPES = {"application/json"}
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 KEPT_HEADERS = ("User-Agent", "Origin", "Referer", "Content-Type", "Accept-Language", "X-Forwarded-For")
 INTEGRITY_RETRIES = 4
+
+
+FORM_EXPIRED = ("This page was open for more than 4 hours, so for your security it could not be sent. "
+                "Your answers are below: please check them and send the form again.")
 
 
 def _rate_limit() -> str:
@@ -89,9 +99,15 @@ def create_lead() -> Response:
     except BodyError as exc:
         return json_error(exc.status, {"body": [exc.message]})
 
+    # A post from our own /apply page (its token valid or expired) gets that page back, not JSON.
+    apply_page = (form_token_language(current_app.config["SECRET_KEY"], fields.get("form_token"))
+                  if kind in FORM_TYPES and wants_html() else None)
     sender_errors = _check_sender(body, fields)
     if sender_errors is not None:
         status = 401 if "X-CRM-Signature" in sender_errors else 403
+        if apply_page:
+            # Only an expired token gets here: a valid one lets the post through.
+            return _render_form(apply_page, fields, {"form": [FORM_EXPIRED]}, status=status)
         return json_error(status, sender_errors)
 
     idempotency_key = request.headers.get("Idempotency-Key")
@@ -112,8 +128,8 @@ def create_lead() -> Response:
     try:
         result = _store(intake)
     except IntakeError as exc:
-        if wants_html() and kind in FORM_TYPES and token:
-            return _render_form(token.get("lang", "en"), fields, exc.errors, status=exc.status)
+        if apply_page:
+            return _render_form(apply_page, fields, exc.errors, status=exc.status)
         return json_error(exc.status, exc.errors)
 
     if result.created and result.jobs:

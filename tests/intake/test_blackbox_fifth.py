@@ -6,12 +6,30 @@ Each test here failed before its fix.
 from __future__ import annotations
 
 import io
+import re
+import time
 
+import pytest
 from flask.testing import FlaskClient
 
 from crm import MAX_BODY_BYTES
+from crm.config import Settings
 from crm.db import Database
+from tests.conftest import make_app
 from tests.intake.helpers import counts
+from tests.intake.test_blackbox_intake import _BrowserForm
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    """The hidden fields of an /apply page."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def _submitted(html: str, name: str) -> list[str]:
+    """The values a browser would submit for `name` from this page as shown."""
+    parser = _BrowserForm()
+    parser.feed(html)
+    return [value for field, value in parser.pairs if field == name]
 
 
 def _post_streamed(client: FlaskClient, body: bytes, content_type: str) -> object:
@@ -37,3 +55,68 @@ def test_a_chunked_body_at_the_limit_is_accepted_whole(client: FlaskClient, db: 
     response = _post_streamed(client, body, "application/x-www-form-urlencoded")
     assert response.status_code == 201, response.get_data(as_text=True)  # type: ignore[attr-defined]
     assert counts(db)["inquiries"] == 1
+
+
+def _stale_form_fields(client: FlaskClient, language: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The hidden fields of our /apply page as rendered five hours ago (its token now expired)."""
+    five_hours_ago = time.time() - 5 * 3600
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: five_hours_ago)
+        return _form_fields(client.get(f"/apply?lang={language}").get_data(as_text=True))
+
+
+def test_an_expired_apply_page_comes_back_with_the_answers_not_as_json(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a webhook secret (so an unsigned post needs a valid form token) and a French /apply page
+    # left open for five hours
+    client = make_app(settings, db, webhook_secret="whsec_test_0123456789").test_client()
+    hidden = _stale_form_fields(client, "fr", monkeypatch)
+    response = client.post("/api/leads", data={**hidden, "first_name": "Chloé", "email": "chloe@example.fr",
+                                               "citizenships": ["FR", "BE"], "phone": "+33 6 12 34 56 78"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    html = response.get_data(as_text=True)
+    # Then the visitor gets the French page again, answers in place, a fresh token and a French notice
+    assert response.status_code == 401
+    assert response.mimetype == "text/html"
+    assert "Cette page est restée ouverte plus de 4 heures" in html
+    assert 'value="Chloé"' in html and 'value="chloe@example.fr"' in html
+    assert _form_fields(html)["form_token"] != hidden["form_token"]
+    assert counts(db)["inquiries"] == 0
+    # And sent again, it is accepted
+    again = client.post("/api/leads", data={**_form_fields(html), "first_name": "Chloé", "email": "chloe@example.fr",
+                                            "citizenships": ["FR", "BE"]},
+                        headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    assert again.status_code == 303
+    assert counts(db)["inquiries"] == 1
+
+
+def test_an_invalid_post_from_an_expired_apply_page_shows_the_page_with_its_errors(
+    client: FlaskClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No webhook secret: the expired token is not needed to post, but the page still comes back
+    hidden = _stale_form_fields(client, "en", monkeypatch)
+    response = client.post("/api/leads", data={**hidden, "first_name": "Ana", "email": "not-an-email"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    assert 'id="email-error"' in response.get_data(as_text=True)
+
+
+def test_a_token_we_did_not_sign_gets_json_as_before(settings: Settings, db: Database) -> None:
+    client = make_app(settings, db, webhook_secret="whsec_test_0123456789").test_client()
+    response = client.post("/api/leads", data={"form_token": "forged.token", "first_name": "Ana",
+                                               "email": "ana@example.com"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 401 and response.mimetype == "application/json"
+
+
+def test_the_apply_page_shown_again_keeps_both_citizenships(client: FlaskClient) -> None:
+    hidden = _form_fields(client.get("/apply").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, "first_name": "Ana", "email": "bad",
+                                               "citizenships": ["IE", "FR"], "country_of_residence": "BE"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert _submitted(html, "citizenships") == ["IE", "FR"]
+    assert _submitted(html, "country_of_residence") == ["BE"]
