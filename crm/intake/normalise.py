@@ -123,7 +123,8 @@ def normalise(fields: IntakeFields) -> NormalisedInquiry:
     if fields.job_offer_province:
         province = lookup_province(fields.job_offer_province)
         if province is None:
-            errors["job_offer_province"] = ["Not a Canadian province or territory (a name or a code such as QC)."]
+            # Kept as typed in the inquiry, like an unknown country: the lead is not refused for it.
+            notes.append(f"job offer province {fields.job_offer_province!r} not recognised: left for a consultant")
 
     if fields.date_of_birth and fields.age is not None:
         notes.append("both date of birth and age given: the date of birth is used")

@@ -20,15 +20,34 @@ PROVINCES: dict[str, tuple[str, str]] = {
     "YT": ("Yukon", "Yukon"),
 }
 
-_EXTRA = {"newfoundland": "NL", "pei": "PE", "nwt": "NT", "yukon territory": "YT", "la belle province": "QC"}
+# Other names and the traditional abbreviations people write (Canada Post's older forms, the
+# Translation Bureau's French ones), dots and hyphens left out: "B.C." and "C.-B." are "bc" and "cb".
+_EXTRA = {
+    "newfoundland": "NL", "nfld": "NL", "labrador": "NL", "tnl": "NL", "nf": "NL",
+    "pei": "PE", "ipe": "PE",
+    "nwt": "NT", "tno": "NT",
+    "yukon territory": "YT", "yuk": "YT", "yn": "YT",
+    "la belle province": "QC", "que": "QC", "pq": "QC",
+    "alta": "AB", "alb": "AB",
+    "cb": "BC",
+    "man": "MB",
+    "ont": "ON",
+    "sask": "SK",
+    "nvt": "NU", "nun": "NU",
+}
+
+
+def _compact(text: str) -> str:
+    """`fold` without the spaces between letters: 'B.C.', 'b c' and 'BC' are all 'bc'."""
+    return fold(text).replace(" ", "")
 
 
 def _index() -> dict[str, str]:
-    index = {fold(code): code for code in PROVINCES}
+    index = {_compact(code): code for code in PROVINCES}
     for code, (english, french) in PROVINCES.items():
-        index[fold(english)] = code
-        index[fold(french)] = code
-    index.update(_EXTRA)
+        index[_compact(english)] = code
+        index[_compact(french)] = code
+    index.update({_compact(name): code for name, code in _EXTRA.items()})
     return index
 
 
@@ -36,7 +55,7 @@ _BY_NAME = _index()
 
 
 def lookup_province(text: str) -> str | None:
-    return _BY_NAME.get(fold(text))
+    return _BY_NAME.get(_compact(text))
 
 
 def province_name(code: str, language: str = "en") -> str:

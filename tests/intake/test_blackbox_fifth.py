@@ -11,12 +11,14 @@ import time
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from crm import MAX_BODY_BYTES
 from crm.config import Settings
 from crm.db import Database
+from crm.models import Inquiry, Lead
 from tests.conftest import make_app
-from tests.intake.helpers import counts
+from tests.intake.helpers import counts, lead_payload, post_json
 from tests.intake.test_blackbox_intake import _BrowserForm
 
 
@@ -120,3 +122,25 @@ def test_the_apply_page_shown_again_keeps_both_citizenships(client: FlaskClient)
     html = response.get_data(as_text=True)
     assert _submitted(html, "citizenships") == ["IE", "FR"]
     assert _submitted(html, "country_of_residence") == ["BE"]
+
+
+@pytest.mark.parametrize(("typed", "code"), [
+    ("B.C.", "BC"), ("Que.", "QC"), ("Qué.", "QC"), ("Ont.", "ON"), ("N.S.", "NS"), ("P.E.I.", "PE"),
+    ("Alta", "AB"), ("Sask.", "SK"), ("Man.", "MB"), ("Nfld", "NL"), ("C.-B.", "BC"), ("T.-N.-L.", "NL"),
+    ("Î.-P.-É.", "PE"), ("N.W.T.", "NT"), ("T.N.-O.", "NT"), ("Qc", "QC"), ("Y.T.", "YT"),
+])
+def test_everyday_province_abbreviations_are_read(client: FlaskClient, db: Database, typed: str, code: str) -> None:
+    response = post_json(client, lead_payload(job_offer=True, job_offer_province=typed))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.scalars(select(Lead.facts)).one()["job_offer_province"] == code
+
+
+def test_a_province_we_cannot_read_keeps_the_lead_with_a_note(client: FlaskClient, db: Database) -> None:
+    response = post_json(client, lead_payload(job_offer=True, job_offer_province="Texas"))
+    assert response.status_code == 201
+    with db.session() as session:
+        inquiry = session.scalars(select(Inquiry)).one()
+        assert inquiry.payload["job_offer_province"] == "Texas"
+        assert "job offer province 'Texas' not recognised: left for a consultant" in inquiry.normalised["notes"]
+        assert "job_offer_province" not in session.scalars(select(Lead.facts)).one()
