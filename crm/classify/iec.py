@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from crm.classify.ages import add_months
+from crm.classify.ages import AgeKnowledge, add_months
 from crm.classify.context import Context
-from crm.classify.model import Candidate
-from crm.classify.ruleset import CATEGORY_STREAM, IecCountry
+from crm.classify.model import CONFIDENCE_RANK, VERDICT_RANK, Candidate
+from crm.classify.ruleset import CATEGORY_STREAM, IecCountry, Ruleset
 
 PRIORITY = {"iec-working-holiday": 4, "iec-young-professionals": 5, "iec-co-op": 6,
             "iec-recognized-organization": 12}
@@ -86,6 +86,48 @@ def _country_candidates(ctx: Context, country: IecCountry, quote: str | None) ->
             candidate.missing.append(ctx.t("Citizenship (read from the message)"))
         results.append((candidate, out))
     return results
+
+
+def age_fit(country: IecCountry, age: AgeKnowledge | None) -> tuple[str, str, date]:
+    """The verdict and confidence the age alone gives under an active country's limits, and the day the
+    person may age out (date.max when the age is unknown): what the classifier ranks citizenships by
+    (_age_check gives the same, with reasons)."""
+    assert country.min_age is not None and country.max_age is not None
+    if age is None:
+        return "needs_info", country.confidence, date.max
+    low, high = country.min_age, country.max_age
+    within = age.within(low, high)
+    if within is True:
+        confidence = "secondary" if country.disputed_max_age is not None or country.confidence == "unconfirmed" \
+            else country.confidence
+        return ("eligible" if age.exact else "likely"), confidence, age.ages_out_on(high)
+    if within is False and age.high < low:
+        return "ineligible", country.confidence, age.ages_out_on(high)
+    if within is False:
+        if country.disputed_max_age is not None and age.low <= country.disputed_max_age:
+            return "likely", "unconfirmed", age.ages_out_on(country.disputed_max_age)
+        return "ineligible", country.confidence, age.ages_out_on(high)
+    return "needs_info", country.confidence, age.ages_out_on(high)
+
+
+def chosen_country(ruleset: Ruleset, citizenships: list[str], age: AgeKnowledge | None,
+                   stream: str | None) -> IecCountry | None:
+    """The citizenship whose active arrangement the classifier rests `stream` on (better age verdict, then
+    the later age-out day, then the first given), for the emails to name the same country. Any IEC
+    category when `stream` is not one of them."""
+    category = next((key for key, value in CATEGORY_STREAM.items() if value == stream), None)
+    best: tuple[tuple[int, int, int], IecCountry] | None = None
+    for code in citizenships:
+        country = ruleset.iec_country(code)
+        if country is None or country.status != "active":
+            continue
+        if category is not None and category not in country.categories:
+            continue
+        verdict, confidence, out = age_fit(country, age)
+        key = (VERDICT_RANK[verdict], CONFIDENCE_RANK.get(confidence, 2), -out.toordinal())
+        if best is None or key < best[0]:
+            best = (key, country)
+    return best[1] if best else None
 
 
 def _age_check(ctx: Context, country: IecCountry, candidate: Candidate) -> date:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, load_only
 
 from crm.bulk import among
 from crm.classify.ages import AgeKnowledge, from_date_of_birth, from_stated_age
+from crm.classify.iec import chosen_country
 from crm.classify.ruleset import Ruleset, StreamRule, load_ruleset
 from crm.config import Settings
 from crm.countries import country_name
@@ -102,37 +103,39 @@ def _age(lead: Lead, today: date) -> AgeKnowledge | None:
     return None
 
 
-def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date) -> dict[str, Any] | None:
-    """The lead's IEC country (the first citizenship with an active arrangement) and its limits."""
-    for code in lead.citizenships or []:
-        country = ruleset.iec_country(code)
-        if country is None or country.status != "active":
-            continue
-        categories = []
-        for category in country.categories:
-            slug = f"iec-{category}"
-            view = _stream(ruleset, slug, lang)
-            categories.append(view["name"] if view else category)
-        age = _age(lead, today)
-        ages_out = age.ages_out_on(country.max_age) if age and country.max_age is not None else None
-        months_left = None
-        if ages_out is not None:
-            months_left = (ages_out.year - today.year) * 12 + ages_out.month - today.month
-        return {
-            "code": country.code,
-            "country": _country(country.code, lang),
-            "categories": categories,
-            "min_age": country.min_age,
-            "max_age": country.max_age,
-            "max_duration_months": country.max_duration_months,
-            "unconfirmed": country.confidence == "unconfirmed",
-            "age": age.low if age and age.exact else None,
-            "ages_out_on": ages_out,
-            # Only a date of birth gives the day; from a stated age it is the earliest possible day.
-            "ages_out_exact": bool(age and age.exact),
-            "age_out_soon": months_left is not None and 0 <= months_left <= ruleset.age_out_warning_months,
-        }
-    return None
+def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str | None = None) -> dict[str, Any] | None:
+    """The lead's IEC country and its limits: the citizenship the classifier rests `stream` (the primary
+    stream) on, so a dual citizen reads the rules of the country that made them eligible. None for a
+    Recognized Organization lead (no partner citizenship it could use)."""
+    if stream == "iec-recognized-organization":
+        return None
+    age = _age(lead, today)
+    country = chosen_country(ruleset, list(lead.citizenships or []), age, stream)
+    if country is None:
+        return None
+    categories = []
+    for category in country.categories:
+        slug = f"iec-{category}"
+        view = _stream(ruleset, slug, lang)
+        categories.append(view["name"] if view else category)
+    ages_out = age.ages_out_on(country.max_age) if age and country.max_age is not None else None
+    months_left = None
+    if ages_out is not None:
+        months_left = (ages_out.year - today.year) * 12 + ages_out.month - today.month
+    return {
+        "code": country.code,
+        "country": _country(country.code, lang),
+        "categories": categories,
+        "min_age": country.min_age,
+        "max_age": country.max_age,
+        "max_duration_months": country.max_duration_months,
+        "unconfirmed": country.confidence == "unconfirmed",
+        "age": age.low if age and age.exact else None,
+        "ages_out_on": ages_out,
+        # Only a date of birth gives the day; from a stated age it is the earliest possible day.
+        "ages_out_exact": bool(age and age.exact),
+        "age_out_soon": months_left is not None and 0 <= months_left <= ruleset.age_out_warning_months,
+    }
 
 
 def _candidate(classification: Classification | None, slug: str | None) -> dict[str, Any]:
@@ -167,7 +170,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "candidate": _candidate(classification, primary_slug),
         "alternatives": alternatives[:3],
         "routes_beside_iec": beside_iec[:3],
-        "iec": iec_view(ruleset, lead, lang, now.date()),
+        "iec": iec_view(ruleset, lead, lang, now.date(), primary_slug),
         "facts": {key: facts.get(key) for key in FACT_KEYS},
         # Where the offer is (the form's "employer" field is the lead's current employer, not the offer's).
         "offer_province": province_name(facts["job_offer_province"], lang)

@@ -91,3 +91,30 @@ def test_a_stated_age_gives_the_earliest_age_out_day_not_a_firm_one(language: st
                                today=today))
     working_holiday = next(c for c in known.candidates if c.stream == "iec-working-holiday")
     assert any(reason.startswith(firm) for reason in working_holiday.reasons), working_holiday.reasons
+
+
+@pytest.mark.parametrize(("citizenships", "born", "stated"), [
+    (["JP", "FR"], date(1994, 5, 5), None),  # over Japan's 30, within France's 35: France
+    (["FR", "JP"], date(1994, 5, 5), None),
+    (["JP", "FR"], date(2000, 5, 5), None),  # within both: the later age-out day (France)
+    (["BE", "IE"], None, 29),  # a stated age
+    (["LU", "FR"], date(1993, 5, 5), None),  # Luxembourg's disputed limit against France's official one
+    (["IE", "JP"], None, None),  # no age at all: the first one given
+])
+def test_the_country_the_emails_name_is_the_one_the_classifier_chose(citizenships: list[str], born: date | None,
+                                                                      stated: int | None) -> None:
+    from crm.classify.ages import from_date_of_birth, from_stated_age
+    from crm.classify.classifier import classify
+    from crm.classify.iec import chosen_country
+    from crm.classify.model import LeadInput
+    from crm.classify.ruleset import load_ruleset
+    from crm.countries import country_name
+
+    today = date(2026, 11, 26)
+    result = classify(LeadInput(citizenships=citizenships, date_of_birth=born, stated_age=stated,
+                                stated_age_on=today if stated else None, today=today))
+    working_holiday = next(c for c in result.candidates if c.stream == "iec-working-holiday")
+    age = from_date_of_birth(born, today) if born else from_stated_age(stated, today, today) if stated else None
+    chosen = chosen_country(load_ruleset(), citizenships, age, "iec-working-holiday")
+    assert chosen is not None
+    assert working_holiday.reasons[0] == f"Citizen of {country_name(chosen.code, 'en')}", working_holiday.reasons

@@ -69,3 +69,19 @@ def test_a_date_of_birth_gives_the_age_out_day_itself(db: Database, settings: Se
     assert " ".join(firm.split()) in " ".join(first.split())
     assert "as early" not in first and "dès le" not in first
 
+
+
+@pytest.mark.parametrize(("language", "france", "japan"), [
+    ("en", "As a citizen of France", "Japan"),
+    ("fr", "(France)", "Japon"),
+])
+def test_a_dual_citizen_reads_the_rules_of_the_country_the_classification_chose(
+        db: Database, settings: Settings, language: str, france: str, japan: str) -> None:
+    # Japan (18-30) and France (18-35), aged 32: Working Holiday through France
+    lead_id = _lead(db, NOV, first_name="Ken", email=f"ken.{language}@example.jp", citizenships=["Japan", "France"],
+                    date_of_birth="1994-05-05", preferred_language=language)
+    emails = _emails(db, settings, lead_id, NOV)
+    first, fit = emails["answer-iec"], emails["iec-fit"]
+    assert france in first.text and " 18 " in first.text and " 35" in first.text
+    assert japan not in first.text and " 30" not in first.text
+    assert "France" in fit.subject and japan not in fit.subject and japan not in fit.text
