@@ -147,8 +147,12 @@ def dedupe_key(email_key: str, fields: dict[str, Any]) -> str:
 
 
 def _dedupe_key_of_storable(email_key: str, payload: dict[str, Any]) -> str:
-    """dedupe_key of fields already passed through `storable` (which changes nothing the second time)."""
-    stable = {k: v for k, v in payload.items() if k not in VOLATILE_FIELDS}
+    """dedupe_key of fields already passed through `storable` (which changes nothing the second time).
+
+    The email is compared as the lead's identity (`email_key`), not as typed: "Ana@Example.com" and
+    "ana@example.com" are the same person, so the same submission from either is a replay.
+    """
+    stable = {k: v for k, v in payload.items() if k not in VOLATILE_FIELDS and k != "email"}
     canonical = json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(f"{email_key}\n{canonical}".encode("utf-8", "replace")).hexdigest()
 

@@ -144,3 +144,15 @@ def test_a_province_we_cannot_read_keeps_the_lead_with_a_note(client: FlaskClien
         assert inquiry.payload["job_offer_province"] == "Texas"
         assert "job offer province 'Texas' not recognised: left for a consultant" in inquiry.normalised["notes"]
         assert "job_offer_province" not in session.scalars(select(Lead.facts)).one()
+
+
+def test_the_same_submission_with_the_email_in_other_letter_case_is_a_replay(client: FlaskClient,
+                                                                              db: Database) -> None:
+    first = post_json(client, lead_payload(email="Aoife.Murphy@Example.ie"))
+    again = post_json(client, lead_payload(email="aoife.murphy@example.ie"))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json == first.json
+    assert counts(db)["inquiries"] == 1
+    # A different submission from the same person is still a new inquiry on the same lead
+    other = post_json(client, lead_payload(email="AOIFE.MURPHY@example.ie", message="One more question."))
+    assert other.status_code == 201 and other.json is not None and other.json["id"] == first.json["id"]  # type: ignore[index]
