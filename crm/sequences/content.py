@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
 from crm.bulk import among
-from crm.classify.ages import AgeKnowledge, from_date_of_birth, from_stated_age
-from crm.classify.iec import chosen_country
+from crm.classify.ages import AgeKnowledge, add_months, from_date_of_birth, from_stated_age
+from crm.classify.iec import age_fit, chosen_country
 from crm.classify.ruleset import Ruleset, StreamRule, load_ruleset
 from crm.config import Settings
 from crm.countries import country_name
@@ -119,9 +119,6 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
         view = _stream(ruleset, slug, lang)
         categories.append(view["name"] if view else category)
     ages_out = age.ages_out_on(country.max_age) if age and country.max_age is not None else None
-    months_left = None
-    if ages_out is not None:
-        months_left = (ages_out.year - today.year) * 12 + ages_out.month - today.month
     return {
         "code": country.code,
         "country": _country(country.code, lang),
@@ -134,8 +131,30 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
         "ages_out_on": ages_out,
         # Only a date of birth gives the day; from a stated age it is the earliest possible day.
         "ages_out_exact": bool(age and age.exact),
-        "age_out_soon": months_left is not None and 0 <= months_left <= ruleset.age_out_warning_months,
+        # Only while the day is ahead (from a stated age: the earliest possible day), by days, not months.
+        "age_out_soon": ages_out is not None
+        and today < ages_out <= add_months(today, ruleset.age_out_warning_months),
     }
+
+
+def iec_aged_out(lead: Lead, stream: str, today: date, ruleset: Ruleset | None = None) -> str | None:
+    """For a lead in an IEC sequence: a one-line reason when the lead is now certainly over the upper
+    age limit of every IEC country they could use (from a date of birth, or a stated age long enough
+    ago), else None. Later steps would promote a program the lead can no longer apply to."""
+    if not stream.startswith("iec-") or stream == "iec-recognized-organization":
+        return None
+    ruleset = ruleset or load_ruleset()
+    age = _age(lead, today)
+    if age is None:
+        return None
+    country = chosen_country(ruleset, list(lead.citizenships or []), age, stream)
+    if country is None or country.max_age is None:
+        return None
+    verdict, _, out = age_fit(country, age)
+    if verdict != "ineligible" or age.low < (country.min_age or 0):
+        return None
+    since = f" since {out.isoformat()}" if age.exact else ""
+    return f"aged out of IEC ({country.code}: over {country.max_age}{since})"
 
 
 def _candidate(classification: Classification | None, slug: str | None) -> dict[str, Any]:

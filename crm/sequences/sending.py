@@ -34,7 +34,7 @@ from crm.mail.message import MailMessage, compose
 from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, ScheduledStep, StepStatus, Suppression
 from crm.sequences import history
 from crm.sequences.consent import needs_records, records_for, state_from
-from crm.sequences.content import Sender, build_context, current_classifications
+from crm.sequences.content import Sender, build_context, current_classifications, iec_aged_out
 from crm.sequences.definitions import SequenceDef, get_sequence
 from crm.sequences.enrolment import STOP_STATUSES, complete_if_done, stop
 from crm.sequences.rendering import build_message, render
@@ -186,6 +186,13 @@ def _check(session: Session, step: ScheduledStep, enrolment: Enrolment, lead: Le
     if lead.status in STOP_STATUSES:
         stop(session, lead.id, f"status:{lead.status}", now=now)
         _skip(session, step, f"lead status is {lead.status}", now, record=False)
+        return None
+    aged_out = iec_aged_out(lead, sequence.stream, now.date())
+    if aged_out is not None:
+        # The IEC steps would promote a program the lead can no longer apply to: the sequence ends
+        # and the lead waits for a consultant (docs/email.md).
+        stop(session, lead.id, "aged-out-of-iec", now=now, detail=aged_out)
+        _skip(session, step, aged_out, now)
         return None
     return _Candidate(step, enrolment, lead, sequence, others_open, suppressed, claimed_id)
 

@@ -4,7 +4,7 @@ possible day from a stated age (the tester was told an invented day as fact)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,9 +13,12 @@ from crm.classify.service import classify_and_store
 from crm.config import Settings
 from crm.db import Database
 from crm.intake.service import IntakeRequest, receive_inquiry
-from crm.models import Lead
+from crm.mail import transport_from_url
+from crm.models import EnrolmentStatus, Lead, StepStatus
 from crm.sequences import preview
 from crm.sequences.rendering import RenderedEmail
+from tests.email.conftest import Sink
+from tests.email.helpers import activity_kinds, enrolments, run_due, steps
 
 NOV = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -85,3 +88,37 @@ def test_a_dual_citizen_reads_the_rules_of_the_country_the_classification_chose(
     assert france in first.text and " 18 " in first.text and " 35" in first.text
     assert japan not in first.text and " 30" not in first.text
     assert "France" in fit.subject and japan not in fit.subject and japan not in fit.text
+
+
+def test_after_the_age_limit_day_the_iec_sequence_stops_and_says_why(db: Database, smtp_settings: Settings,
+                                                                     sink: Sink) -> None:
+    # An Irish lead (18-35) who turns 36 on 1 December 2026, five days after her inquiry
+    lead_id = _lead(db, NOV, first_name="Ciara", email="ciara.out@example.ie", citizenships=["IE"],
+                    country_of_residence="IE", date_of_birth="1990-12-01")
+    transport = transport_from_url(smtp_settings.mail_url)
+    for day in range(31):
+        run_due(db, smtp_settings, transport, NOV + timedelta(days=day, minutes=5))
+    transport.close()
+    # The answer and the document list went before the day; nothing about IEC after it
+    sent = [message["Subject"] for message in sink.to("ciara.out@example.ie")]
+    assert len(sent) == 2, sent
+    [enrolment] = enrolments(db, lead_id)
+    assert enrolment.status == EnrolmentStatus.STOPPED.value and enrolment.stop_reason == "aged-out-of-iec"
+    later = [step for step in steps(db, lead_id) if step.step_index >= 2]
+    assert all(step.status == StepStatus.SKIPPED.value for step in later)
+    assert "aged out of IEC (IE: over 35 since 2026-12-01)" in later[0].last_error
+    assert "email-skipped" in activity_kinds(db, lead_id)
+
+
+@pytest.mark.parametrize(("language", "reminder"), [("en", "Remember that you pass the age limit"),
+                                                    ("fr", "Rappel : vous dépasserez la limite d'âge")])
+def test_the_age_limit_reminder_is_only_given_while_the_day_is_ahead(db: Database, settings: Settings,
+                                                                    language: str, reminder: str) -> None:
+    lead_id = _lead(db, NOV, first_name="Ciara", email=f"ciara.fit.{language}@example.ie", citizenships=["IE"],
+                    date_of_birth="1990-12-01", preferred_language=language)
+    def fit(now: datetime) -> str:
+        return " ".join(_emails(db, settings, lead_id, now)["iec-fit"].text.split())
+
+    assert reminder in fit(NOV)
+    for day in (datetime(2026, 12, 1, 12, tzinfo=UTC), datetime(2026, 12, 20, 12, tzinfo=UTC)):
+        assert reminder not in fit(day)
