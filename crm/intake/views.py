@@ -60,7 +60,7 @@ def _read_fields(kind: str, body: bytes) -> dict[str, Any]:
         return parse_json(body)
     if kind == "multipart/form-data":
         return parse_multipart(body, request.content_type)
-    return parse_urlencoded(body)
+    return parse_urlencoded(body, request.content_type)
 
 
 def _check_sender(body: bytes, fields: dict[str, Any]) -> dict[str, list[str]] | None:

@@ -156,3 +156,32 @@ def test_the_same_submission_with_the_email_in_other_letter_case_is_a_replay(cli
     # A different submission from the same person is still a new inquiry on the same lead
     other = post_json(client, lead_payload(email="AOIFE.MURPHY@example.ie", message="One more question."))
     assert other.status_code == 201 and other.json is not None and other.json["id"] == first.json["id"]  # type: ignore[index]
+
+
+def test_a_form_in_the_charset_its_content_type_names_is_read_in_that_charset(client: FlaskClient,
+                                                                              db: Database) -> None:
+    body = "first_name=Zoë&last_name=Müller&email=zoe@example.de&citizenships=Deutschland".encode("cp1252")
+    response = client.post("/api/leads", data=body,
+                           content_type="application/x-www-form-urlencoded; charset=windows-1252")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    with db.session() as session:
+        lead = session.scalars(select(Lead)).one()
+        assert (lead.first_name, lead.last_name) == ("Zoë", "Müller")
+        assert session.scalars(select(Inquiry.raw_body)).one() == body
+
+
+def test_a_form_that_is_not_utf8_is_told_how_to_fix_it(client: FlaskClient, db: Database) -> None:
+    response = client.post("/api/leads", data=b"first_name=Zo\xeb&email=zoe@example.de",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.json == {"errors": {"body": [
+        'The form data is not valid UTF-8 (on the website\'s form, add accept-charset="UTF-8").']}}
+    assert counts(db)["inquiries"] == 0
+
+
+@pytest.mark.parametrize("charset", ["klingon", "hex", "rot13"])
+def test_a_charset_that_is_not_a_text_encoding_is_a_415(client: FlaskClient, db: Database, charset: str) -> None:
+    response = client.post("/api/leads", data=b"first_name=Zoe&email=zoe@example.de",
+                           content_type=f"application/x-www-form-urlencoded; charset={charset}")
+    assert response.status_code == 415 and "body" in response.json["errors"]  # type: ignore[index]
+    assert counts(db)["inquiries"] == 0
