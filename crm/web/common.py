@@ -123,8 +123,21 @@ def other_language_url(lang: str) -> str:
 def template_context() -> dict[str, Any]:
     lang = language()
     user = cast(LoginUser, current_user).row if getattr(current_user, "is_authenticated", False) else None
+    from crm.web import labels
+
     return {"lang": lang, "t": translator(lang), "user": user, "streams": STREAMS,
-            "label": lambda value: stream_label(value, lang), "other_language_url": other_language_url(lang)}
+            "label": lambda value: stream_label(value, lang), "other_language_url": other_language_url(lang),
+            "kind_label": lambda kind: labels.kind_label(kind, lang),
+            "activity_text": lambda a: labels.activity_text(a.kind, a.summary, a.data, lang),
+            "step_label": lambda step: labels.step_label(step.template, step.content_key, lang),
+            "sequence_label": lambda name: labels.sequence_label(name, lang),
+            "stop_reason": lambda reason: labels.stop_reason(reason, lang),
+            "consent_kind": lambda kind: labels.consent_kind(kind, lang),
+            "consent_source": lambda source: labels.consent_source(source, lang),
+            "trigger_label": lambda trigger: labels.trigger_label(trigger, lang),
+            "fact_label": lambda name: labels.fact_label(name, lang),
+            "fact_value": lambda name, value: labels.fact_value(name, value, lang),
+            "assignment_text": lambda reason: labels.assignment_text(reason, lang)}
 
 
 def setup_blueprint(bp: Blueprint) -> None:

@@ -28,7 +28,7 @@ def test_dashboard_charts(db: Database, team: Team, consultant: Browser, post_le
     html = consultant.get("/dashboard").get_data(as_text=True)
     assert "Mobilité francophone" in html and "France" in html and "Ireland" in html
     assert 'aria-label="Funnel from received to retained"' in html
-    assert "iec-working-holiday" in html  # email performance per sequence
+    assert '<th scope="row">IEC Working Holiday</th>' in html  # email performance per sequence, by name
     with db.transaction() as session:
         assert session.get(Lead, a).first_contacted_at is not None
     assert " h</p>" in html  # the median time to first contact

@@ -27,7 +27,7 @@ def test_it_shows_contact_consent_inquiries_classification_and_emails(
     classify(db, lead_id, stream="iec-young-professionals", score=70)  # history: two rows
     enrol(db, lead_id, sent_subject="Your IEC options")
     html = consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
-    for expected in ("Aoife Murphy", "+353851234567", "Yes, email me", "express", "Hi there",
+    for expected in ("Aoife Murphy", "+353851234567", "Yes, email me", "Express consent", "Hi there",
                      "IEC Young Professionals", "2026.11-test", "Irish citizen aged 18-35", "proof of funds",
                      "History", "Your IEC options", "Pause sequence", "&#34;first_name&#34;"):
         assert expected in html, expected

@@ -1,0 +1,271 @@
+"""What a consultant reads in place of the keys the CRM stores: timeline kinds and lines, email steps,
+sequence names, stop reasons, consent sources, classification triggers and the lead's form answers.
+
+Each function takes the stored value and the interface language and returns display text (English
+phrases, translated through crm/data/i18n/web.fr.yaml). A value without a label is shown as stored, so
+nothing new is ever hidden. Stored rows are not changed: older rows render the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crm.i18n import translate
+from crm.web.common import stream_label
+
+# Activity kinds (crm/workspace/actions.py, crm/intake, crm/classify, crm/sequences/history.py).
+KIND_LABELS = {
+    "inquiry": "Inquiry", "classified": "Classification", "classification-failed": "Classification failed",
+    "status": "Status", "note": "Note", "assignment": "Assignment", "reclassify": "Reclassification",
+    "erased": "Data erased", "email-sent": "Email sent", "email-skipped": "Email not sent",
+    "email-failed": "Email failed", "email-deferred": "Email delayed", "email-uncertain": "Email uncertain",
+    "bounced": "Email bounced", "complained": "Spam complaint", "unsubscribed": "Unsubscribed from emails",
+    "replied": "Reply received", "sequence": "Email sequence",
+}
+
+# Email step templates (crm/sequences/data/sequences.yaml): what each step is about.
+TEMPLATE_LABELS = {
+    "answer-iec": "Answer to the inquiry", "answer-worker": "Answer to the inquiry",
+    "answer-in-canada": "Answer to the inquiry", "answer-entrepreneur": "Answer to the inquiry",
+    "answer-employer": "Answer to the inquiry", "answer-review": "Answer to the inquiry",
+    "documents": "Document checklist", "iec-fit": "How IEC works", "job-offer": "What makes a job offer work",
+    "status-timing": "Dates to watch", "business-plan": "The business plan", "consultation": "Consultation offer",
+    "checkin": "Check-in", "employer-options": "Hiring routes for employers", "more-info": "Details we need",
+}
+
+# Sequences named other than by a stream slug.
+SEQUENCE_LABELS = {"employer": "Employers"}
+
+STOP_REASONS = {
+    "consultant": "stopped by a consultant", "replied": "the lead replied", "unsubscribed": "the lead unsubscribed",
+    "complaint": "the lead marked an email as spam", "bounced": "the email address bounced",
+    "spam": "marked as spam", "reclassified": "moved to another sequence after a new classification",
+    "erased": "personal data erased", "no-consent": "no consent to marketing emails",
+    "consent-expired": "implied consent has expired",
+}
+
+CONSENT_KINDS = {"implied": "Implied consent", "express": "Express consent", "withdrawn": "Consent withdrawn"}
+CONSENT_SOURCES = {"intake": "inquiry form", "one-click": "one-click unsubscribe",
+                   "unsubscribe-link": "unsubscribe link", "complaint": "spam complaint", "smtp": "mail server",
+                   "event": "email provider"}
+
+TRIGGERS = {"intake": "after the first inquiry", "new-inquiry": "after a new inquiry",
+            "reclassify": "reclassification requested", "retry": "automatic retry", "sweep": "automatic retry"}
+
+# The lead's answers (crm/intake/normalise.py FACT_FIELDS) and their enumerated values (crm/intake/schema.py).
+FACT_LABELS = {
+    "french_ability": "French level", "english_ability": "English level", "interest": "Wants to",
+    "occupation": "Occupation", "noc_code": "NOC code", "job_offer": "Canadian job offer",
+    "job_offer_province": "Province of the job offer", "employer_name": "Current employer",
+    "company_name": "Company", "years_with_employer": "Years with the employer",
+    "employer_has_canadian_office": "Employer has an office in Canada", "owns_business": "Owns or starts a business",
+    "enrolled_in_post_secondary": "Post-secondary student", "studied_in_canada": "Graduated in Canada",
+    "spouse_status_in_canada": "Spouse or partner in Canada",
+    "pr_application_pending": "Applied for permanent residence",
+    "message": "Message",
+}
+FACT_VALUES = {
+    "french_ability": {"none": "none", "basic": "basic", "intermediate": "intermediate", "advanced": "advanced",
+                       "native": "native"},
+    "interest": {"work": "work in Canada", "hire": "hire a foreign worker", "business": "run a business in Canada",
+                 "study": "study, or work after studies", "family": "join a spouse or partner",
+                 "other": "something else"},
+    "spouse_status_in_canada": {"none": "not in Canada", "worker": "a worker", "student": "a student",
+                                "permanent_resident": "a permanent resident or citizen"},
+}
+FACT_VALUES["english_ability"] = FACT_VALUES["french_ability"]
+
+
+def _t(text: str, lang: str, **values: Any) -> str:
+    return translate(text, lang, **values)
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return _t(KIND_LABELS[kind], lang) if kind in KIND_LABELS else kind
+
+
+def step_label(template: str | None, content_key: str | None, lang: str) -> str:
+    if template in TEMPLATE_LABELS:
+        return _t(TEMPLATE_LABELS[template], lang)
+    return content_key or template or ""
+
+
+def sequence_label(name: str | None, lang: str) -> str:
+    if not name:
+        return ""
+    if name in SEQUENCE_LABELS:
+        return _t(SEQUENCE_LABELS[name], lang)
+    return stream_label(name, lang)
+
+
+def stop_reason(reason: str | None, lang: str) -> str:
+    if not reason:
+        return ""
+    if reason in STOP_REASONS:
+        return _t(STOP_REASONS[reason], lang)
+    key, _, value = reason.partition(":")
+    if key == "status" and value:
+        return _t("stopped when the status changed to {status}", lang, status=stream_label(value, lang))
+    if key == "suppressed" and value:
+        return _t("address on the do-not-email list ({why})", lang, why=stop_reason(value, lang))
+    if key == "sequence stopped" and value:
+        return stop_reason(value.strip(), lang)
+    return reason
+
+
+def consent_kind(kind: str, lang: str) -> str:
+    return _t(CONSENT_KINDS[kind], lang) if kind in CONSENT_KINDS else kind
+
+
+def consent_source(source: str | None, lang: str) -> str:
+    if not source:
+        return ""
+    return _t(CONSENT_SOURCES[source], lang) if source in CONSENT_SOURCES else source
+
+
+def trigger_label(trigger: str | None, lang: str) -> str:
+    if not trigger:
+        return ""
+    return _t(TRIGGERS[trigger], lang) if trigger in TRIGGERS else trigger
+
+
+def fact_label(name: str, lang: str) -> str:
+    return _t(FACT_LABELS[name], lang) if name in FACT_LABELS else name.replace("_", " ")
+
+
+def fact_value(name: str, value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return _t("yes" if value else "no", lang)
+    if value is None:
+        return "—"
+    if isinstance(value, str) and value in FACT_VALUES.get(name, {}):
+        return _t(FACT_VALUES[name][value], lang)
+    if isinstance(value, list):
+        return ", ".join(fact_value(name, item, lang) for item in value)
+    return str(value)
+
+
+# The assignment explanations crm/classify/assign.py stores (English sentences, no structured copy).
+_ASSIGNMENT = (
+    (re.compile(r"Round-robin among (?P<count>\d+) active consultant\(s\) covering language (?P<code>\w+) and "
+                r"stream (?P<stream>\S+): (?P<email>\S+) was assigned longest ago\.\Z"),
+     "Round-robin among the {count} active consultants covering language {code} and {stream}: {email} "
+     "was assigned longest ago."),
+    (re.compile(r"Kept the current assignee \((?P<email>[^()]+)\)\.\Z"), "Kept the current assignee ({email})."),
+    (re.compile(r"Unassigned: there is no active consultant\.\Z"), "Unassigned: there is no active consultant."),
+    (re.compile(r"Unassigned: no active consultant covers language (?P<code>\w+) and stream (?P<stream>\S+)\.\Z"),
+     "Unassigned: no active consultant covers language {code} and {stream}."),
+)
+
+
+def assignment_text(reason: str | None, lang: str) -> str:
+    """The stored round-robin explanation in the interface language, with the stream's name."""
+    if not reason:
+        return ""
+    for pattern, text in _ASSIGNMENT:
+        found = pattern.match(reason)
+        if found:
+            values = found.groupdict()
+            if "stream" in values:
+                values["stream"] = stream_label(values["stream"], lang)
+            return _t(text, lang, **values)
+    return reason
+
+
+_CLASSIFIED = re.compile(r"Classified as (?P<stream>\S+) \((?P<verdict>[\w-]+)\), (?P<type>[\w-]+), "
+                         r"score (?P<score>-?\d+)"
+                         r"(?:; was (?P<previous>\S+))?(?:; flags: (?P<flags>.*))?\Z")
+_STEP = re.compile(r"Email step (?P<step>\d+) (?:not sent|failed): (?P<rest>.*)\Z", re.DOTALL)
+_NOT_ENROLLED = re.compile(r"Not enrolled in (?P<sequence>\S+): (?P<reason>.*)\Z")
+_DEFERRED = re.compile(r"Email delayed \(attempt (?P<attempt>\d+)\)")
+_UNCERTAIN = re.compile(r"Email \u201c(?P<subject>.*)\u201d may not have been sent", re.DOTALL)
+_SOURCE = re.compile(r".*\((?P<source>[\w-]+)\)\Z")
+_ASSIGNED_TO = re.compile(r"Assigned to (?P<email>\S+)\Z")
+_FAILED_AFTER = re.compile(r"Classification failed after (?P<attempts>\d+) attempts: (?P<error>.*)\Z", re.DOTALL)
+
+# Summaries that are fixed English sentences (no data in them).
+FIXED_SUMMARIES = frozenset({
+    "First inquiry", "New inquiry from a known lead", "Spam inquiry (honeypot filled in)", "Claimed",
+    "Returned to the unassigned pool", "Returned to the unassigned pool (consultant deactivated)",
+    "Reclassification requested", "Personal data erased (PIPEDA request)", "The lead replied to an email",
+})
+
+
+def activity_text(kind: str, summary: str, data: dict[str, Any] | None, lang: str) -> str:
+    """One timeline line in the interface language, built from the activity's kind and data; the stored
+    summary when the kind or its data is not one this page knows (older rows, an erased lead's)."""
+    data = data or {}
+    try:
+        text = _activity_text(kind, summary, data, lang)
+    except (KeyError, TypeError, ValueError):
+        text = None
+    return text if text is not None else summary
+
+
+def _activity_text(kind: str, summary: str, data: dict[str, Any], lang: str) -> str | None:
+    if kind == "note":
+        return None  # what a person wrote: never rewritten
+    if summary in FIXED_SUMMARIES:
+        return _t(summary, lang)
+    if kind == "status" and data.get("from") and data.get("to"):
+        return _t("Status: {old} → {new}", lang, old=stream_label(data["from"], lang),
+                  new=stream_label(data["to"], lang))
+    if kind == "assignment" and (found := _ASSIGNED_TO.match(summary)):
+        return _t("Assigned to {email}", lang, email=found["email"])
+    if kind == "classified" and (found := _CLASSIFIED.match(summary)):
+        text = _t("Classified as {stream} ({verdict}), {type}, score {score}", lang,
+                  stream=stream_label(found["stream"], lang), verdict=stream_label(found["verdict"], lang),
+                  type=_t(found["type"], lang), score=found["score"])
+        if found["previous"]:
+            text += _t("; was {stream}", lang, stream=stream_label(found["previous"], lang))
+        if found["flags"]:
+            text += _t("; flags: {flags}", lang, flags=", ".join(
+                stream_label(flag.strip(), lang) for flag in found["flags"].split(",")))
+        return text
+    if kind == "classification-failed" and (found := _FAILED_AFTER.match(summary)):
+        return _t("Classification failed after {attempts} attempts: {error}", lang, **found.groupdict())
+    if kind == "sequence" and data.get("sequence"):
+        return _sequence_text(data, lang)
+    if kind == "email-sent" and summary.startswith("Email sent: "):
+        return _t("Email sent: {subject}", lang, subject=summary.removeprefix("Email sent: "))
+    if kind == "email-skipped" and (found := _NOT_ENROLLED.match(summary)):
+        return _t("Not enrolled in the {sequence} sequence: {reason}", lang,
+                  sequence=sequence_label(found["sequence"], lang), reason=stop_reason(found["reason"], lang))
+    if kind in ("email-skipped", "email-failed") and (found := _STEP.match(summary)):
+        step = int(found["step"]) + 1  # stored 0-based; the page numbers steps from 1
+        if kind == "email-failed":
+            return _t("Email of step {step} failed: {error}", lang, step=step, error=found["rest"])
+        return _t("Email of step {step} not sent: {reason}", lang, step=step, reason=stop_reason(found["rest"], lang))
+    if kind == "email-deferred" and (found := _DEFERRED.match(summary)):
+        return _t("Email delayed (attempt {attempt}): the mail server is unavailable; retrying", lang,
+                  attempt=found["attempt"])
+    if kind == "email-uncertain" and (found := _UNCERTAIN.match(summary)):
+        return _t("Email “{subject}” may not have been sent; check before resending", lang, subject=found["subject"])
+    if kind in ("bounced", "unsubscribed", "complained"):
+        source = data.get("source") or ((found := _SOURCE.match(summary)) and found["source"])
+        text = {"bounced": "Email address bounced", "unsubscribed": "Unsubscribed from emails",
+                "complained": "Marked an email as spam"}[kind]
+        return _t(text, lang) + (f" ({consent_source(source, lang)})" if source else "")
+    return None
+
+
+def _sequence_text(data: dict[str, Any], lang: str) -> str | None:
+    name = sequence_label(data["sequence"], lang)
+    event = data.get("event")
+    if event == "enrolled":
+        return _t("Enrolled in the {sequence} sequence", lang, sequence=name)
+    if event == "stopped":
+        text = _t("Sequence {sequence} stopped", lang, sequence=name)
+        if data.get("reason"):
+            text += f": {stop_reason(data['reason'], lang)}"
+        if data.get("moved_to"):
+            text += " → " + sequence_label(data["moved_to"], lang)
+        return text
+    if event == "paused":
+        return _t("Sequence {sequence} paused", lang, sequence=name)
+    if event == "resumed":
+        return _t("Sequence {sequence} resumed", lang, sequence=name)
+    if event == "completed":
+        return _t("Sequence {sequence} completed", lang, sequence=name)
+    return None
