@@ -119,6 +119,7 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
         view = _stream(ruleset, slug, lang)
         categories.append(view["name"] if view else category)
     ages_out = age.ages_out_on(country.max_age) if age and country.max_age is not None else None
+    verdict = age_fit(country, age)[0]
     return {
         "code": country.code,
         "country": _country(country.code, lang),
@@ -134,6 +135,8 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
         # Only while the day is ahead (from a stated age: the earliest possible day), by days, not months.
         "age_out_soon": ages_out is not None
         and today < ages_out <= add_months(today, ruleset.age_out_warning_months),
+        # Certainly over the upper limit today (not too young): the review email says age limits matter.
+        "over_limit": verdict == "ineligible" and age is not None and age.low >= (country.min_age or 0),
     }
 
 
@@ -191,6 +194,9 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "routes_beside_iec": beside_iec[:3],
         "iec": iec_view(ruleset, lead, lang, now.date(), primary_slug),
         "facts": {key: facts.get(key) for key in FACT_KEYS},
+        # What the lead already gave, so that no email asks for it again.
+        "known": {"citizenship": bool(lead.citizenships), "date_of_birth": lead.date_of_birth is not None,
+                  "occupation": bool(facts.get("occupation")), "job_offer": facts.get("job_offer") is not None},
         # Where the offer is (the form's "employer" field is the lead's current employer, not the offer's).
         "offer_province": province_name(facts["job_offer_province"], lang)
         if isinstance(facts.get("job_offer_province"), str) and facts["job_offer_province"] in PROVINCES else None,

@@ -122,3 +122,36 @@ def test_the_age_limit_reminder_is_only_given_while_the_day_is_ahead(db: Databas
     assert reminder in fit(NOV)
     for day in (datetime(2026, 12, 1, 12, tzinfo=UTC), datetime(2026, 12, 20, 12, tzinfo=UTC)):
         assert reminder not in fit(day)
+
+
+@pytest.mark.parametrize(("language", "asked", "age_limits"), [
+    ("en", "You can speed this up by replying with", "is open from 18 to 35 years of age"),
+    ("fr", "Vous pouvez accélérer les choses en nous indiquant", "est ouverte de 18 à 35 ans"),
+])
+def test_a_lead_over_the_iec_age_limit_is_not_asked_again_for_what_they_gave(
+        db: Database, settings: Settings, language: str, asked: str, age_limits: str) -> None:
+    # An Irish nurse aged 36 asks about the working holiday: she gave her citizenship, date of birth and job
+    lead_id = _lead(db, NOV, first_name="Niamh", email=f"niamh.{language}@example.ie", citizenships=["IE"],
+                    country_of_residence="IE", date_of_birth="1990-06-02", occupation="Nurse", job_offer=False,
+                    message="Can I still do the working holiday? I'm 36.", preferred_language=language)
+    text = " ".join(_emails(db, settings, lead_id, NOV)["answer-review"].text.split())
+    assert asked not in text, text
+    # The consultant will look at the options given the age limits; never that nothing is open
+    assert age_limits in text, text
+    assert "not eligible" not in text and "admissible" not in text
+
+
+@pytest.mark.parametrize(("language", "asks"), [
+    ("en", "You can speed this up by replying with your occupation and whether you already have a job offer in "
+           "Canada."),
+    ("fr", "Vous pouvez accélérer les choses en nous indiquant votre profession et si vous avez déjà une offre "
+           "d'emploi au Canada."),
+])
+def test_the_review_answer_asks_only_for_what_is_missing(db: Database, settings: Settings, language: str,
+                                                         asks: str) -> None:
+    # A Swede aged 33 (Sweden: 18 to 30) who gave her citizenship and date of birth, nothing else
+    lead_id = _lead(db, NOV, first_name="Lars", email=f"lars.{language}@example.se", citizenships=["SE"],
+                    date_of_birth="1993-06-01", french_ability="none", preferred_language=language)
+    text = " ".join(_emails(db, settings, lead_id, NOV)["answer-review"].text.split())
+    assert asks in text, text
+    assert ("18 to 30" if language == "en" else "18 à 30 ans") in text
