@@ -156,7 +156,7 @@ def _unlimited_when_off(state: BlueprintSetupState) -> None:
 
 
 def _form_language(token: dict[str, str]) -> str | None:
-    language = token.get("lang") or request.args.get("lang")
+    language = (token.get("lang") or request.args.get("lang") or "").strip().lower()
     return language if language in ("en", "fr") else None
 
 
@@ -176,7 +176,7 @@ def _store(intake: IntakeRequest) -> IntakeResult:
 
 
 def _page_language() -> str:
-    language = request.args.get("lang", "")
+    language = request.args.get("lang", "").strip().lower()
     if language in ("en", "fr"):
         return language
     best = request.accept_languages.best_match(["en", "fr"])

@@ -105,12 +105,13 @@ def test_an_invalid_post_from_an_expired_apply_page_shows_the_page_with_its_erro
     assert 'id="email-error"' in response.get_data(as_text=True)
 
 
-def test_a_token_we_did_not_sign_gets_json_as_before(settings: Settings, db: Database) -> None:
+def test_a_token_we_did_not_sign_is_not_taken_for_our_page(settings: Settings, db: Database) -> None:
     client = make_app(settings, db, webhook_secret="whsec_test_0123456789").test_client()
     response = client.post("/api/leads", data={"form_token": "forged.token", "first_name": "Ana",
                                                "email": "ana@example.com"},
                            headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 401 and response.mimetype == "application/json"
+    assert counts(db)["inquiries"] == 0
 
 
 def test_the_apply_page_shown_again_keeps_both_citizenships(client: FlaskClient) -> None:
@@ -185,3 +186,7 @@ def test_a_charset_that_is_not_a_text_encoding_is_a_415(client: FlaskClient, db:
                            content_type=f"application/x-www-form-urlencoded; charset={charset}")
     assert response.status_code == 415 and "body" in response.json["errors"]  # type: ignore[index]
     assert counts(db)["inquiries"] == 0
+
+
+def test_the_thank_you_page_takes_the_language_in_any_letter_case(client: FlaskClient) -> None:
+    assert "Merci" in client.get("/apply/thanks?lang=FR").get_data(as_text=True)
