@@ -129,9 +129,9 @@ class Context:
     def _lead_type(self) -> tuple[str, str]:
         interest = self.fact("interest")
         if interest == "hire":
-            return "employer", self.t("The form says the lead wants to hire")
+            return "employer", self.t("Wants to hire (from the form)")
         if self.fact("owns_business") or interest == "business":
-            return "entrepreneur", self.t("The form says the lead owns, is buying or is starting a business")
+            return "entrepreneur", self.t("Owns, is buying or is starting a business (from the form)")
         if interest in (None, "other"):
             if self.said("hire"):
                 return "employer", self.quote_reason("hire")
