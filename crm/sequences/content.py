@@ -113,17 +113,19 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
     country = chosen_country(ruleset, list(lead.citizenships or []), age, stream)
     if country is None:
         return None
-    categories = []
+    categories, slugs = [], []
     for category in country.categories:
         slug = f"iec-{category}"
         view = _stream(ruleset, slug, lang)
         categories.append(view["name"] if view else category)
+        slugs.append(slug)
     ages_out = age.ages_out_on(country.max_age) if age and country.max_age is not None else None
     verdict = age_fit(country, age)[0]
     return {
         "code": country.code,
         "country": _country(country.code, lang),
         "categories": categories,
+        "category_slugs": slugs,
         "min_age": country.min_age,
         "max_age": country.max_age,
         "max_duration_months": country.max_duration_months,
@@ -184,6 +186,15 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
                 if not slug.startswith("iec-"):
                     beside_iec.append(view)
     facts = lead.facts or {}
+    iec = iec_view(ruleset, lead, lang, now.date(), primary_slug)
+    if iec is not None:
+        # "You can apply to" names only the categories the classification found open; the others are
+        # what the country takes part in.
+        verdicts = {c.get("stream"): c.get("verdict") for c in (classification.candidates if classification else None)
+                    or []}
+        named = list(zip(iec["category_slugs"], iec["categories"], strict=True))
+        iec["open"] = [name for slug, name in named if verdicts.get(slug) in ("eligible", "likely")]
+        iec["other_categories"] = [name for slug, name in named if verdicts.get(slug) not in ("eligible", "likely")]
     return {
         "lang": lang,
         "lead": {"first_name": lead.first_name, "last_name": lead.last_name or "", "full_name": lead.full_name},
@@ -192,7 +203,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "candidate": _candidate(classification, primary_slug),
         "alternatives": alternatives[:3],
         "routes_beside_iec": beside_iec[:3],
-        "iec": iec_view(ruleset, lead, lang, now.date(), primary_slug),
+        "iec": iec,
         "facts": {key: facts.get(key) for key in FACT_KEYS},
         # What the lead already gave, so that no email asks for it again.
         "known": {"citizenship": bool(lead.citizenships), "date_of_birth": lead.date_of_birth is not None,

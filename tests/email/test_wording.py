@@ -43,3 +43,24 @@ def test_an_entrepreneur_is_not_called_the_lead_in_their_email(db: Database, set
     first = _flat(_emails(db, settings, lead_id, NOV)["answer-entrepreneur"].text)
     assert reason in first
     assert "the lead" not in first and "la personne" not in first
+
+
+@pytest.mark.parametrize(("language", "can_apply", "also"), [
+    ("en", "As a citizen of Australia, you can apply to IEC Working Holiday.",
+     "Citizens of Australia can also take part in IEC Young Professionals, IEC International Co-op Internship, "
+     "if your situation meets their conditions"),
+    ("fr", "vous pouvez présenter une demande pour : EIC Vacances-Travail.",
+     "Les citoyens de votre pays peuvent aussi participer à : EIC Jeunes professionnels, EIC Stage coop "
+     "international, si votre situation en remplit les conditions"),
+])
+def test_the_iec_answer_says_you_can_apply_only_to_the_categories_found_open(
+        db: Database, settings: Settings, language: str, can_apply: str, also: str) -> None:
+    # An Australian chef, not a student, no job offer: Working Holiday eligible, Young Professionals needs
+    # an offer, Co-op does not apply
+    lead_id = _lead(db, NOV, first_name="Jack", email=f"jack.{language}@example.au", citizenships=["AU"],
+                    date_of_birth="1998-06-01", occupation="Chef", job_offer=False,
+                    enrolled_in_post_secondary=False, preferred_language=language)
+    first = _flat(_emails(db, settings, lead_id, NOV)["answer-iec"].text)
+    assert can_apply in first, first
+    assert also in first, first
+
