@@ -190,3 +190,16 @@ def test_a_charset_that_is_not_a_text_encoding_is_a_415(client: FlaskClient, db:
 
 def test_the_thank_you_page_takes_the_language_in_any_letter_case(client: FlaskClient) -> None:
     assert "Merci" in client.get("/apply/thanks?lang=FR").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["Ana\u202egnp.exe", "Ana\u2066x\u2069", "A\x85na", "A\x9bna"])
+def test_names_refuse_bidi_overrides_and_c1_controls(client: FlaskClient, db: Database, name: str) -> None:
+    response = post_json(client, lead_payload(first_name=name))
+    assert response.status_code == 422 and response.json is not None
+    assert set(response.json["errors"]) == {"first_name"}
+    assert counts(db)["inquiries"] == 0
+
+
+@pytest.mark.parametrize("name", ["محمد", "שרה", "Zoë", "李小龍", "O'Brien-Ní Bhriain"])
+def test_names_in_any_script_are_still_accepted(client: FlaskClient, name: str) -> None:
+    assert post_json(client, lead_payload(first_name=name)).status_code == 201
