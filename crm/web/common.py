@@ -86,6 +86,10 @@ def _load_user(user_id: str) -> LoginUser | None:
 def init_app(app: Flask) -> None:
     if "login_manager" not in app.extensions and not hasattr(app, "login_manager"):
         login_manager.init_app(app)
+    # For templates rendered outside the workspace's blueprints (error.html after a 404 or 405 that no
+    # view handled): the interface language of the person asking, as the workspace pages would use it.
+    app.jinja_env.globals.setdefault("ui_language", language)
+    app.jinja_env.globals.setdefault("ui_translate", lambda text, **values: translate(text, language(), **values))
 
 
 def me() -> User:
