@@ -141,7 +141,9 @@ def template_context() -> dict[str, Any]:
             "trigger_label": lambda trigger: labels.trigger_label(trigger, lang),
             "fact_label": lambda name: labels.fact_label(name, lang),
             "fact_value": lambda name, value: labels.fact_value(name, value, lang),
-            "assignment_text": lambda reason: labels.assignment_text(reason, lang)}
+            "assignment_text": lambda reason: labels.assignment_text(reason, lang),
+            "number": lambda value, digits=1: number(value, lang, digits),
+            "percent": lambda value, digits=1: percent(value, lang, digits)}
 
 
 def setup_blueprint(bp: Blueprint) -> None:
@@ -187,13 +189,24 @@ def lead_url(lead_id: str) -> str:
     return url_for("lead.show", lead_id=lead_id)
 
 
-def duration(value: timedelta) -> str:
-    """A waiting time as "3 d 4 h", "5 h 12 min" or "8 min"."""
+def duration(value: timedelta, lang: str | None = None) -> str:
+    """A waiting time as "3 d 4 h" ("3 j 4 h" in French), "5 h 12 min" or "8 min"."""
     minutes = max(int(value.total_seconds() // 60), 0)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h"
+        return f"{days} {'j' if (lang or language()) == 'fr' else 'd'} {hours} h"
     if hours:
         return f"{hours} h {mins} min"
     return f"{mins} min"
+
+
+def number(value: float, lang: str, digits: int = 1) -> str:
+    """A decimal number as the language writes it: 12.5 in English, 12,5 in French."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def percent(value: float, lang: str, digits: int = 1) -> str:
+    """A percentage: "12.5%" in English, "12,5 %" in French (a no-break space before the sign)."""
+    return number(value, lang, digits) + ("\u00a0%" if lang == "fr" else "%")

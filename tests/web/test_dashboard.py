@@ -53,3 +53,26 @@ def test_honeypot_spam_is_not_counted_as_leads(db: Database, team: Team, consult
     assert "unclassified" not in figures.per_week and sum(figures.per_week["francophone-mobility"]) == 1
     assert figures.nationalities == [("FR", 1)]
     assert "1 leads in total" in consultant.get("/dashboard").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_numbers_are_written_as_the_language_writes_them(db: Database, team: Team, consultant: Browser,
+                                                        post_lead: Callable[..., str], lang: str) -> None:
+    from datetime import timedelta
+
+    from crm.web import dashboard
+
+    a, b = post_lead(), post_lead()
+    classify(db, a)
+    classify(db, b)
+    enrol(db, b)
+    consultant.post(f"/leads/{a}/status", {"status": "contacted"})
+    with db.transaction() as session:  # b has waited two days and a bit: the queue shows days
+        session.get(Lead, b).last_inquiry_at -= timedelta(days=2, hours=3)
+    dashboard._cache.clear()
+    html = consultant.get(f"/dashboard?lang={lang}").get_data(as_text=True)
+    assert {"en": "0.0 h</p>", "fr": "0,0 h</p>"}[lang] in html  # the median time to first contact
+    assert {"en": "(0.0%)", "fr": "(0,0\u00a0%)"}[lang] in html  # bounced out of sent
+    assert {"en": "0,0 h", "fr": "0.0 h"}[lang] not in html and {"en": "0,0", "fr": "0.0%"}[lang] not in html
+    queue = consultant.get(f"/leads?lang={lang}").get_data(as_text=True)
+    assert {"en": "2 d 3 h", "fr": "2 j 3 h"}[lang] in queue
