@@ -142,6 +142,7 @@ def template_context() -> dict[str, Any]:
             "fact_label": lambda name: labels.fact_label(name, lang),
             "fact_value": lambda name, value: labels.fact_value(name, value, lang),
             "assignment_text": lambda reason: labels.assignment_text(reason, lang),
+            "score_lines": lambda score, reasons: labels.score_lines(score, reasons, lang),
             "number": lambda value, digits=1: number(value, lang, digits),
             "percent": lambda value, digits=1: percent(value, lang, digits)}
 

@@ -269,3 +269,26 @@ def _sequence_text(data: dict[str, Any], lang: str) -> str | None:
     if event == "completed":
         return _t("Sequence {sequence} completed", lang, sequence=name)
     return None
+
+
+_POINTS = re.compile(r"\s*([+-]\d+)\b")
+
+
+def score_lines(score: int | None, reasons: list[str] | None, lang: str) -> list[str]:
+    """The score's reasons, with the points they do not account for as a line of their own: every lead
+    starts from a base (crm/classify/classifier.py), and the score is kept within 0-100. The base is the
+    difference, so the lines always add up to the score shown."""
+    lines = [str(reason) for reason in reasons or []]
+    if score is None:
+        return lines
+    counted = 0
+    for reason in lines:
+        found = _POINTS.match(reason)
+        if found is None:
+            return lines  # a reason without its points: nothing to add up
+        counted += int(found.group(1))
+    rest = score - counted
+    if rest:
+        text = "starting points of every lead" if 0 < score < 100 else "kept within 0 to 100"
+        lines.insert(0, f"{rest:+d} {_t(text, lang)}")
+    return lines
