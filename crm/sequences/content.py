@@ -73,6 +73,8 @@ def stream_view(rule: StreamRule | None, lang: str) -> dict[str, Any] | None:
         "description": rule.description.get(lang) or rule.description.get("en", ""),
         "documents": list(rule.documents.get(lang) or rule.documents.get("en") or []),
         "codes": list(rule.exemption_codes),
+        # The generic tip about slow police certificates only where the list has one (en and fr say "police").
+        "police": any("police" in document.lower() for document in rule.documents.get("en") or []),
     }
 
 
@@ -166,8 +168,8 @@ def _candidate(classification: Classification | None, slug: str | None) -> dict[
     for candidate in (classification.candidates if classification else None) or []:
         if candidate.get("stream") == slug:
             return {"verdict": candidate.get("verdict"), "reasons": list(candidate.get("reasons") or []),
-                    "missing": list(candidate.get("missing") or [])}
-    return {"verdict": None, "reasons": [], "missing": []}
+                    "missing": list(candidate.get("missing") or []), "code": candidate.get("exemption_code")}
+    return {"verdict": None, "reasons": [], "missing": [], "code": None}
 
 
 def build_context(lead: Lead, classification: Classification | None, sequence: SequenceDef, lang: str,
@@ -186,6 +188,8 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
                 if not slug.startswith("iec-"):
                     beside_iec.append(view)
     facts = lead.facts or {}
+    candidate = _candidate(classification, primary_slug)
+    primary, stream = _stream(ruleset, primary_slug, lang), _stream(ruleset, sequence.stream, lang)
     iec = iec_view(ruleset, lead, lang, now.date(), primary_slug)
     if iec is not None:
         # "You can apply to" names only the categories the classification found open; the others are
@@ -198,9 +202,15 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
     return {
         "lang": lang,
         "lead": {"first_name": lead.first_name, "last_name": lead.last_name or "", "full_name": lead.full_name},
-        "stream": _stream(ruleset, sequence.stream, lang),
-        "primary": _stream(ruleset, primary_slug, lang),
-        "candidate": _candidate(classification, primary_slug),
+        "stream": stream,
+        "primary": primary,
+        "candidate": candidate,
+        # The exemption code the classification chose (a U.S. citizen fits T36, not every agreement's code),
+        # else the program's codes.
+        "codes": [candidate["code"]] if candidate["code"] else list((primary or stream or {}).get("codes") or []),
+        # The Global Talent Stream's document list is the employer's LMIA file: a worker reads it as what
+        # the employer prepares, not as a list of their own.
+        "employer_file": sequence.stream == "global-talent-stream" and sequence.name != "employer",
         "alternatives": alternatives[:3],
         "routes_beside_iec": beside_iec[:3],
         "iec": iec,

@@ -40,8 +40,15 @@ def _date(value: Any, lang: str) -> str:
     if lang == "fr":
         months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
                   "octobre", "novembre", "décembre")
-        return f"{value.day} {months[value.month - 1]} {value.year}"
+        day = "1er" if value.day == 1 else str(value.day)
+        return f"{day} {months[value.month - 1]} {value.year}"
     return f"{value:%B} {value.day}, {value.year}"
+
+
+def _de(value: Any) -> str:
+    """French "de" before a name, elided before a vowel: "d'EIC Vacances-Travail", "de Mobilité francophone"."""
+    text = str(value)
+    return ("d'" if text[:1].lower() in "aeiouyàâéèêëîïôùûœ" else "de ") + text
 
 
 # Names a plain dict has as attributes (items, get, keys...): for those, `d.name` in a template must
@@ -69,6 +76,7 @@ def _environment(html: bool) -> Environment:
     env.globals.update(html=html, list_start=markup.list_start(html), list_end=markup.list_end(html))
     env.filters.update(markup.filters(html))
     env.filters["longdate"] = _date
+    env.filters["de"] = _de
     env.filters["tr"] = translate
     return env
 

@@ -62,7 +62,7 @@ def test_a_stated_age_gives_the_earliest_age_out_day_and_asks_for_the_date_of_bi
 
 @pytest.mark.parametrize(("language", "firm"), [
     ("en", "you pass the upper age limit on December 1, 2026"),
-    ("fr", "vous dépasserez la limite d'âge le 1 décembre 2026"),
+    ("fr", "vous dépasserez la limite d'âge le 1er décembre 2026"),
 ])
 def test_a_date_of_birth_gives_the_age_out_day_itself(db: Database, settings: Settings, language: str,
                                                        firm: str) -> None:

@@ -64,3 +64,62 @@ def test_the_iec_answer_says_you_can_apply_only_to_the_categories_found_open(
     assert can_apply in first, first
     assert also in first, first
 
+
+
+def test_french_elides_de_before_a_vowel_and_writes_the_first_of_the_month_1er() -> None:
+    from datetime import date
+
+    from crm.sequences.rendering import _date, _de
+
+    assert _de("EIC Vacances-Travail") == "d'EIC Vacances-Travail"
+    assert _de("Mobilité francophone") == "de Mobilité francophone"
+    assert _date(date(2026, 12, 1), "fr") == "1er décembre 2026"
+    assert _date(date(2026, 12, 2), "fr") == "2 décembre 2026"
+
+
+def test_the_french_iec_fit_step_elides_de(db: Database, settings: Settings) -> None:
+    lead_id = _lead(db, NOV, first_name="Camille", email="camille.elide@example.fr", citizenships=["FR"],
+                    date_of_birth="1998-06-01", preferred_language="fr")
+    fit = _flat(_emails(db, settings, lead_id, NOV)["iec-fit"].text)
+    assert "au sujet d'EIC Vacances-Travail" in fit and "au sujet de EIC" not in fit
+
+
+@pytest.mark.parametrize(("language", "code", "field"), [
+    ("en", "(exemption code T36)", "in your field (Civil engineer)"),
+    ("fr", "(code de dispense T36)", "dans votre domaine (Civil engineer)"),
+])
+def test_a_us_professional_reads_only_the_code_that_fits_and_a_readable_occupation(
+        db: Database, settings: Settings, language: str, code: str, field: str) -> None:
+    lead_id = _lead(db, NOV, first_name="Bob", email=f"bob.{language}@example.com", citizenships=["US"],
+                    date_of_birth="1980-06-01", occupation="Civil engineer", job_offer=True, job_offer_province="ON",
+                    french_ability="none", preferred_language=language)
+    first = _flat(_emails(db, settings, lead_id, NOV)["answer-worker"].text)
+    assert code in first, first
+    assert "T52" not in first and "F66" not in first
+    assert field in first and " as Civil engineer" not in first and "comme Civil" not in first
+
+
+@pytest.mark.parametrize(("language", "heading", "police"), [
+    ("en", "WHAT YOUR EMPLOYER PREPARES", "Police certificates"),
+    ("fr", "CE QUE PRÉPARE VOTRE EMPLOYEUR", "certificats de police"),
+])
+def test_a_global_talent_worker_reads_the_list_as_the_employers_file_without_a_police_tip(
+        db: Database, settings: Settings, language: str, heading: str, police: str) -> None:
+    lead_id = _lead(db, NOV, first_name="Raj", email=f"raj.{language}@example.in", citizenships=["IN"],
+                    date_of_birth="1990-06-01", occupation="Software engineer", job_offer=True,
+                    job_offer_province="BC", french_ability="none", preferred_language=language)
+    emails = _emails(db, settings, lead_id, NOV)
+    assert "answer-worker" in emails
+    documents = emails["documents"].text
+    assert heading in documents, documents
+    assert police.lower() not in documents.lower()
+
+
+@pytest.mark.parametrize(("language", "police"), [("en", "Police certificates"), ("fr", "certificats de police")])
+def test_the_police_tip_stays_where_the_list_has_a_police_certificate(db: Database, settings: Settings,
+                                                                      language: str, police: str) -> None:
+    lead_id = _lead(db, NOV, first_name="Aoife", email=f"aoife.police.{language}@example.ie", citizenships=["IE"],
+                    date_of_birth="1998-06-01", preferred_language=language)
+    documents = _emails(db, settings, lead_id, NOV)["documents"].text
+    assert police.lower() in documents.lower()
+    assert ("request them first" if language == "en" else "demandez-les en premier") in documents
