@@ -604,3 +604,40 @@ def test_stopping_a_sequence_takes_a_second_click(page: Any, server: Seeded) -> 
     page.wait_for_selector("#email-h + p .status-stopped")
     assert page.locator("button:has-text('Resume sequence')").count() == 0
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def _sign_in(page: Any, email: str = "admin@firm.example") -> None:
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/leads")
+
+
+def test_score_reasons_open_from_the_keyboard_and_by_touch(page: Any, server: Seeded) -> None:
+    # The reasons used to be a title on a span: a mouse hover only, never a keyboard or a finger.
+    _sign_in(page)
+    page.goto("/leads?scope=all")
+    first = page.locator("table.queue tbody tr").first.locator("details.score-why")
+    reasons = first.locator("ul")
+    assert not reasons.is_visible()  # closed: the table stays a table
+    first.locator("summary").focus()
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"  # reached by Tab
+    page.keyboard.press("Enter")
+    reasons.wait_for(state="visible")
+    lines = reasons.locator("li").all_inner_texts()
+    score = int(first.locator("summary").inner_text().split()[0])
+    assert sum(int(line.split()[0]) for line in lines) == score  # the reasons add up to the score
+    page.keyboard.press("Enter")
+    reasons.wait_for(state="hidden")
+    # A tap opens it too.
+    context = page.context.browser.new_context(base_url=server.url, has_touch=True, is_mobile=True,
+                                               viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    _sign_in(phone)
+    phone.goto("/leads?scope=all")
+    cell = phone.locator("table.queue tbody tr").first.locator("details.score-why")
+    cell.locator("summary").tap()
+    cell.locator("ul").wait_for(state="visible")
+    context.close()
+    assert page.console_errors == []  # type: ignore[attr-defined]

@@ -207,7 +207,13 @@ def test_the_queue_says_why_each_lead_comes_where_it_does(
     classify(db, lead_id, assignee_id=team.consultant_id)
     html = consultant.get("/leads").get_data(as_text=True)
     assert '<caption class="queue-caption">Leads, best score first, then longest waiting</caption>' in html
-    assert 'title="Why this score: age 27: two years before the IEC limit">50</span>' in html
+    # The reasons are in the page, in a <details> that a keyboard, a tap or a click opens (a title on a
+    # span reached neither a keyboard nor a touch screen).
+    assert ('<details class="score-why"><summary title="Why this score">50<span class="visually-hidden"> · '
+            'Why this score</span></summary><ul><li>age 27: two years before the IEC limit</li></ul></details>') in html
+    french = consultant.get("/leads?lang=fr").get_data(as_text=True)
+    assert ('<summary title="Pourquoi ce score">50<span class="visually-hidden"> · Pourquoi ce score</span></summary>'
+            '<ul><li>age 27: two years before the IEC limit</li></ul>') in french
 
 
 def test_flags_show_their_labels_not_their_slugs(
