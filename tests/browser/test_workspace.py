@@ -486,7 +486,7 @@ def test_a_consultants_day(page: Any, server: Seeded, tmp_path: Path) -> None:
     first = page.locator("table.candidates tbody tr").first
     assert first.locator("td:nth-child(2)").inner_text() == "C16"
     assert "Nouveau-Brunswick" in first.inner_text()  # her reasons, in her language
-    assert "francophone-mobility" in page.locator("#email-h + p").inner_text()
+    assert "Mobilité francophone" in page.locator("#email-h + p").inner_text()  # the sequence, by name
     # What she wrote is on the page without opening anything (it was folded away with the raw payload).
     assert page.locator("p.message:has-text('un hôpital de Moncton')").is_visible()
     for subject in server.sent["Camille Lefèvre"]:  # what the file outbox received is on her page
