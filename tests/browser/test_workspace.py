@@ -414,7 +414,7 @@ def page(server: Seeded, tmp_path: Path) -> Iterator[Any]:
         )
         page.on(
             "response",
-            lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and errors.append(f"{r.status} {r.url}"),
+            lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"),  # /favicon.ico included
         )
         yield page
         context.close()

@@ -24,6 +24,7 @@ OK = {200, 302}
 # act on the lead: its consultant or an admin; others are refused), "admin", "token".
 EXPECTED: dict[str, str] = {
     "auth.login": "public",
+    "auth.favicon": "public",
     "auth.logout": "user",
     "auth.account": "user",
     "queue.home": "user",

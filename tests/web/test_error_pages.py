@@ -36,3 +36,14 @@ def test_a_visitors_error_page_follows_their_browser(client: FlaskClient, lang: 
     assert response.status_code == 404
     assert f"<h1>{TEXTS[lang]['404']}</h1>" in html
     assert {"en": ">Home<", "fr": ">Accueil<"}[lang] in html
+
+
+def test_every_page_links_an_icon_and_favicon_ico_is_served(client: FlaskClient) -> None:
+    # Browsers ask for /favicon.ico on every page: it was a 404 each time.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data().startswith(b"<svg")
+    for path in ("/login", "/apply"):
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in client.get(path).get_data(
+            as_text=True)
+    assert client.get("/static/favicon.svg").status_code == 200
