@@ -17,6 +17,12 @@ bp = Blueprint("queue", __name__)
 setup_blueprint(bp)
 
 
+# The queue's filters by their labels on the page (templates/web/queue.html), to name one that was ignored.
+FILTER_NAMES = {"scope": "Show", "status": "Status", "stream": "Stream", "nationality": "Nationality (ISO code)",
+                "language": "Language", "consultant": "Consultant", "flag": "Flag", "from": "Inquiry from",
+                "to": "Inquiry to"}
+
+
 @bp.before_request
 @login_required
 def _signed_in() -> None:
@@ -35,6 +41,8 @@ def index() -> str:
     page = queue.queue_page(db, me(), flt, request.args.get("after"))
     return render_template(
         "web/queue.html", page=page, flt=flt, args=flt.as_args(),
+        ignored=[(FILTER_NAMES[name], value, name in ("from", "to")) for name, value in
+                 queue.QueueFilter.ignored(request.args)],
         reasons=queue.score_reasons(db, [row.lead.id for row in page.rows]),
         consultants=accounts.active_consultants(db), statuses=[s.value for s in LeadStatus],
         flags=queue.FLAG_FILTERS, bulk_targets=sorted(s.value for s in LeadStatus if s.value not in

@@ -73,6 +73,7 @@ class QueueFilter:
             return value if date.min < value < date.max else None
 
         scope = text("scope") or "mine"
+        stream = text("stream", 64)
         status = text("status") or "open"
         if status not in {"open", "any"} | {s.value for s in LeadStatus}:
             status = "open"
@@ -83,7 +84,7 @@ class QueueFilter:
         return cls(
             scope=scope if scope in SCOPES else "mine",
             status=status,
-            stream=text("stream", 64),
+            stream=stream if stream in STREAMS else None,
             nationality=nationality.upper() if nationality else None,
             language=language.lower() if language else None,
             consultant=_small_int(consultant),
@@ -104,6 +105,19 @@ class QueueFilter:
             "to": self.date_to.isoformat() if self.date_to else None, "q": self.q,
         }
         return {key: value for key, value in values.items() if value}
+
+    @classmethod
+    def ignored(cls, args: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The filters given a value from_args could not use and dropped, as (name, value given), so that
+        the page can say so rather than silently show another list."""
+        used = cls.from_args(args).as_args()
+        defaults = {"scope": "mine", "status": "open"}
+        found = []
+        for name in ("scope", "status", "stream", "nationality", "language", "consultant", "flag", "from", "to"):
+            given = (args.get(name) or "").strip()
+            if given and name not in used and given != defaults.get(name):
+                found.append((name, given[:60]))
+        return found
 
     def without_stream(self) -> QueueFilter:
         return replace(self, stream=None)

@@ -227,3 +227,26 @@ def test_flags_show_their_labels_not_their_slugs(
     # A label missing from the French catalogue falls back to the English label, not to the slug.
     assert '<span class="tag flag">free-text</span>' not in consultant.get(f"/leads/{lead_id}?lang=fr").get_data(
         as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_filter_the_queue_cannot_use_is_named_on_the_page(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str], lang: str) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id)
+    html = consultant.get(f"/leads?lang={lang}&from=2026-13-45&scope=bogus&stream=bogus&status=open"
+                          ).get_data(as_text=True)
+    expected = {
+        "en": ["Filter ignored: Inquiry from “2026-13-45” is not a date (YYYY-MM-DD).",
+               "Filter ignored: Show “bogus” is not one of its choices.",
+               "Filter ignored: Stream “bogus” is not one of its choices."],
+        "fr": ["Filtre ignoré : Demande depuis le « 2026-13-45 » n&#39;est pas une date (AAAA-MM-JJ).",
+               "Filtre ignoré : Afficher « bogus » ne fait pas partie des choix possibles.",
+               "Filtre ignoré : Volet « bogus » ne fait pas partie des choix possibles."],
+    }[lang]
+    for message in expected:
+        assert message in html, message
+    assert html.count('<p>Filt') == 3  # status=open is the default, not an ignored value
+    assert "Aoife Murphy" in html  # the list shown is the one the message says: without those filters
+    clean = consultant.get(f"/leads?lang={lang}&stream=iec-working-holiday&from=2026-01-01").get_data(as_text=True)
+    assert "Filter ignored" not in clean and "Filtre ignoré" not in clean
