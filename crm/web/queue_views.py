@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -10,7 +11,7 @@ from flask_login import login_required
 from crm.http import database, db_session
 from crm.i18n import translator
 from crm.models import LeadStatus, User
-from crm.web.common import back_to, can_act_on, dispatch_after_commit, language, me, setup_blueprint
+from crm.web.common import back_to, can_act_on, dispatch_after_commit, language, me, setup_blueprint, stream_label
 from crm.workspace import WorkspaceError, accounts, actions, queue
 
 bp = Blueprint("queue", __name__)
@@ -45,8 +46,10 @@ def index() -> str:
                  queue.QueueFilter.ignored(request.args)],
         reasons=queue.score_reasons(db, [row.lead.id for row in page.rows]),
         consultants=accounts.active_consultants(db), statuses=[s.value for s in LeadStatus],
-        flags=queue.FLAG_FILTERS, bulk_targets=sorted(s.value for s in LeadStatus if s.value not in
-                                                      ("received", "failed")),
+        # Only moves the transition table allows for at least one lead on the page: the others were
+        # offered and then always refused ("0 updated, 3 skipped").
+        flags=queue.FLAG_FILTERS, bulk_targets=sorted({target for row in page.rows
+                                                       for target in actions.allowed_targets(row.lead.status)}),
     )
 
 
@@ -104,9 +107,22 @@ def bulk() -> Response:
             raise WorkspaceError("Choose an action.")
         db.commit()
         dispatch_after_commit(result.jobs)
-        flash(translator(language())("{changed} updated, {skipped} skipped.", changed=len(result.changed),
-                                     skipped=len(result.skipped)))
+        t = translator(language())
+        flash(t("{changed} updated, {skipped} skipped.", changed=len(result.changed), skipped=len(result.skipped)))
+        if action == "status":
+            _explain_skipped(t, {lead.id: lead.status for lead in leads}, result.skipped, request.form.get("status"))
     except WorkspaceError as exc:
         db.rollback()
         flash(translator(language())(exc.message), "error")
     return back_to(url_for("queue.index"))
+
+
+def _explain_skipped(t: Callable[..., str], was: dict[str, str], skipped: dict[str, str], target: str | None) -> None:
+    """Why leads were skipped: one line per status they were in, with the moves that status allows."""
+    counts = Counter(was.get(lead_id, "") for lead_id in skipped)
+    lang = language()
+    for status, count in sorted(counts.items()):
+        allowed = actions.allowed_targets(status)
+        flash(t("{count} skipped: a “{old}” lead cannot go to “{new}” (it can go to: {allowed}).",
+                count=count, old=stream_label(status, lang), new=stream_label(target or "", lang),
+                allowed=", ".join(stream_label(s, lang) for s in allowed) or "—"), "error")

@@ -250,3 +250,26 @@ def test_a_filter_the_queue_cannot_use_is_named_on_the_page(
     assert "Aoife Murphy" in html  # the list shown is the one the message says: without those filters
     clean = consultant.get(f"/leads?lang={lang}&stream=iec-working-holiday&from=2026-01-01").get_data(as_text=True)
     assert "Filter ignored" not in clean and "Filtre ignoré" not in clean
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_bulk_status_offers_only_possible_moves_and_says_why_a_lead_was_skipped(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str], lang: str) -> None:
+    a, c = post_lead(), post_lead()  # a is classified ("new"), c still "received"
+    classify(db, a, assignee_id=team.consultant_id)
+    html = consultant.get(f"/leads?lang={lang}").get_data(as_text=True)
+    select_html = re.search(r'<select id="bulk-status"[^>]*>(.*?)</select>', html, re.S)
+    assert select_html is not None
+    offered = re.findall(r'<option value="([^"]+)"', select_html.group(1))
+    # "new" is reachable only from spam and "retained" only after a contact: never for these leads.
+    assert offered == ["consultation_booked", "contacted", "lost", "spam"]
+    response = consultant.post("/leads/bulk", {"lead_ids": [a, c], "action": "status",
+                                               "status": "consultation_booked"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert {"en": "1 updated, 1 skipped.", "fr": "1 mis à jour, 1 ignorés."}[lang] in page
+    assert {"en": "1 skipped: a “received” lead cannot go to “consultation booked” (it can go to: contacted, "
+                  "lost, spam).",
+            "fr": "1 ignorés : un prospect « reçu » ne peut pas passer à « consultation réservée » (possible : "
+                  "contacté, perdu, indésirable)."}[lang] in page
+    with db.transaction() as session:
+        assert [session.get(Lead, i).status for i in (a, c)] == ["consultation_booked", "received"]
