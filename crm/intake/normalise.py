@@ -134,7 +134,8 @@ def normalise(fields: IntakeFields) -> NormalisedInquiry:
 
     phone_e164 = normalise_phone(fields.phone, residence) if fields.phone else None
     facts = {name: getattr(fields, name) for name in FACT_FIELDS if getattr(fields, name) is not None}
-    if province:
+    if fields.job_offer_province:
+        # None when unreadable: the lead's earlier province, if any, is no longer known to be right.
         facts["job_offer_province"] = province
     return NormalisedInquiry(
         first_name=fields.first_name,

@@ -66,6 +66,19 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+_ASCII_PROBE = "first_name=A%20b+c&x=\\u0041~&host=a.xn--nxa.b"
+
+
+def _reads_ascii_as_ascii(charset: str) -> bool:
+    """A URL-encoded body is ASCII, its percent-escapes in the charset: only a charset that reads and
+    writes ASCII as itself can carry one (not UTF-16, EBCDIC, UTF-7, or Python's escape codecs)."""
+    try:
+        return (_ASCII_PROBE.encode("ascii").decode(charset) == _ASCII_PROBE
+                and _ASCII_PROBE.encode(charset) == _ASCII_PROBE.encode("ascii"))
+    except (LookupError, UnicodeError):  # not a charset Python knows, or not a text encoding ("hex")
+        return False
+
+
 def parse_urlencoded(body: bytes, content_type: str | None = None) -> dict[str, Any]:
     """A URL-encoded form in UTF-8, or in the charset its Content-Type names (`; charset=...`).
 
@@ -73,13 +86,13 @@ def parse_urlencoded(body: bytes, content_type: str | None = None) -> dict[str, 
     another encoding sends its bytes without naming it, and a guess would store a mangled name.
     """
     charset = parse_options_header(content_type)[1].get("charset", "utf-8") if content_type else "utf-8"
+    if not _reads_ascii_as_ascii(charset):
+        raise BodyError(415, f"Unknown charset {charset[:40]!r}: send UTF-8.")
     try:
         # UTF-8, not ASCII: senders such as `curl -d 'first_name=Zoë'` put the bytes in unescaped, and
         # they are as valid as their percent-encoded form.
         pairs = parse_qsl(body.decode(charset), keep_blank_values=True, encoding=charset,
                           errors="strict", max_num_fields=MAX_FIELDS)
-    except LookupError as exc:  # not a charset Python knows, or not a text encoding ("hex")
-        raise BodyError(415, f"Unknown charset {charset[:40]!r}: send UTF-8.") from exc
     except UnicodeError as exc:
         raise BodyError(400, f"The form data is not valid {charset.upper()[:40]} "
                              "(on the website's form, add accept-charset=\"UTF-8\").") from exc

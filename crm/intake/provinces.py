@@ -23,8 +23,8 @@ PROVINCES: dict[str, tuple[str, str]] = {
 # Other names and the traditional abbreviations people write (Canada Post's older forms, the
 # Translation Bureau's French ones), dots and hyphens left out: "B.C." and "C.-B." are "bc" and "cb".
 _EXTRA = {
-    "newfoundland": "NL", "nfld": "NL", "labrador": "NL", "tnl": "NL", "nf": "NL",
-    "pei": "PE", "ipe": "PE",
+    "newfoundland": "NL", "terre neuve": "NL", "nfld": "NL", "labrador": "NL", "tnl": "NL", "nf": "NL",
+    "pei": "PE", "ipe": "PE", "idupe": "PE", "ile du prince edouard": "PE",
     "nwt": "NT", "tno": "NT",
     "yukon territory": "YT", "yuk": "YT", "yn": "YT",
     "la belle province": "QC", "que": "QC", "pq": "QC",

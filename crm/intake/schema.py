@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from crm.countries import lookup_country
+from crm.text import NOT_ONE_LINE
 
 LIST_FIELDS = frozenset({"citizenships"})
 BOOLEAN_FIELDS = frozenset(
@@ -22,10 +23,6 @@ BOOLEAN_FIELDS = frozenset(
 )
 # Characters that never belong in a one-line field: they would let a value break out of an email
 # header or a CSV cell. Multi-line fields (message, consent wording) only refuse NUL.
-# Control characters (C0, DEL, C1), line and paragraph separators, and the bidirectional embedding,
-# override and isolate controls: a name is printed in email subjects and headers, where U+202E
-# ("right-to-left override") would reverse the rest of the line. Right-to-left names need none of them.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NUL = re.compile(r"\x00")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,7 +42,7 @@ def _strip(value: Any) -> Any:
 def _one_line(value: str | None) -> str | None:
     if value is None:
         return None
-    if _CONTROL.search(value):
+    if NOT_ONE_LINE.search(value):
         raise ValueError("must be a single line without control characters")
     if _SURROGATE.search(value):
         raise ValueError("contains invalid Unicode")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from crm.db import new_id, utcnow
 from crm.i18n import message_language
-from crm.intake.driver import DriverStatement
+from crm.intake.driver import BoundStatement, DriverStatement
 from crm.intake.normalise import NormalisedInquiry, NormaliseError, normalise, normalise_email
 from crm.intake.parsing import storable
 from crm.intake.schema import field_errors, validate_fields
@@ -342,21 +343,23 @@ class NewPersonWrite:
                 return None if written is None else int(written[0])
             if cursor.rowcount != 1:
                 return None
-        last_id = None
-        for statement in rest:
-            with closing(statement.execute(connection)) as cursor:
-                last_id = cursor.lastrowid
-        return int(last_id)  # type: ignore[arg-type]
+        return _run_inserts(connection, rest)
+
+
+def _run_inserts(connection: Connection, statements: Iterable[BoundStatement]) -> int:
+    """Run bound INSERTs in order; the last one's row id (the job's)."""
+    last_id = 0
+    for statement in statements:
+        with closing(statement.execute(connection)) as cursor:
+            last_id = cursor.lastrowid
+    return int(last_id)
 
 
 def _insert_rows(connection: Connection, rows: tuple[dict[str, Any], ...],
                  statements: tuple[tuple[str, list[Column[Any]], DriverStatement], ...]) -> int:
     """One INSERT per row; the last row's id (the job's)."""
-    last_id = 0
-    for (prefix, columns, statement), row in zip(statements, rows, strict=True):
-        with closing(statement.execute(connection, _prefixed(prefix, columns, row))) as cursor:
-            last_id = cursor.lastrowid
-    return int(last_id)
+    return _run_inserts(connection, (statement.bind(connection.dialect, _prefixed(prefix, columns, row))
+                                     for (prefix, columns, statement), row in zip(statements, rows, strict=True)))
 
 
 def _insert_new_lead(connection: Connection, lead: dict[str, Any], inquiry: dict[str, Any],
@@ -570,7 +573,8 @@ def _apply_to_lead(lead: Lead | SimpleNamespace, data: NormalisedInquiry, langua
         lead.preferred_language = data.preferred_language
     elif not lead.preferred_language:
         lead.preferred_language = language
-    lead.facts = {**(lead.facts or {}), **data.facts}
+    # A fact the new inquiry gives as None (an answer we could not read) replaces, so removes, the old one.
+    lead.facts = {key: value for key, value in {**(lead.facts or {}), **data.facts}.items() if value is not None}
     lead.last_inquiry_at = now
     lead.search_text = " ".join(
         part for part in (data.first_name, data.last_name, data.email_key) if part

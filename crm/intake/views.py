@@ -63,19 +63,20 @@ def _read_fields(kind: str, body: bytes) -> dict[str, Any]:
     return parse_urlencoded(body, request.content_type)
 
 
-def _check_sender(body: bytes, fields: dict[str, Any]) -> dict[str, list[str]] | None:
-    """Field-level errors when the sender is not allowed to post, else None."""
+def _check_sender(body: bytes, form_token: dict[str, str] | None) -> dict[str, list[str]] | None:
+    """Field-level errors when the sender is not allowed to post, else None (`form_token`: the valid
+    token of our own /apply page the post carries, if any)."""
     secret = current_app.config["CRM_WEBHOOK_SECRET"]
     origin = request.headers.get("Origin")
     signature = request.headers.get("X-CRM-Signature")
-    if secret and (signature or not (_form_token(fields) or _origin_allowed(origin))):
+    if secret and (signature or not (form_token or _origin_allowed(origin))):
         try:
             verify_signature(secret, signature, body)
         except SignatureError as exc:
             return {"X-CRM-Signature": [str(exc)]}
         return None
     allowed = current_app.config["CRM_ALLOWED_ORIGINS"]
-    if origin and allowed and not _origin_allowed(origin) and not signature and not _form_token(fields):
+    if origin and allowed and not _origin_allowed(origin) and not signature and not form_token:
         return {"Origin": ["This website is not allowed to post leads (see CRM_ALLOWED_ORIGINS)."]}
     return None
 
@@ -99,14 +100,16 @@ def create_lead() -> Response:
     except BodyError as exc:
         return json_error(exc.status, {"body": [exc.message]})
 
-    # A post from our own /apply page (its token valid or expired) gets that page back, not JSON.
-    apply_page = (form_token_language(current_app.config["SECRET_KEY"], fields.get("form_token"))
-                  if kind in FORM_TYPES and wants_html() else None)
-    sender_errors = _check_sender(body, fields)
+    token = _form_token(fields)
+    # The language of the /apply page we served, from its token even when it has expired: its signature
+    # still proves which page (and so which consent wording) it was. A browser gets that page back.
+    page_language = (form_token_language(current_app.config["SECRET_KEY"], fields.get("form_token"))
+                     if kind in FORM_TYPES else None)
+    apply_page = page_language if wants_html() else None
+    sender_errors = _check_sender(body, token)
     if sender_errors is not None:
         status = 401 if "X-CRM-Signature" in sender_errors else 403
-        if apply_page:
-            # Only an expired token gets here: a valid one lets the post through.
+        if apply_page and token is None:  # an expired token (a valid one lets the post through)
             return _render_form(apply_page, fields, {"form": [FORM_EXPIRED]}, status=status)
         return json_error(status, sender_errors)
 
@@ -114,7 +117,7 @@ def create_lead() -> Response:
     if idempotency_key is not None and (not 1 <= len(idempotency_key.strip()) <= 255
                                         or not idempotency_key.isprintable()):
         return json_error(422, {"Idempotency-Key": ["Must be 1 to 255 printable characters."]})
-    token = _form_token(fields) or {}
+    page = token or ({"lang": page_language} if page_language else {})
     intake = IntakeRequest(
         body=body,
         content_type=request.content_type if (request.content_type or "").isprintable() else kind,
@@ -122,8 +125,8 @@ def create_lead() -> Response:
         headers={name: request.headers[name][:500] for name in KEPT_HEADERS if name in request.headers},
         remote_addr=request.remote_addr,
         idempotency_key=idempotency_key.strip() if idempotency_key else None,
-        form_language=_form_language(token),
-        consent_wording=consent_wording(token["lang"]) if token.get("lang") in ("en", "fr") else None,
+        form_language=_form_language(page),
+        consent_wording=consent_wording(page["lang"]) if page.get("lang") in ("en", "fr") else None,
     )
     try:
         result = _store(intake)

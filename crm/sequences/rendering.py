@@ -22,16 +22,17 @@ from crm.config import PROJECT_ROOT
 from crm.i18n import translate, translator
 from crm.mail.message import MailMessage, address, compose
 from crm.sequences import markup
+from crm.text import NOT_ONE_LINE
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "email"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
 def header_safe(value: str, limit: int = 300) -> str:
-    """One line of text for a header: control characters (CR, LF, NUL, ...) become spaces."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", value or "")).strip()[:limit]
+    """One line of text for a header: control characters (CR, LF, NUL, bidi overrides, ...) become spaces
+    (text stored before the intake refused them, or from elsewhere than the intake)."""
+    return _SPACES.sub(" ", NOT_ONE_LINE.sub(" ", value or "")).strip()[:limit]
 
 
 def _date(value: Any, lang: str) -> str:

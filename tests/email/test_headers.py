@@ -76,3 +76,8 @@ def test_long_non_ascii_headers_are_folded_with_crlf() -> None:
     parsed = message_from_bytes(message.data, policy=policy.default)
     assert str(parsed["Subject"]) == subject
     assert parsed["To"].addresses[0].display_name == name
+
+
+def test_header_text_loses_bidi_overrides_stored_before_the_intake_refused_them() -> None:
+    # A name stored before the intake refused U+202E must not reverse the rest of a subject or To line
+    assert header_safe("Ana\u202egnp.exe \u2066x\u2069 \x85y") == "Ana gnp.exe x y"

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from crm import MAX_BODY_BYTES
 from crm.config import Settings
 from crm.db import Database
-from crm.models import Inquiry, Lead
+from crm.models import ConsentRecord, Inquiry, Lead
 from tests.conftest import make_app
 from tests.intake.helpers import counts, lead_payload, post_json
 from tests.intake.test_blackbox_intake import _BrowserForm
@@ -128,7 +128,8 @@ def test_the_apply_page_shown_again_keeps_both_citizenships(client: FlaskClient)
 @pytest.mark.parametrize(("typed", "code"), [
     ("B.C.", "BC"), ("Que.", "QC"), ("Qué.", "QC"), ("Ont.", "ON"), ("N.S.", "NS"), ("P.E.I.", "PE"),
     ("Alta", "AB"), ("Sask.", "SK"), ("Man.", "MB"), ("Nfld", "NL"), ("C.-B.", "BC"), ("T.-N.-L.", "NL"),
-    ("Î.-P.-É.", "PE"), ("N.W.T.", "NT"), ("T.N.-O.", "NT"), ("Qc", "QC"), ("Y.T.", "YT"),
+    ("Î.-P.-É.", "PE"), ("N.W.T.", "NT"), ("T.N.-O.", "NT"), ("Qc", "QC"), ("Y.T.", "YT"), ("Terre-Neuve", "NL"),
+    ("Î.-du-P.-É.", "PE"),
 ])
 def test_everyday_province_abbreviations_are_read(client: FlaskClient, db: Database, typed: str, code: str) -> None:
     response = post_json(client, lead_payload(job_offer=True, job_offer_province=typed))
@@ -180,7 +181,7 @@ def test_a_form_that_is_not_utf8_is_told_how_to_fix_it(client: FlaskClient, db: 
     assert counts(db)["inquiries"] == 0
 
 
-@pytest.mark.parametrize("charset", ["klingon", "hex", "rot13"])
+@pytest.mark.parametrize("charset", ["klingon", "hex", "rot13", "utf-16", "cp037", "utf-7", "unicode_escape", "idna"])
 def test_a_charset_that_is_not_a_text_encoding_is_a_415(client: FlaskClient, db: Database, charset: str) -> None:
     response = client.post("/api/leads", data=b"first_name=Zoe&email=zoe@example.de",
                            content_type=f"application/x-www-form-urlencoded; charset={charset}")
@@ -203,3 +204,59 @@ def test_names_refuse_bidi_overrides_and_c1_controls(client: FlaskClient, db: Da
 @pytest.mark.parametrize("name", ["محمد", "שרה", "Zoë", "李小龍", "O'Brien-Ní Bhriain"])
 def test_names_in_any_script_are_still_accepted(client: FlaskClient, name: str) -> None:
     assert post_json(client, lead_payload(first_name=name)).status_code == 201
+
+
+def test_a_known_leads_province_is_forgotten_when_a_new_inquiry_names_one_we_cannot_read(
+    client: FlaskClient, db: Database
+) -> None:
+    assert post_json(client, lead_payload(job_offer=True, job_offer_province="QC")).status_code == 201
+    assert post_json(client, lead_payload(job_offer=True, job_offer_province="Kebec?",
+                                          message="New offer")).status_code == 201
+    with db.session() as session:
+        assert "job_offer_province" not in session.scalars(select(Lead.facts)).one()
+
+
+def test_a_valid_apply_page_with_a_bad_signature_header_is_not_called_expired(settings: Settings,
+                                                                               db: Database) -> None:
+    client = make_app(settings, db, webhook_secret="whsec_test_0123456789").test_client()
+    hidden = _form_fields(client.get("/apply").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, "first_name": "Ana", "email": "ana@example.com"},
+                           headers={"Accept": "text/html", "X-CRM-Signature": "t=1,v1=00"},
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 401 and response.mimetype == "application/json"
+
+
+def test_an_expired_apply_page_from_a_listed_origin_is_shown_again_on_a_403(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_app(settings, db, allowed_origins=["https://maple.example"]).test_client()
+    hidden = _stale_form_fields(client, "en", monkeypatch)
+    response = client.post("/api/leads", data={**hidden, "first_name": "Ana", "email": "ana@example.com"},
+                           headers={"Accept": "text/html", "Origin": "https://elsewhere.example"},
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 403 and response.mimetype == "text/html"
+    assert "open for more than 4 hours" in response.get_data(as_text=True)
+    assert counts(db)["inquiries"] == 0
+
+
+def test_an_expired_apply_page_accepted_without_a_secret_keeps_the_wording_we_showed(
+    client: FlaskClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hidden = _stale_form_fields(client, "fr", monkeypatch)
+    response = client.post("/api/leads", data={**hidden, "consent_text": "Something else entirely",
+                                               "first_name": "Chloé", "email": "chloe@example.fr",
+                                               "consent_marketing": "yes"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 303
+    with db.session() as session:
+        consent = session.scalars(select(ConsentRecord)).one()
+        assert consent.wording is not None and consent.wording.startswith("Oui, ")
+
+
+def test_a_form_posted_to_the_french_address_is_french_in_any_letter_case(client: FlaskClient,
+                                                                           db: Database) -> None:
+    response = client.post("/api/leads?lang=FR", data={"first_name": "Chloé", "email": "chloe@example.fr"},
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 201
+    with db.session() as session:
+        assert session.scalars(select(Lead.preferred_language)).one() == "fr"

@@ -1,0 +1,10 @@
+"""Text rules shared by the intake (what a one-line field may hold) and the emails (what a header may)."""
+
+from __future__ import annotations
+
+import re
+
+# Control characters (C0, DEL, C1), line and paragraph separators, and the bidirectional embedding,
+# override and isolate controls: one-line text is printed in email subjects and headers, where U+202E
+# ("right-to-left override") would reverse the rest of the line. Right-to-left names need none of them.
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
