@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # Only the intake endpoint is open to other websites' pages, and only from listed origins.
         CORS(app, resources={r"^/api/leads$": {"origins": settings.allowed_origins, "methods": ["POST"],
                                              "allow_headers": ["Content-Type", "Idempotency-Key"],
-                                             "max_age": 600}})
+                                             "max_age": 600, "always_send": False}})
 
     from crm import api_docs, health
     from crm.intake import views as intake_views

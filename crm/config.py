@@ -39,6 +39,10 @@ class Settings:
     licence_number: str = ""
     log_format: str = "text"
 
+    def __post_init__(self) -> None:
+        # An origin is scheme://host[:port]: "https://www.maple.example/" as written in a setting is that.
+        self.allowed_origins = [origin.strip().rstrip("/") for origin in self.allowed_origins if origin.strip()]
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

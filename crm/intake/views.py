@@ -52,7 +52,9 @@ def _rate_limit_off() -> bool:
 def _origin_allowed(origin: str | None) -> bool:
     """The Origin is one of the listed websites. Our own pages prove themselves with the form token
     instead: an Origin equal to the request's own Host proves nothing, since the client sends both."""
-    return bool(origin) and origin in current_app.config["CRM_ALLOWED_ORIGINS"]
+    # Scheme and host are case-insensitive, as flask-cors compares them for the preflight.
+    listed = {allowed.lower() for allowed in current_app.config["CRM_ALLOWED_ORIGINS"]}
+    return bool(origin) and origin.lower() in listed
 
 
 def _read_fields(kind: str, body: bytes) -> dict[str, Any]:

@@ -260,3 +260,20 @@ def test_a_form_posted_to_the_french_address_is_french_in_any_letter_case(client
     assert response.status_code == 201
     with db.session() as session:
         assert session.scalars(select(Lead.preferred_language)).one() == "fr"
+
+
+def test_a_listed_origin_is_recognised_in_any_letter_case(settings: Settings, db: Database) -> None:
+    client = make_app(settings, db, webhook_secret="whsec_test_0123456789",
+                      allowed_origins=["https://www.maple.example/"]).test_client()
+    preflight = client.options("/api/leads", headers={"Origin": "https://WWW.Maple.example",
+                                                      "Access-Control-Request-Method": "POST"})
+    assert preflight.headers.get("Access-Control-Allow-Origin")
+    response = post_json(client, lead_payload(), headers={"Origin": "https://WWW.Maple.example"})
+    assert response.status_code == 201
+
+
+def test_no_cors_header_is_sent_to_a_request_without_an_origin(settings: Settings, db: Database) -> None:
+    client = make_app(settings, db, allowed_origins=["https://www.maple.example"]).test_client()
+    response = post_json(client, lead_payload())
+    assert response.status_code == 201
+    assert "Access-Control-Allow-Origin" not in response.headers
