@@ -11,7 +11,16 @@ from crm.db import utcnow
 from crm.http import db_session
 from crm.i18n import translator
 from crm.models import Delivery, Inquiry
-from crm.web.common import admin_required, can_act_on, dispatch_after_commit, language, lead_url, me, setup_blueprint
+from crm.web.common import (
+    admin_required,
+    can_act_on,
+    dispatch_after_commit,
+    language,
+    lead_url,
+    me,
+    setup_blueprint,
+    stream_label,
+)
 from crm.workspace import WorkspaceError, accounts, actions, leadview, privacy
 
 bp = Blueprint("lead", __name__)
@@ -102,10 +111,11 @@ def delivery_html(lead_id: str, delivery_id: int) -> Response:
 
 
 def _act(lead_id: str, action_name: str) -> Response:
-    """Run one action on the lead in a transaction; report refusals as a message on the page."""
+    """Run one action on the lead in a transaction; say what was done, or why it was refused."""
     db = db_session()
     user = me()
     jobs = []
+    t = translator(language())
     try:
         lead = actions.get_lead(db, lead_id)
         if action_name not in ("note", "claim") and not can_act_on(user, lead):
@@ -116,21 +126,28 @@ def _act(lead_id: str, action_name: str) -> Response:
                 raise WorkspaceError("Choose a status.")
             job = actions.change_status(db, lead, form["status"], user)
             jobs = [job] if job else []
+            done = t("Status changed to “{status}”.", status=stream_label(lead.status, language()))
         elif action_name == "note":
             actions.add_note(db, lead, form.get("note") or "", user)
+            done = t("Note added.")
         elif action_name == "claim":
             actions.claim(db, lead, user)
+            done = t("You have taken this lead.")
         elif action_name == "assign":
             raw = form.get("assignee") or ""
             if not user.is_admin and raw not in ("none", str(user.id)):
                 raise WorkspaceError("Only an admin can assign a lead to someone else.", status=403)
-            actions.assign(db, lead, None if raw == "none" else actions.find_user(
-                db, int(raw) if raw.isascii() and raw.isdigit() else -1), user)
+            assignee = None if raw == "none" else actions.find_user(
+                db, int(raw) if raw.isascii() and raw.isdigit() else -1)
+            actions.assign(db, lead, assignee, user)
+            done = t("Assigned to {email}.", email=assignee.email) if assignee else t("The lead is now unassigned.")
         elif action_name == "reclassify":
             job = actions.reclassify(db, lead, user)
             jobs = [job] if job else []
+            done = t("Reclassification requested: the result shows here in a few seconds.") if job else \
+                t("A reclassification is already under way.")
         elif action_name == "sequence":
-            _sequence_action(db, lead.id, form.get("do") or "", user.id)
+            done = _sequence_action(db, lead.id, form.get("do") or "", user.id, t)
         db.commit()
     except WorkspaceError as exc:
         db.rollback()
@@ -139,22 +156,28 @@ def _act(lead_id: str, action_name: str) -> Response:
         _flash_error(exc)
         return redirect(lead_url(lead_id))  # type: ignore[return-value]
     dispatch_after_commit(jobs)
-    flash(translator(language())("Saved."))
+    flash(done)
     return redirect(lead_url(lead_id))  # type: ignore[return-value]
 
 
-def _sequence_action(db, lead_id: str, do: str, user_id: int) -> None:  # type: ignore[no-untyped-def]
+def _sequence_action(db, lead_id: str, do: str, user_id: int, t) -> str:  # type: ignore[no-untyped-def]
     from crm import sequences
 
     reason = (request.form.get("reason") or "consultant").strip()[:64] or "consultant"
     if do == "pause":
-        sequences.pause(db, lead_id, user_id, reason)
+        enrolment = sequences.pause(db, lead_id, user_id, reason)
+        done = t("Sequence paused: no email is sent until it is resumed.")
     elif do == "resume":
-        sequences.resume(db, lead_id, user_id, reason)
+        enrolment = sequences.resume(db, lead_id, user_id, reason)
+        done = t("Sequence resumed.")
     elif do == "stop":
-        sequences.stop(db, lead_id, reason, by_user_id=user_id)
+        enrolment = sequences.stop(db, lead_id, reason, by_user_id=user_id)
+        done = t("Sequence stopped.")
     else:
         raise WorkspaceError("Unknown sequence action.")
+    if enrolment is None:
+        raise WorkspaceError("This lead has no sequence running.", status=409)
+    return str(done)
 
 
 for _name in ("status", "note", "claim", "assign", "reclassify", "sequence"):

@@ -242,3 +242,43 @@ def test_the_french_timeline_calls_a_classification_so_not_new(
     timeline = html[html.index('id="notes-h"'):]
     assert '<span class="tag">Classement</span>' in timeline
     assert '<span class="tag">nouveau</span>' not in timeline
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_each_action_says_what_was_done(db: Database, team: Team, admin: Browser, post_lead: Callable[..., str],
+                                        lang: str) -> None:
+    lead_id = post_lead()
+    classify(db, lead_id)
+    enrol(db, lead_id)
+    with db.transaction() as session:  # the intake's classification job has run
+        session.query(Job).filter_by(lead_id=lead_id).update({"status": "done"})
+    admin.get(f"/leads?lang={lang}")
+    said = {
+        "en": [("note", {"note": "Called, no answer"}, "Note added."),
+               ("claim", {}, "You have taken this lead."),
+               ("assign", {"assignee": str(team.consultant_id)}, "Assigned to ana@firm.example."),
+               ("assign", {"assignee": "none"}, "The lead is now unassigned."),
+               ("sequence", {"do": "pause"}, "Sequence paused: no email is sent until it is resumed."),
+               ("sequence", {"do": "resume"}, "Sequence resumed."),
+               ("sequence", {"do": "stop"}, "Sequence stopped."),
+               ("sequence", {"do": "stop"}, "This lead has no sequence running."),
+               ("reclassify", {}, "Reclassification requested: the result shows here in a few seconds."),
+               ("reclassify", {}, "A reclassification is already under way."),
+               ("status", {"status": "contacted"}, "Status changed to “contacted”.")],
+        "fr": [("note", {"note": "Appelé, pas de réponse"}, "Note ajoutée."),
+               ("claim", {}, "Vous avez pris ce prospect."),
+               ("assign", {"assignee": str(team.consultant_id)}, "Assigné à ana@firm.example."),
+               ("assign", {"assignee": "none"}, "Le prospect n&#39;est plus assigné."),
+               ("sequence", {"do": "pause"}, "Séquence suspendue : aucun courriel ne part avant sa reprise."),
+               ("sequence", {"do": "resume"}, "Séquence reprise."),
+               ("sequence", {"do": "stop"}, "Séquence arrêtée."),
+               ("sequence", {"do": "stop"}, "Ce prospect n&#39;a aucune séquence en cours."),
+               ("reclassify", {}, "Reclassement demandé : le résultat s&#39;affiche ici dans quelques secondes."),
+               ("reclassify", {}, "Un reclassement est déjà en cours."),
+               ("status", {"status": "contacted"}, "Statut changé en « contacté ».")],
+    }[lang]
+    for action, form, message in said:
+        html = admin.post(f"/leads/{lead_id}/{action}", form, follow_redirects=True).get_data(as_text=True)
+        flashes = html[html.index('class="flashes"'):html.index("</div>", html.index('class="flashes"'))]
+        assert message in flashes, (action, form, flashes)
+        assert "Saved." not in flashes and "Enregistré." not in flashes
