@@ -127,11 +127,18 @@ def test_there_are_at_least_fifty_payloads() -> None:
 def hostile_leads(db: Database, team: Team, client: FlaskClient) -> list[str]:
     ids = []
     for n, payload in enumerate(PAYLOADS):
-        response = client.post("/api/leads", json={
+        body = {
             "first_name": payload[:100], "last_name": payload[:100], "email": f"x{n}@example.org",
             "message": payload, "occupation": payload[:200], "employer_name": payload[:200],
             "citizenships": [payload[:50]], "x_unknown_field": payload, "source_url": payload[:500],
-        })
+        }
+        response = client.post("/api/leads", json=body)
+        if response.status_code == 422:
+            # Intake refuses some payloads in one-line fields (a bidi override since 2467945): the page
+            # still gets them through the message, the unknown field and the classification below.
+            one_line = set(response.get_json()["errors"])
+            response = client.post("/api/leads", json={
+                **body, **{name: ["IE"] if name == "citizenships" else "plain" for name in one_line}})
         assert response.status_code == 201, (payload, response.get_data(as_text=True))
         ids.append(response.get_json()["id"])
     for n, lead_id in enumerate(ids):
