@@ -38,7 +38,7 @@ TEMPLATE_LABELS = {
 SEQUENCE_LABELS = {"employer": "Employers"}
 
 STOP_REASONS = {
-    "consultant": "stopped by a consultant", "replied": "the lead replied", "unsubscribed": "the lead unsubscribed",
+    "consultant": "by a consultant", "replied": "the lead replied", "unsubscribed": "the lead unsubscribed",
     "complaint": "the lead marked an email as spam", "bounced": "the email address bounced",
     "spam": "marked as spam", "reclassified": "moved to another sequence after a new classification",
     "erased": "personal data erased", "no-consent": "no consent to marketing emails",
@@ -106,7 +106,7 @@ def stop_reason(reason: str | None, lang: str) -> str:
         return _t(STOP_REASONS[reason], lang)
     key, _, value = reason.partition(":")
     if key == "status" and value:
-        return _t("stopped when the status changed to {status}", lang, status=stream_label(value, lang))
+        return _t("the status changed to {status}", lang, status=stream_label(value, lang))
     if key == "suppressed" and value:
         return _t("address on the do-not-email list ({why})", lang, why=stop_reason(value, lang))
     if key == "sequence stopped" and value:
@@ -258,7 +258,7 @@ def _sequence_text(data: dict[str, Any], lang: str) -> str | None:
     if event == "stopped":
         text = _t("Sequence {sequence} stopped", lang, sequence=name)
         if data.get("reason"):
-            text += f": {stop_reason(data['reason'], lang)}"
+            text += f" ({stop_reason(data['reason'], lang)})"
         if data.get("moved_to"):
             text += " → " + sequence_label(data["moved_to"], lang)
         return text

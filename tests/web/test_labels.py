@@ -71,13 +71,16 @@ def test_the_lead_page_shows_no_stored_key(consultant: Browser, lead_id: str, la
     assert not leftovers, leftovers
     expected = {
         "en": ("Email sequence", "Inquiry", "Email sent: Your IEC options",
-               "IEC Working Holiday", "stopped when the status changed to contacted", "Status: new → contacted",
+               "IEC Working Holiday", "stopped · the status changed to contacted",
+               "Sequence IEC Working Holiday stopped (the status changed to contacted)", "Status: new → contacted",
                "English level", "advanced", "Canadian job offer", "yes", "Implied consent", "inquiry form",
                "after the first inquiry", "after a new inquiry", "Enrolled in the IEC Working Holiday sequence",
                "First inquiry", "Classified as IEC Working Holiday",
                "Round-robin among the 3 active consultants covering language en and IEC Working Holiday"),
         "fr": ("Séquence de courriels", "Demande", "Courriel envoyé : Your IEC options", "EIC Vacances-travail",
-               "arrêtée au passage du statut à « contacté »", "Statut : nouveau → contacté", "Niveau d'anglais",
+               "arrêtée · le statut est passé à « contacté »",
+               "Séquence EIC Vacances-travail arrêtée (le statut est passé à « contacté »)",
+               "Statut : nouveau → contacté", "Niveau d'anglais",
                "avancé", "Offre d'emploi canadienne", "oui", "Consentement tacite", "formulaire de demande",
                "après la première demande", "après une nouvelle demande",
                "Inscrit à la séquence EIC Vacances-travail", "Première demande", "Classé en EIC Vacances-travail",
