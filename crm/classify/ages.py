@@ -51,6 +51,11 @@ class AgeKnowledge:
         """The age as the lead gave it: one number, or "low-high" when the day it was said is unknown."""
         return self.low if self.low == self.high else f"{self.low}-{self.high}"
 
+    @property
+    def plausible(self) -> bool:
+        """False for an impossible age (a mistyped date of birth): the classifier and the emails ignore it."""
+        return self.low >= 0 and self.high <= 110
+
     def within(self, min_age: int, max_age: int) -> bool | None:
         """True: certainly within; False: certainly outside; None: the range straddles a limit."""
         if self.low >= min_age and self.high <= max_age:
@@ -81,3 +86,18 @@ def from_stated_age(age: int, stated_on: date, today: date, source: str = "state
     if (stated_on.month, stated_on.day) == (2, 29):
         earliest = date(stated_on.year - age - 1, 3, 1)
     return AgeKnowledge(age_on(latest, today), age_on(earliest, today), False, earliest, latest, source)
+
+
+def known_age(today: date, date_of_birth: date | None = None, stated_age: int | None = None,
+              stated_age_on: date | None = None, message_age: int | None = None,
+              message_age_on: date | None = None) -> AgeKnowledge | None:
+    """The age the classifier and the emails go by (one rule for both): the form's date of birth, else
+    the form's stated age, else an age read from the message (said on `message_age_on`, the day the
+    classifier read it). Possibly implausible: see AgeKnowledge.plausible."""
+    if date_of_birth is not None:
+        return from_date_of_birth(date_of_birth, today)
+    if stated_age is not None:
+        return from_stated_age(stated_age, stated_age_on or today, today)
+    if message_age is not None:
+        return from_stated_age(message_age, message_age_on or today, today, source="message")
+    return None

@@ -10,7 +10,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from crm.classify.ages import AgeKnowledge, from_date_of_birth, from_stated_age
+from crm.classify.ages import AgeKnowledge, known_age
 from crm.classify.model import LeadInput
 from crm.classify.ruleset import Ruleset
 from crm.classify.signals import Signal, keyword_pattern, normalise, read_message
@@ -45,6 +45,7 @@ class Context:
                         self.citizen_signals.append(signal)
         self.citizenships = self._citizenships()
         self.residence = lead.country_of_residence or self._signal_value("residence")
+        self.message_age: tuple[int, date] | None = None  # (age, day read) when the age came from the message
         self.age = self._age()
         self.lead_type, self.lead_type_reason = self._lead_type()
 
@@ -108,22 +109,21 @@ class Context:
 
     def _age(self) -> AgeKnowledge | None:
         lead = self.lead
-        knowledge: AgeKnowledge | None = None
-        if lead.date_of_birth is not None:
-            knowledge = from_date_of_birth(lead.date_of_birth, self.today)
-        elif lead.stated_age is not None:
-            knowledge = from_stated_age(lead.stated_age, lead.stated_age_on or self.today, self.today)
         said = self.signals.get("age")
-        if knowledge is None and said is not None:
-            knowledge = from_stated_age(int(said.value), self.today, self.today, source="message")
-        elif knowledge is not None and said is not None and not (knowledge.low - 1 <= said.value <= knowledge.high + 1):
+        # One rule with the emails (crm.classify.ages.known_age): the form wins, the message fills in.
+        knowledge = known_age(self.today, lead.date_of_birth, lead.stated_age, lead.stated_age_on,
+                              int(said.value) if said is not None else None, self.today)
+        if knowledge is not None and knowledge.source != "message" and said is not None \
+                and not (knowledge.low - 1 <= said.value <= knowledge.high + 1):
             self.flag("contradiction")
             self.review(self.t("The age in the message (“{quote}”) does not match the form ({age})",
                                quote=said.quote, age=knowledge.low))
-        if knowledge is not None and not (knowledge.low >= 0 and knowledge.high <= 110):
+        if knowledge is not None and not knowledge.plausible:
             self.flag("contradiction")
             self.review(self.t("The date of birth gives an impossible age ({age})", age=knowledge.low))
             return None
+        if knowledge is not None and knowledge.source == "message":
+            self.message_age = (knowledge.low, self.today)
         return knowledge
 
     def _lead_type(self) -> tuple[str, str]:

@@ -77,7 +77,7 @@ def _country_candidates(ctx: Context, country: IecCountry, quote: str | None) ->
     for category in country.categories:
         stream = CATEGORY_STREAM[category]
         candidate = Candidate(stream, "C21", "eligible", [origin], [], country.confidence, country.source,
-                              PRIORITY[stream])
+                              PRIORITY[stream], country=country.code, message_age=ctx.message_age)
         out = _age_check(ctx, country, candidate)
         if candidate.verdict != "ineligible" and not _category_check(ctx, category, candidate):
             continue
@@ -114,7 +114,8 @@ def chosen_country(ruleset: Ruleset, citizenships: list[str], age: AgeKnowledge 
                    stream: str | None) -> IecCountry | None:
     """The citizenship whose active arrangement the classifier rests `stream` on (better age verdict, then
     the later age-out day, then the first given), for the emails to name the same country. Any IEC
-    category when `stream` is not one of them."""
+    category when `stream` is not one of them. Only for classifications stored before the candidates
+    carried their country (Candidate.country), which the emails read first."""
     category = next((key for key, value in CATEGORY_STREAM.items() if value == stream), None)
     best: tuple[tuple[int, int, int], IecCountry] | None = None
     for code in citizenships:

@@ -39,6 +39,10 @@ class Candidate:
     confidence: str = "official"
     source: str = ""
     priority: int = 50  # among equal verdicts and confidence, lower comes first
+    # IEC through a partner country: the citizenship this candidate rests on (ISO code) and, when the age
+    # came from the message, (age, day read): the emails name the same country and go by the same age.
+    country: str | None = None
+    message_age: tuple[int, date] | None = None
 
     def sort_key(self) -> tuple[int, int, int]:
         return VERDICT_RANK[self.verdict], CONFIDENCE_RANK.get(self.confidence, 2), self.priority
@@ -49,9 +53,14 @@ class Candidate:
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's candidate shape (stream, exemption_code, verdict, reasons, missing) plus extras."""
-        return {"stream": self.stream, "exemption_code": self.exemption_code, "verdict": self.verdict,
-                "reasons": list(self.reasons), "missing": list(self.missing), "confidence": self.confidence,
-                "source": self.source}
+        found = {"stream": self.stream, "exemption_code": self.exemption_code, "verdict": self.verdict,
+                 "reasons": list(self.reasons), "missing": list(self.missing), "confidence": self.confidence,
+                 "source": self.source}
+        if self.country is not None:
+            found["country"] = self.country
+        if self.message_age is not None:
+            found["message_age"] = {"age": self.message_age[0], "on": self.message_age[1].isoformat()}
+        return found
 
 
 @dataclass

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
 from crm.bulk import among
-from crm.classify.ages import AgeKnowledge, add_months, from_date_of_birth, from_stated_age
+from crm.classify.ages import AgeKnowledge, add_months, known_age
 from crm.classify.iec import age_fit, chosen_country
-from crm.classify.ruleset import Ruleset, StreamRule, load_ruleset
+from crm.classify.ruleset import CATEGORY_STREAM, IecCountry, Ruleset, StreamRule, load_ruleset
 from crm.config import Settings
 from crm.countries import country_name
 from crm.intake.provinces import PROVINCES, province_name
@@ -97,22 +97,50 @@ def _country(code: str, lang: str) -> str:
     return country_name(code, lang)
 
 
-def _age(lead: Lead, today: date) -> AgeKnowledge | None:
-    if lead.date_of_birth:
-        return from_date_of_birth(lead.date_of_birth, today)
-    if lead.stated_age is not None:
-        return from_stated_age(lead.stated_age, lead.stated_age_on or today, today)
-    return None
+def iec_basis(candidates: list[dict[str, Any]] | None, stream: str | None) -> dict[str, Any] | None:
+    """The stored IEC candidate the emails go by, so they name the country the classifier chose and go
+    by the same age: the candidate for `stream` when it is an IEC category, else the classifier's best
+    IEC candidate (stored best first). None for a classification stored before candidates carried their
+    country (Candidate.country): then crm.classify.iec.chosen_country ranks the citizenships again."""
+    found = [c for c in candidates or [] if isinstance(c, dict) and isinstance(c.get("country"), str)]
+    if stream in CATEGORY_STREAM.values():
+        return next((c for c in found if c.get("stream") == stream), None)
+    return found[0] if found else None
 
 
-def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str | None = None) -> dict[str, Any] | None:
+def lead_age(lead: Lead, today: date, basis: dict[str, Any] | None = None) -> AgeKnowledge | None:
+    """The lead's age as the classifier takes it (crm.classify.ages.known_age): the form's date of birth or
+    stated age, else the age the classifier read from the message (stored on the IEC candidate)."""
+    said = (basis or {}).get("message_age")
+    said_age, said_on = None, None
+    if isinstance(said, dict) and isinstance(said.get("age"), int) and isinstance(said.get("on"), str):
+        try:
+            said_age, said_on = said["age"], date.fromisoformat(said["on"])
+        except ValueError:
+            said_age, said_on = None, None
+    age = known_age(today, lead.date_of_birth, lead.stated_age, lead.stated_age_on, said_age, said_on)
+    return age if age is not None and age.plausible else None
+
+
+def _iec_country(ruleset: Ruleset, lead: Lead, age: AgeKnowledge | None, stream: str | None,
+                 basis: dict[str, Any] | None) -> IecCountry | None:
+    stored = ruleset.iec_country(basis["country"]) if basis is not None else None
+    if stored is not None and stored.status == "active":
+        return stored
+    return chosen_country(ruleset, list(lead.citizenships or []), age, stream)
+
+
+def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str | None = None,
+             candidates: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
     """The lead's IEC country and its limits: the citizenship the classifier rests `stream` (the primary
-    stream) on, so a dual citizen reads the rules of the country that made them eligible. None for a
-    Recognized Organization lead (no partner citizenship it could use)."""
+    stream) on, as stored on its candidates, so a dual citizen reads the rules of the country that made
+    them eligible. `today` is the lead's local date. None for a Recognized Organization lead (no partner
+    citizenship it could use)."""
     if stream == "iec-recognized-organization":
         return None
-    age = _age(lead, today)
-    country = chosen_country(ruleset, list(lead.citizenships or []), age, stream)
+    basis = iec_basis(candidates, stream)
+    age = lead_age(lead, today, basis)
+    country = _iec_country(ruleset, lead, age, stream, basis)
     if country is None:
         return None
     categories, slugs = [], []
@@ -144,17 +172,20 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
     }
 
 
-def iec_aged_out(lead: Lead, stream: str, today: date, ruleset: Ruleset | None = None) -> str | None:
+def iec_aged_out(lead: Lead, stream: str, today: date, ruleset: Ruleset | None = None,
+                 candidates: list[dict[str, Any]] | None = None) -> str | None:
     """For a lead in an IEC sequence: a one-line reason when the lead is now certainly over the upper
-    age limit of every IEC country they could use (from a date of birth, or a stated age long enough
-    ago), else None. Later steps would promote a program the lead can no longer apply to."""
+    age limit of the IEC country the classification rests on (the best one they could use; from a date
+    of birth, or a stated age long enough ago), else None. `today` is the lead's local date; `candidates`
+    the current classification's. Later steps would promote a program the lead can no longer apply to."""
     if not stream.startswith("iec-") or stream == "iec-recognized-organization":
         return None
     ruleset = ruleset or load_ruleset()
-    age = _age(lead, today)
+    basis = iec_basis(candidates, stream)
+    age = lead_age(lead, today, basis)
     if age is None:
         return None
-    country = chosen_country(ruleset, list(lead.citizenships or []), age, stream)
+    country = _iec_country(ruleset, lead, age, stream, basis)
     if country is None or country.max_age is None:
         return None
     verdict, _, out = age_fit(country, age)
@@ -190,7 +221,8 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
     facts = lead.facts or {}
     candidate = _candidate(classification, primary_slug)
     primary, stream = _stream(ruleset, primary_slug, lang), _stream(ruleset, sequence.stream, lang)
-    iec = iec_view(ruleset, lead, lang, now.date(), primary_slug)
+    iec = iec_view(ruleset, lead, lang, now.date(), primary_slug,
+                   classification.candidates if classification else None)
     if iec is not None:
         # "You can apply to" names only the categories the classification found open; the others are
         # what the country takes part in.

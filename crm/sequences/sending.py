@@ -31,7 +31,16 @@ from crm.config import Settings
 from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
 from crm.mail.journal import host_name
 from crm.mail.message import MailMessage, compose
-from crm.models import Delivery, Enrolment, EnrolmentStatus, Lead, ScheduledStep, StepStatus, Suppression
+from crm.models import (
+    Classification,
+    Delivery,
+    Enrolment,
+    EnrolmentStatus,
+    Lead,
+    ScheduledStep,
+    StepStatus,
+    Suppression,
+)
 from crm.sequences import history
 from crm.sequences.consent import needs_records, records_for, state_from
 from crm.sequences.content import Sender, build_context, current_classifications, iec_aged_out
@@ -158,16 +167,21 @@ def prepare_batch(session: Session, step_ids: Sequence[int], settings: Settings,
         return []
     statement = _load_steps_statement(session.get_bind().dialect.name == "postgresql")
     rows = session.execute(statement, {"step_ids": sorted(set(step_ids))}).all()
+    # The current classifications, in one read: the IEC age check and the rendering go by the country
+    # and age the classifier stored on its candidates.
+    classifications = current_classifications(session, [row[2].id for row in rows]) if rows else {}
     candidates: list[_Candidate] = []
     for step, enrolment, lead, others_open, suppressed, claimed_id in rows:
-        candidate = _check(session, step, enrolment, lead, others_open, suppressed, claimed_id, now)
+        candidate = _check(session, step, enrolment, lead, others_open, suppressed, claimed_id, now,
+                           classifications.get(lead.id))
         if candidate is not None:
             candidates.append(candidate)
-    return _claim(session, _with_consent(session, candidates, now), settings, now)
+    return _claim(session, _with_consent(session, candidates, now), settings, now, classifications)
 
 
 def _check(session: Session, step: ScheduledStep, enrolment: Enrolment, lead: Lead, others_open: int,
-           suppressed: str | None, claimed_id: int | None, now: datetime) -> _Candidate | None:
+           suppressed: str | None, claimed_id: int | None, now: datetime,
+           classification: Classification | None = None) -> _Candidate | None:
     """The checks that need no further read, in the order the single-step path always made them."""
     if step.status not in (StepStatus.QUEUED.value, StepStatus.SCHEDULED.value):
         return None  # already sent, skipped or failed: a duplicate message
@@ -187,7 +201,8 @@ def _check(session: Session, step: ScheduledStep, enrolment: Enrolment, lead: Le
         stop(session, lead.id, f"status:{lead.status}", now=now)
         _skip(session, step, f"lead status is {lead.status}", now, record=False)
         return None
-    aged_out = iec_aged_out(lead, sequence.stream, now.date())
+    aged_out = iec_aged_out(lead, sequence.stream, now.date(), candidates=classification.candidates
+                            if classification is not None else None)
     if aged_out is not None:
         # The IEC steps would promote a program the lead can no longer apply to: the sequence ends
         # and the lead waits for a consultant (docs/email.md).
@@ -225,7 +240,8 @@ def _with_consent(session: Session, candidates: list[_Candidate], now: datetime)
     return kept
 
 
-def _claim(session: Session, candidates: list[_Candidate], settings: Settings, now: datetime) -> list[Outgoing]:
+def _claim(session: Session, candidates: list[_Candidate], settings: Settings, now: datetime,
+           classifications: dict[str, Classification]) -> list[Outgoing]:
     # Steps of one enrolment in the same batch: each counts the others as open, so "final" (completing
     # the step may end the enrolment) is judged against the steps outside this batch.
     in_batch = Counter(c.enrolment.id for c in candidates)
@@ -236,8 +252,6 @@ def _claim(session: Session, candidates: list[_Candidate], settings: Settings, n
     existing_ids = [c.claimed_id for c in candidates if c.claimed_id is not None]
     existing = ({d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(existing_ids)))}
                 if existing_ids else {})
-    fresh = [c for c in candidates if c.claimed_id is None]
-    classifications = current_classifications(session, [c.lead.id for c in fresh]) if fresh else {}
     sender = Sender.from_settings(settings)
     host = host_name()
     outgoing: list[Outgoing] = []

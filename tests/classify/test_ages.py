@@ -93,28 +93,60 @@ def test_a_stated_age_gives_the_earliest_age_out_day_not_a_firm_one(language: st
     assert any(reason.startswith(firm) for reason in working_holiday.reasons), working_holiday.reasons
 
 
-@pytest.mark.parametrize(("citizenships", "born", "stated"), [
-    (["JP", "FR"], date(1994, 5, 5), None),  # over Japan's 30, within France's 35: France
-    (["FR", "JP"], date(1994, 5, 5), None),
-    (["JP", "FR"], date(2000, 5, 5), None),  # within both: the later age-out day (France)
-    (["BE", "IE"], None, 29),  # a stated age
-    (["LU", "FR"], date(1993, 5, 5), None),  # Luxembourg's disputed limit against France's official one
-    (["IE", "JP"], None, None),  # no age at all: the first one given
+@pytest.mark.parametrize(("citizenships", "born", "stated", "message"), [
+    (["JP", "FR"], date(1994, 5, 5), None, None),  # over Japan's 30, within France's 35: France
+    (["FR", "JP"], date(1994, 5, 5), None, None),
+    (["JP", "FR"], date(2000, 5, 5), None, None),  # within both: the later age-out day (France)
+    (["BE", "IE"], None, 29, None),  # a stated age
+    (["LU", "FR"], date(1993, 5, 5), None, None),  # Luxembourg's disputed limit against France's official one
+    (["IE", "JP"], None, None, None),  # no age at all: the first one given
+    # The age read from the message (no form age): France, as with a form age
+    (["JP", "FR"], None, None, "Hello, I'm 32 years old and I would like to work in Canada."),
+    (["JP", "FR"], None, None, "J'ai 32 ans et je voudrais travailler au Canada."),
+    # Citizenships and age read from the message (no form field at all)
+    ([], None, None, "Hello, I am a Japanese citizen and a French citizen, I'm 32 years old."),
+    ([], None, None, "I'm a Japanese citizen, 27 years old."),
+    # The form's age wins over the message's (and the message does not move the country)
+    (["JP", "FR"], date(2000, 5, 5), None, "I'm 32 years old"),
 ])
-def test_the_country_the_emails_name_is_the_one_the_classifier_chose(citizenships: list[str], born: date | None,
-                                                                      stated: int | None) -> None:
+def test_the_country_the_emails_name_is_the_one_the_classifier_chose(
+        citizenships: list[str], born: date | None, stated: int | None, message: str | None) -> None:
     from crm.classify.ages import from_date_of_birth, from_stated_age
     from crm.classify.classifier import classify
     from crm.classify.iec import chosen_country
     from crm.classify.model import LeadInput
     from crm.classify.ruleset import load_ruleset
     from crm.countries import country_name
+    from crm.models import Lead
+    from crm.sequences.content import iec_aged_out, iec_view
 
     today = date(2026, 11, 26)
+    ruleset = load_ruleset()
     result = classify(LeadInput(citizenships=citizenships, date_of_birth=born, stated_age=stated,
-                                stated_age_on=today if stated else None, today=today))
+                                stated_age_on=today if stated else None, messages=[message] if message else [],
+                                today=today))
     working_holiday = next(c for c in result.candidates if c.stream == "iec-working-holiday")
-    age = from_date_of_birth(born, today) if born else from_stated_age(stated, today, today) if stated else None
-    chosen = chosen_country(load_ruleset(), citizenships, age, "iec-working-holiday")
-    assert chosen is not None
-    assert working_holiday.reasons[0] == f"Citizen of {country_name(chosen.code, 'en')}", working_holiday.reasons
+    classifier_country = working_holiday.country
+    assert classifier_country is not None
+    assert working_holiday.reasons[0].startswith(f"Citizen of {country_name(classifier_country, 'en')}"), \
+        working_holiday.reasons
+    # The emails read the classification as stored (JSON), with the lead's own fields
+    lead = Lead(citizenships=citizenships, date_of_birth=born, stated_age=stated,
+                stated_age_on=today if stated else None, facts={"message": message} if message else {})
+    stored = result.candidates_json()
+    for stream in ("iec-working-holiday", result.primary_stream):
+        view = iec_view(ruleset, lead, "en", today, stream, stored)
+        assert view is not None and view["code"] == classifier_country, (stream, view)
+    # ... and the age they go by is the classifier's: the same country's limits, the same verdict
+    if born or stated or message:
+        later = date(2046, 1, 1)  # every one of these leads is over every limit by then
+        aged_out = iec_aged_out(lead, "iec-working-holiday", later, ruleset, stored)
+        assert aged_out is not None and f"({classifier_country}:" in aged_out, aged_out
+    if message is None:
+        # A classification stored before the candidates carried their country: the fallback still agrees
+        age = from_date_of_birth(born, today) if born else from_stated_age(stated, today, today) if stated else None
+        chosen = chosen_country(ruleset, citizenships, age, "iec-working-holiday")
+        assert chosen is not None and chosen.code == classifier_country
+        old = [{k: v for k, v in c.items() if k not in ("country", "message_age")} for c in stored]
+        view = iec_view(ruleset, lead, "en", today, "iec-working-holiday", old)
+        assert view is not None and view["code"] == classifier_country

@@ -155,3 +155,34 @@ def test_the_review_answer_asks_only_for_what_is_missing(db: Database, settings:
     text = " ".join(_emails(db, settings, lead_id, NOV)["answer-review"].text.split())
     assert asks in text, text
     assert ("18 to 30" if language == "en" else "18 à 30 ans") in text
+
+
+@pytest.mark.parametrize(("language", "france", "france_ages", "japan"), [
+    ("en", "As a citizen of France", "18 to 35", "Japan"),
+    ("fr", "(France)", "18 à 35", "Japon"),
+])
+@pytest.mark.parametrize("form", [
+    {"citizenships": ["Japan", "France"], "message": "Hello, I'm 32 years old and I would like to work in Canada."},
+    # No citizenship field: the classifier reads both from the message
+    {"message": "Hello, I am a Japanese citizen and a French citizen, I'm 32 years old."},
+])
+def test_an_age_and_citizenships_read_from_the_message_give_the_emails_the_classifiers_country(
+        db: Database, settings: Settings, language: str, france: str, france_ages: str, japan: str,
+        form: dict[str, Any]) -> None:
+    # Japan (18-30) and France (18-35), aged 32 by the message only: the classifier rests Working
+    # Holiday on France, and the emails must name France, not the first citizenship
+    email = f"ken.msg.{language}.{len(form)}@example.jp"
+    lead_id = _lead(db, NOV, first_name="Ken", email=email, preferred_language=language, **form)
+    with db.session() as session:
+        from crm.sequences.content import current_classification
+        classification = current_classification(session, lead_id)
+        assert classification is not None
+        working_holiday = next(c for c in classification.candidates if c["stream"] == "iec-working-holiday")
+        assert working_holiday["verdict"] in ("eligible", "likely")
+        assert any("France" in reason and "32" in reason for reason in working_holiday["reasons"]), working_holiday
+    emails = _emails(db, settings, lead_id, NOV)
+    first, fit = emails["answer-iec"], emails["iec-fit"]
+    text = " ".join(first.text.split())
+    assert france in text and france_ages in text, text
+    assert japan not in text and " 30" not in text, text
+    assert "France" in fit.subject and japan not in fit.subject and japan not in fit.text
