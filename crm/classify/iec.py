@@ -42,12 +42,13 @@ def iec_candidates(ctx: Context) -> list[Candidate]:
             warn = add_months(ctx.today, ctx.rs.age_out_warning_months)
             if out <= warn:
                 ctx.flag("age-out-soon")
+                # For the consultant only: the emails say it to the lead in their own words.
                 if ctx.age.exact:
-                    candidate.reasons.append(ctx.t("Ages out of IEC on {day}: apply before then",
-                                                   day=out.isoformat()))
+                    candidate.note_for_consultant(ctx.t("Ages out of IEC on {day}: apply before then",
+                                                        day=out.isoformat()))
                 else:  # a stated age: the earliest day the lead may age out, not the day
-                    candidate.reasons.append(ctx.t("May age out of IEC as early as {day} (stated age only): "
-                                                   "ask for the date of birth", day=out.isoformat()))
+                    candidate.note_for_consultant(ctx.t("May age out of IEC as early as {day} (stated age only): "
+                                                        "ask for the date of birth", day=out.isoformat()))
     if non_partner and not any(c.viable for c in found):
         found.append(_recognized_organization(ctx, non_partner))
     elif not ctx.citizenships and ctx.residence and ctx.rs.iec_country(ctx.residence):

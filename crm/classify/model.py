@@ -43,6 +43,14 @@ class Candidate:
     # came from the message, (age, day read): the emails name the same country and go by the same age.
     country: str | None = None
     message_age: tuple[int, date] | None = None
+    # Reasons (also in `reasons`) that speak to the consultant (an ISO day, "ask for ..."): the emails
+    # that quote the reasons to the lead leave them out.
+    for_consultant: list[str] = field(default_factory=list)
+
+    def note_for_consultant(self, reason: str) -> None:
+        """A reason the consultant reads (workspace, API) but the lead is never shown."""
+        self.reasons.append(reason)
+        self.for_consultant.append(reason)
 
     def sort_key(self) -> tuple[int, int, int]:
         return VERDICT_RANK[self.verdict], CONFIDENCE_RANK.get(self.confidence, 2), self.priority
@@ -58,6 +66,8 @@ class Candidate:
                  "source": self.source}
         if self.country is not None:
             found["country"] = self.country
+        if self.for_consultant:
+            found["consultant_only"] = list(self.for_consultant)
         if self.message_age is not None:
             found["message_age"] = {"age": self.message_age[0], "on": self.message_age[1].isoformat()}
         return found

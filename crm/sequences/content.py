@@ -198,7 +198,10 @@ def iec_aged_out(lead: Lead, stream: str, today: date, ruleset: Ruleset | None =
 def _candidate(classification: Classification | None, slug: str | None) -> dict[str, Any]:
     for candidate in (classification.candidates if classification else None) or []:
         if candidate.get("stream") == slug:
-            return {"verdict": candidate.get("verdict"), "reasons": list(candidate.get("reasons") or []),
+            # The reasons the classifier marked as the consultant's (an age-out day to act on) are not the lead's.
+            hidden = candidate.get("consultant_only") or []
+            return {"verdict": candidate.get("verdict"),
+                    "reasons": [reason for reason in candidate.get("reasons") or [] if reason not in hidden],
                     "missing": list(candidate.get("missing") or []), "code": candidate.get("exemption_code")}
     return {"verdict": None, "reasons": [], "missing": [], "code": None}
 

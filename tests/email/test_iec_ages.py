@@ -186,3 +186,30 @@ def test_an_age_and_citizenships_read_from_the_message_give_the_emails_the_class
     assert france in text and france_ages in text, text
     assert japan not in text and " 30" not in text, text
     assert "France" in fit.subject and japan not in fit.subject and japan not in fit.text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("form", [
+    {"first_name": "Sophie", "citizenships": ["FR"], "age": 35},  # "may age out as early as ... ask for ..."
+    {"first_name": "Ciara", "citizenships": ["IE"], "date_of_birth": "1990-12-01"},  # "ages out on ... apply before"
+])
+def test_the_age_out_reasons_for_the_consultant_are_not_read_by_the_lead(
+        db: Database, settings: Settings, language: str, form: dict[str, Any]) -> None:
+    lead_id = _lead(db, NOV, email=f"{form['first_name'].lower()}.reasons.{language}@example.eu",
+                    preferred_language=language, **form)
+    with db.session() as session:
+        from crm.sequences.content import current_classification
+        classification = current_classification(session, lead_id)
+        assert classification is not None
+        working_holiday = next(c for c in classification.candidates if c["stream"] == "iec-working-holiday")
+        # The consultant still reads it (workspace, API) ...
+        out_reasons = [reason for reason in working_holiday["reasons"] if "2026-1" in reason]
+        assert len(out_reasons) == 1, working_holiday["reasons"]
+    # ... the lead does not: no ISO day, no instruction to the consultant (the note says it properly)
+    answer = _emails(db, settings, lead_id, NOV)["answer-iec"]
+    for body in (answer.text, answer.html):
+        assert "2026-1" not in body and out_reasons[0] not in body
+        assert "ask for the date of birth" not in body and "apply before then" not in body
+        assert "demander la date de naissance" not in body
+    # The reasons that are about the lead are still there
+    assert ("Citizen of" if language == "en" else "Citoyen") in answer.text
