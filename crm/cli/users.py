@@ -28,9 +28,12 @@ def users_group() -> None:
 def create(email: str, role: str, password: str | None, name: str, languages: str, streams: str,
            ui_language: str) -> None:
     """Create a user."""
-    if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
+        if password is None:
+            # The other details first: a typo in them should not cost a password typed twice.
+            with runtime.database().transaction() as session:
+                accounts.check_new_user(session, email, role, _list(languages), _list(streams))
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         with runtime.database().transaction() as session:
             user = accounts.create_user(session, email, role, password, name=name, languages=_list(languages),
                                         streams=_list(streams), ui_language=ui_language)

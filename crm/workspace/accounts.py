@@ -52,9 +52,10 @@ def _coverage(languages: Iterable[str] | None, streams: Iterable[str] | None) ->
     return langs, slugs
 
 
-def create_user(session: Session, email: str, role: str, password: str, *, name: str = "",
-                languages: Iterable[str] | None = None, streams: Iterable[str] | None = None,
-                ui_language: str = "en") -> User:
+def check_new_user(session: Session, email: str, role: str, languages: Iterable[str] | None = None,
+                   streams: Iterable[str] | None = None) -> tuple[str, list[str], list[str]]:
+    """WorkspaceError unless a user can be created with these details (all but the password, so that
+    the CLI can say so before asking for one): the normalised email, languages and stream slugs."""
     email = normalise_email(email)
     if "@" not in email:
         raise WorkspaceError("Give a valid email address.", field="email")
@@ -63,6 +64,13 @@ def create_user(session: Session, email: str, role: str, password: str, *, name:
     if session.scalars(select(User).where(User.email == email)).first() is not None:
         raise WorkspaceError("A user with this email already exists.", status=409, field="email")
     langs, slugs = _coverage(languages, streams)
+    return email, langs, slugs
+
+
+def create_user(session: Session, email: str, role: str, password: str, *, name: str = "",
+                languages: Iterable[str] | None = None, streams: Iterable[str] | None = None,
+                ui_language: str = "en") -> User:
+    email, langs, slugs = check_new_user(session, email, role, languages, streams)
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password), active=True,
                 languages=langs, streams=slugs,
                 ui_language=ui_language if ui_language in ("en", "fr") else "en")

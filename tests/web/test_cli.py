@@ -43,3 +43,15 @@ def test_users_and_tokens(db: Database) -> None:
     with db.transaction() as session:
         assert accounts.user_for_token(session, value) is None
     assert runner.invoke(cli, ["tokens", "create", "--user", "nobody@firm.example"]).exit_code != 0
+
+
+def test_users_create_says_what_is_wrong_before_asking_for_the_password(db: Database) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["users", "create", "--email", "lea@firm.example", "--role", "consultant",
+                               "--password", "a long password"]).exit_code == 0
+    for args, message in ((["--email", "Lea@Firm.example"], "already exists"),
+                          (["--email", "x@firm.example", "--streams", "iec-typo"], "Unknown stream: iec-typo"),
+                          (["--email", "not an email"], "valid email")):
+        result = runner.invoke(cli, ["users", "create", "--role", "consultant", *args], input="")
+        assert result.exit_code == 1 and message in result.output
+        assert "Password" not in result.output  # refused before the prompt
