@@ -123,3 +123,63 @@ def test_the_police_tip_stays_where_the_list_has_a_police_certificate(db: Databa
     documents = _emails(db, settings, lead_id, NOV)["documents"].text
     assert police.lower() in documents.lower()
     assert ("request them first" if language == "en" else "demandez-les en premier") in documents
+
+
+def _html_text(html: str) -> str:
+    import re
+
+    return _flat(re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize(("language", "joined"), [
+    ("en", ["you can apply to IEC Working Holiday. Citizens of Australia can also take part",
+            "we can look at this with you. The age range for citizens of Australia is 18 to 35"]),
+    ("fr", ["présenter une demande pour : EIC Vacances-Travail. Les citoyens de votre pays peuvent aussi",
+            "nous pourrons l'examiner avec vous. La tranche d'âge est de 18 à 35 ans"]),
+])
+def test_the_sentences_of_the_iec_answer_are_separated_in_text_and_html(
+        db: Database, settings: Settings, language: str, joined: list[str]) -> None:
+    # The {% if %} blocks ate the line break between sentences: "Holiday.Citizens", "with you.The age"
+    lead_id = _lead(db, NOV, first_name="Jack", email=f"jack.space.{language}@example.au", citizenships=["AU"],
+                    date_of_birth="1998-06-01", occupation="Chef", job_offer=False,
+                    enrolled_in_post_secondary=False, preferred_language=language)
+    first = _emails(db, settings, lead_id, NOV)["answer-iec"]
+    text, html = _flat(first.text).replace("\u00a0", " "), _html_text(first.html).replace("\u00a0", " ")
+    for sentence in joined:
+        assert sentence in text, text
+        assert sentence in html, html
+
+
+# Leads whose emails take the templates' conditional branches (IEC with and without other categories,
+# every category open, a stated age, over the limit, review, worker, entrepreneur, employer, RO country)
+_VARIED_LEADS = [
+    {"citizenships": ["AU"], "date_of_birth": "1998-06-01", "occupation": "Chef", "job_offer": False,
+     "enrolled_in_post_secondary": False},
+    {"citizenships": ["FR"], "age": 35},
+    {"citizenships": ["IE"], "date_of_birth": "1990-12-01"},
+    {"citizenships": ["FR"], "date_of_birth": "1999-03-01", "job_offer": True, "job_offer_province": "ON",
+     "french_ability": "native", "enrolled_in_post_secondary": True, "spouse_status_in_canada": "worker"},
+    {"citizenships": ["SE"], "date_of_birth": "1993-06-01", "french_ability": "none"},
+    {"citizenships": ["US"], "date_of_birth": "1980-06-01", "occupation": "Civil engineer", "job_offer": True,
+     "job_offer_province": "ON", "french_ability": "none"},
+    {"citizenships": ["US"], "date_of_birth": "1980-06-01", "owns_business": True, "interest": "business"},
+    {"interest": "hire", "company_name": "Acme"},
+    {"citizenships": ["BR"], "date_of_birth": "1995-03-01"},
+    {"citizenships": ["LU"], "date_of_birth": "1993-05-05"},
+]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_email_runs_two_sentences_together(db: Database, settings: Settings, language: str) -> None:
+    import re
+
+    glued = re.compile(r"[a-zà-ÿ)»]\.[A-ZÀ-Ý«]")
+    found = []
+    for number, form in enumerate(_VARIED_LEADS):
+        lead_id = _lead(db, NOV, first_name="Sam", email=f"sam{number}.glue.{language}@example.com",
+                        preferred_language=language, **form)
+        for template, email in _emails(db, settings, lead_id, NOV).items():
+            for body in (_flat(email.text), _html_text(email.html), email.subject):
+                body = re.sub(r"https?://\S+", "", body)  # tokens in links are not sentences
+                found += [(number, template, body[max(0, m.start() - 40):m.end() + 20]) for m in glued.finditer(body)]
+    assert not found, found
