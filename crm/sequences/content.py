@@ -20,6 +20,7 @@ from crm.countries import country_name
 from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
+from crm.sequences.timezones import zone_for
 
 # Facts from the inquiry that templates may mention (plain values; the HTML renderer escapes them).
 FACT_KEYS = ("occupation", "job_offer", "job_offer_province", "employer_name", "company_name", "interest",
@@ -95,6 +96,12 @@ def _stream(ruleset: Ruleset, slug: str | None, lang: str) -> dict[str, Any] | N
 @cache
 def _country(code: str, lang: str) -> str:
     return country_name(code, lang)
+
+
+def local_date(lead: Lead, now: datetime) -> date:
+    """The lead's own date at `now`, in the time zone its send window uses (crm.sequences.timezones): the
+    age-limit day is a day where the lead lives, not in UTC."""
+    return now.astimezone(zone_for(lead.country_of_residence, list(lead.citizenships or []))).date()
 
 
 def iec_basis(candidates: list[dict[str, Any]] | None, stream: str | None) -> dict[str, Any] | None:
@@ -224,7 +231,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
     facts = lead.facts or {}
     candidate = _candidate(classification, primary_slug)
     primary, stream = _stream(ruleset, primary_slug, lang), _stream(ruleset, sequence.stream, lang)
-    iec = iec_view(ruleset, lead, lang, now.date(), primary_slug,
+    iec = iec_view(ruleset, lead, lang, local_date(lead, now), primary_slug,
                    classification.candidates if classification else None)
     if iec is not None:
         # "You can apply to" names only the categories the classification found open; the others are

@@ -43,7 +43,7 @@ from crm.models import (
 )
 from crm.sequences import history
 from crm.sequences.consent import needs_records, records_for, state_from
-from crm.sequences.content import Sender, build_context, current_classifications, iec_aged_out
+from crm.sequences.content import Sender, build_context, current_classifications, iec_aged_out, local_date
 from crm.sequences.definitions import SequenceDef, get_sequence
 from crm.sequences.enrolment import STOP_STATUSES, complete_if_done, stop
 from crm.sequences.rendering import build_message, render
@@ -201,7 +201,8 @@ def _check(session: Session, step: ScheduledStep, enrolment: Enrolment, lead: Le
         stop(session, lead.id, f"status:{lead.status}", now=now)
         _skip(session, step, f"lead status is {lead.status}", now, record=False)
         return None
-    aged_out = iec_aged_out(lead, sequence.stream, now.date(), candidates=classification.candidates
+    # On the lead's own date: the day they pass the limit starts at midnight where they live.
+    aged_out = iec_aged_out(lead, sequence.stream, local_date(lead, now), candidates=classification.candidates
                             if classification is not None else None)
     if aged_out is not None:
         # The IEC steps would promote a program the lead can no longer apply to: the sequence ends

@@ -213,3 +213,48 @@ def test_the_age_out_reasons_for_the_consultant_are_not_read_by_the_lead(
         assert "demander la date de naissance" not in body
     # The reasons that are about the lead are still there
     assert ("Citizen of" if language == "en" else "Citoyen") in answer.text
+
+
+# 20:30 UTC on 30 November is 09:30 on 1 December in Auckland (UTC+13), inside the send window
+AUCKLAND_MORNING = datetime(2026, 11, 30, 20, 30, tzinfo=UTC)
+
+
+def test_the_age_limit_day_is_the_leads_own_date_for_the_stop(db: Database, smtp_settings: Settings,
+                                                              sink: Sink) -> None:
+    from sqlalchemy import update
+
+    from crm.models import ScheduledStep
+
+    # A New Zealander (18-35) living in New Zealand who turns 36 on 1 December 2026
+    lead_id = _lead(db, NOV, first_name="Aroha", email="aroha.out@example.nz", citizenships=["NZ"],
+                    country_of_residence="NZ", date_of_birth="1990-12-01")
+    transport = transport_from_url(smtp_settings.mail_url)
+    run_due(db, smtp_settings, transport, NOV + timedelta(minutes=5))  # the answer
+    run_due(db, smtp_settings, transport, datetime(2026, 11, 28, 20, 5, tzinfo=UTC))  # the documents
+    assert len(sink.to("aroha.out@example.nz")) == 2
+    # The iec-fit step falls due on the morning of her 36th birthday, her time (still 30 November in UTC)
+    iec_fit = next(step for step in steps(db, lead_id) if step.template == "iec-fit")
+    with db.transaction() as session:
+        session.execute(update(ScheduledStep).where(ScheduledStep.id == iec_fit.id)
+                        .values(due_at=AUCKLAND_MORNING - timedelta(minutes=10)))
+    run_due(db, smtp_settings, transport, AUCKLAND_MORNING)
+    transport.close()
+    sent = [message["Subject"] for message in sink.to("aroha.out@example.nz")]
+    assert len(sent) == 2, sent
+    [enrolment] = enrolments(db, lead_id)
+    assert enrolment.status == EnrolmentStatus.STOPPED.value and enrolment.stop_reason == "aged-out-of-iec"
+    assert "aged out of IEC (NZ: over 35 since 2026-12-01)" in (steps(db, lead_id)[2].last_error or "")
+
+
+@pytest.mark.parametrize(("language", "reminder"), [("en", "Remember that you pass the age limit"),
+                                                    ("fr", "Rappel : vous dépasserez la limite d'âge")])
+def test_the_age_limit_reminder_goes_by_the_leads_own_date(db: Database, settings: Settings, language: str,
+                                                            reminder: str) -> None:
+    lead_id = _lead(db, NOV, first_name="Aroha", email=f"aroha.fit.{language}@example.nz", citizenships=["NZ"],
+                    country_of_residence="NZ", date_of_birth="1990-12-01", preferred_language=language)
+
+    def fit(now: datetime) -> str:
+        return " ".join(_emails(db, settings, lead_id, now)["iec-fit"].text.split()).replace("\u00a0", " ")
+
+    assert reminder in fit(datetime(2026, 11, 30, 10, 30, tzinfo=UTC))  # 23:30 on 30 November in Auckland
+    assert reminder not in fit(AUCKLAND_MORNING)  # 1 December in Auckland: the day is not ahead any more
