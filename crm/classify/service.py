@@ -428,7 +428,8 @@ def _store(session: Session, changed: list[tuple[_Claim, ClassificationResult, A
                    country_of_residence=claim.lead.country_of_residence,
                    citizenships=list(claim.lead.citizenships or []),
                    unsubscribed=claim.lead.unsubscribed_at is not None,
-                   primary_stream=result.primary_stream, lead_type=result.lead_type, flags=list(result.flags))
+                   primary_stream=result.primary_stream, lead_type=result.lead_type, flags=list(result.flags),
+                   last_inquiry_at=claim.lead.last_inquiry_at)
         for claim, result, _previous in changed], now)
     # Last: the consultants' rows are locked until the commit (round-robin without a race).
     assignments = assign_many(session, [

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from crm.bulk import among, insert_rows
@@ -34,6 +34,9 @@ from crm.sequences.definitions import SequenceDef, definitions
 from crm.sequences.timezones import next_window, zone_for
 
 LIVE = (EnrolmentStatus.ACTIVE.value, EnrolmentStatus.PAUSED.value)
+# The stop reason when a lead passed the IEC age limit during an IEC sequence (sending._check): the
+# lead is re-classified, and a consultant takes it from there (no automated sequence restarts it).
+AGED_OUT = "aged-out-of-iec"
 # A consultant has taken over (or the lead is out): the automated sequence stops.
 STOP_STATUSES = frozenset({LeadStatus.CONTACTED.value, LeadStatus.CONSULTATION_BOOKED.value,
                            LeadStatus.RETAINED.value, LeadStatus.LOST.value, LeadStatus.SPAM.value})
@@ -71,16 +74,20 @@ KEEP = Decision("keep")
 
 
 def decide(primary_stream: str | None, lead_type: str | None, flags: Sequence[str], status: str,
-           live_sequence: str | None, completed: Callable[[str], bool]) -> Decision:
+           live_sequence: str | None, completed: Callable[[str], bool], held: bool = False) -> Decision:
     """The enrolment rule, shared by `on_classified` and `on_classified_many` (consent is checked after).
 
     Spam ends the live enrolment; a lead a consultant has taken over is left alone; a lead already in its
     sequence stays; a sequence the lead completed is not run again (`completed(name)`, asked only when
-    nothing is live); otherwise the lead is enrolled in it (moved, when another one is live).
+    nothing is live); otherwise the lead is enrolled in it (moved, when another one is live). A lead whose
+    sequence stopped because they aged out of IEC, with no inquiry since (`held`), is the consultant's:
+    re-classifying it enrols it nowhere (no second answer to the same inquiry).
     """
     if primary_stream == "spam" or "spam" in flags or status == LeadStatus.SPAM.value:
         return Decision("stop") if live_sequence is not None else NOTHING
     if status in STOP_STATUSES:
+        return NOTHING
+    if held and live_sequence is None:
         return NOTHING
     sequence = definitions().for_lead(primary_stream, lead_type)
     if live_sequence == sequence.name:
@@ -93,6 +100,18 @@ def decide(primary_stream: str | None, lead_type: str | None, flags: Sequence[st
 def language_of(preferred_language: str | None) -> str:
     """The language of a lead's emails: its preferred one when we write in it, else English."""
     return preferred_language if preferred_language in ("en", "fr") else "en"
+
+
+def held_since_aged_out(session: Session, lead_id: str, last_inquiry_at: datetime | None) -> bool:
+    """The lead's sequence stopped because they aged out of IEC and no inquiry came in since."""
+    ended = session.scalars(select(Enrolment.ended_at).where(
+        Enrolment.lead_id == lead_id, Enrolment.status == EnrolmentStatus.STOPPED.value,
+        Enrolment.stop_reason == AGED_OUT).order_by(Enrolment.id.desc()).limit(1)).first()
+    return _held(ended, last_inquiry_at)
+
+
+def _held(ended_at: datetime | None, last_inquiry_at: datetime | None) -> bool:
+    return ended_at is not None and (last_inquiry_at is None or last_inquiry_at <= ended_at)
 
 
 def on_classified(session: Session, lead: Lead, classification: Any, now: datetime) -> Enrolment | None:
@@ -111,7 +130,8 @@ def on_classified(session: Session, lead: Lead, classification: Any, now: dateti
 
     decision = decide(_attr(classification, "primary_stream"), _attr(classification, "lead_type"),
                       _attr(classification, "flags") or [], lead.status,
-                      current.sequence if current is not None else None, completed)
+                      current.sequence if current is not None else None, completed,
+                      held=current is None and held_since_aged_out(session, lead.id, lead.last_inquiry_at))
     if decision.action == "stop":
         stop(session, lead.id, "spam", now=now)
         return None
@@ -144,6 +164,7 @@ class Classified:
     primary_stream: str
     lead_type: str
     flags: list[str]
+    last_inquiry_at: datetime | None = None
 
 
 def on_classified_many(session: Session, leads: Sequence[Classified], now: datetime) -> None:
@@ -160,16 +181,20 @@ def on_classified_many(session: Session, leads: Sequence[Classified], now: datet
     enrolments = Enrolment.__table__.c
     live: dict[str, tuple[int, str]] = {}
     completed: dict[str, set[str]] = defaultdict(set)
+    aged_out: dict[str, datetime | None] = {}  # the latest stop because the lead aged out of IEC
     for row in connection.execute(
-        select(enrolments.id, enrolments.lead_id, enrolments.sequence, enrolments.status)
+        select(enrolments.id, enrolments.lead_id, enrolments.sequence, enrolments.status, enrolments.ended_at)
         .where(among(connection, enrolments.lead_id, ids),
-               among(connection, enrolments.status, [*LIVE, EnrolmentStatus.COMPLETED.value]))
+               or_(among(connection, enrolments.status, [*LIVE, EnrolmentStatus.COMPLETED.value]),
+                   enrolments.stop_reason == AGED_OUT))
         .order_by(enrolments.id)
     ):
         if row.status == EnrolmentStatus.COMPLETED.value:
             completed[row.lead_id].add(row.sequence)
-        else:
+        elif row.status in LIVE:
             live[row.lead_id] = (row.id, row.sequence)  # the latest live one, as live_enrolment()
+        elif row.status == EnrolmentStatus.STOPPED.value:
+            aged_out[row.lead_id] = row.ended_at
     keys = sorted({lead.email_key for lead in leads})
     suppressed = set(connection.execute(
         select(Suppression.__table__.c.email_key).where(among(connection, Suppression.__table__.c.email_key, keys))
@@ -179,7 +204,9 @@ def on_classified_many(session: Session, leads: Sequence[Classified], now: datet
     for lead in leads:
         current = live.get(lead.lead_id)
         decision = decide(lead.primary_stream, lead.lead_type, lead.flags, lead.status,
-                          current[1] if current is not None else None, completed[lead.lead_id].__contains__)
+                          current[1] if current is not None else None, completed[lead.lead_id].__contains__,
+                          held=current is None and lead.lead_id in aged_out
+                          and _held(aged_out[lead.lead_id], lead.last_inquiry_at))
         if decision.action == "stop":
             slow.append(lead)
         elif decision.sequence is not None:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, aliased, lazyload, load_only
 
 from crm.bulk import among, insert_rows
 from crm.config import Settings
+from crm.jobs import insert_job
 from crm.mail import MailError, PermanentMailError, TemporaryMailError, UncertainDeliveryError
 from crm.mail.journal import host_name
 from crm.mail.message import MailMessage, compose
@@ -45,10 +46,12 @@ from crm.sequences import history
 from crm.sequences.consent import needs_records, records_for, state_from
 from crm.sequences.content import Sender, build_context, current_classifications, iec_aged_out, local_date
 from crm.sequences.definitions import SequenceDef, get_sequence
-from crm.sequences.enrolment import STOP_STATUSES, complete_if_done, stop
+from crm.sequences.enrolment import AGED_OUT, STOP_STATUSES, complete_if_done, stop
 from crm.sequences.rendering import build_message, render
 from crm.sequences.timezones import in_window, next_window, zone_for
 from crm.sequences.unsubscribe import suppress, unsubscribe_url
+
+CLASSIFY = "classify_lead"  # the classification job's kind (crm.classify.service.KIND)
 
 
 @dataclass
@@ -207,7 +210,12 @@ def _check(session: Session, step: ScheduledStep, enrolment: Enrolment, lead: Le
     if aged_out is not None:
         # The IEC steps would promote a program the lead can no longer apply to: the sequence ends
         # and the lead waits for a consultant (docs/email.md).
-        stop(session, lead.id, "aged-out-of-iec", now=now, detail=aged_out)
+        if stop(session, lead.id, AGED_OUT, now=now, detail=aged_out) is not None:
+            # The stored classification still says IEC (and "age-out soon"): the lead is classified again
+            # in this transaction's wake, so the consultant sees where it stands. The job is a row here;
+            # the sweep (or the next classification batch) sends it. The new classification enrols the
+            # lead nowhere (enrolment.decide: held), so no sequence starts over.
+            insert_job(session, CLASSIFY, lead.id, {"lead_id": lead.id, "trigger": "aged-out"}, now)
         _skip(session, step, aged_out, now)
         return None
     return _Candidate(step, enrolment, lead, sequence, others_open, suppressed, claimed_id)

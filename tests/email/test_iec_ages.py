@@ -258,3 +258,64 @@ def test_the_age_limit_reminder_goes_by_the_leads_own_date(db: Database, setting
 
     assert reminder in fit(datetime(2026, 11, 30, 10, 30, tzinfo=UTC))  # 23:30 on 30 November in Auckland
     assert reminder not in fit(AUCKLAND_MORNING)  # 1 December in Auckland: the day is not ahead any more
+
+
+@pytest.mark.parametrize("reclassified_at", [
+    datetime(2026, 12, 1, 20, 0, tzinfo=UTC),  # after the day: the classification says she is over the limit
+    datetime(2026, 11, 30, 20, 40, tzinfo=UTC),  # 1 December in Auckland, still 30 November for the classifier
+])
+def test_after_the_aged_out_stop_the_lead_is_classified_again_and_no_sequence_starts_over(
+        db: Database, smtp_settings: Settings, sink: Sink, reclassified_at: datetime) -> None:
+    from sqlalchemy import select, update
+
+    from crm.classify.service import classify_pending
+    from crm.models import Job, ScheduledStep
+    from crm.sequences.content import current_classification
+
+    address = f"aroha.again.{reclassified_at.day}@example.nz"
+    lead_id = _lead(db, NOV, first_name="Aroha", email=address, citizenships=["NZ"], country_of_residence="NZ",
+                    date_of_birth="1990-12-01")
+    with db.session() as session:
+        before = current_classification(session, lead_id)
+        assert before is not None and "age-out-soon" in before.flags
+    transport = transport_from_url(smtp_settings.mail_url)
+    run_due(db, smtp_settings, transport, NOV + timedelta(minutes=5))
+    run_due(db, smtp_settings, transport, datetime(2026, 11, 28, 20, 5, tzinfo=UTC))
+    iec_fit = next(step for step in steps(db, lead_id) if step.template == "iec-fit")
+    with db.transaction() as session:
+        session.execute(update(ScheduledStep).where(ScheduledStep.id == iec_fit.id)
+                        .values(due_at=AUCKLAND_MORNING - timedelta(minutes=10)))
+    run_due(db, smtp_settings, transport, AUCKLAND_MORNING)
+    # In the stop's transaction: one classification job for the lead, for the sweep to send
+    with db.session() as session:
+        jobs = list(session.scalars(select(Job).where(Job.lead_id == lead_id, Job.kind == "classify_lead",
+                                                      Job.status == "pending")))
+    assert [job.args.get("trigger") for job in jobs] == ["aged-out"]
+    with db.transaction() as session:
+        outcome = classify_pending(session, lead_id, "aged-out", reclassified_at)
+    assert outcome.status in ("classified", "unchanged")
+    with db.session() as session:
+        after = current_classification(session, lead_id)
+        assert after is not None
+        open_jobs = session.scalars(select(Job.id).where(Job.lead_id == lead_id, Job.status == "pending")).all()
+    assert not open_jobs
+    if reclassified_at > datetime(2026, 12, 1, tzinfo=UTC):
+        assert "age-out-soon" not in after.flags and after.primary_stream != "iec-working-holiday", after.flags
+    # Whatever the new classification says, no sequence starts over: no second answer, nothing more sent
+    [enrolment] = enrolments(db, lead_id)
+    assert enrolment.stop_reason == "aged-out-of-iec"
+    for day in range(40):
+        run_due(db, smtp_settings, transport, reclassified_at + timedelta(days=day, hours=1))
+    transport.close()
+    assert len(sink.to(address)) == 2, [m["Subject"] for m in sink.to(address)]
+    assert len(enrolments(db, lead_id)) == 1
+
+
+def test_a_new_inquiry_after_the_aged_out_stop_is_answered_again() -> None:
+    from crm.sequences.enrolment import _held, decide
+
+    stopped = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    assert _held(stopped, NOV) and _held(stopped, None)
+    assert not _held(stopped, stopped + timedelta(days=3)) and not _held(None, NOV)
+    assert decide("needs-review", "worker", [], "classified", None, lambda _name: False, held=True).action == "none"
+    assert decide("needs-review", "worker", [], "classified", None, lambda _name: False).action == "enrol"
