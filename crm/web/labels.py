@@ -43,6 +43,7 @@ STOP_REASONS = {
     "spam": "marked as spam", "reclassified": "moved to another sequence after a new classification",
     "erased": "personal data erased", "no-consent": "no consent to marketing emails",
     "consent-expired": "implied consent has expired",
+    "aged-out-of-iec": "the lead passed the IEC age limit",
 }
 
 CONSENT_KINDS = {"implied": "Implied consent", "express": "Express consent", "withdrawn": "Consent withdrawn"}
@@ -51,7 +52,8 @@ CONSENT_SOURCES = {"intake": "inquiry form", "one-click": "one-click unsubscribe
                    "event": "email provider"}
 
 TRIGGERS = {"intake": "after the first inquiry", "new-inquiry": "after a new inquiry",
-            "reclassify": "reclassification requested", "retry": "automatic retry", "sweep": "automatic retry"}
+            "reclassify": "reclassification requested", "retry": "automatic retry", "sweep": "automatic retry",
+            "aged-out": "after the lead passed the IEC age limit"}
 
 # The lead's answers (crm/intake/normalise.py FACT_FIELDS) and their enumerated values (crm/intake/schema.py).
 FACT_LABELS = {

@@ -142,3 +142,11 @@ def test_every_label_has_a_french_entry() -> None:
     built = re.findall(r'_t\(\s*"([^"]+)"', source)
     assert len(built) > 15
     assert not sorted(phrase for phrase in built if phrase not in catalogue)
+
+
+def test_the_aged_out_stop_and_its_reclassification_have_labels() -> None:
+    from crm.sequences.enrolment import AGED_OUT
+
+    assert labels.stop_reason(AGED_OUT, "en") == "the lead passed the IEC age limit"
+    assert labels.stop_reason(AGED_OUT, "fr") == "le prospect a dépassé la limite d'âge d'EIC"
+    assert labels.trigger_label("aged-out", "fr") == "après le dépassement de la limite d'âge d'EIC"
