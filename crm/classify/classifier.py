@@ -6,6 +6,8 @@ or unknown facts): such leads get the `needs-review` stream with the reasons.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from crm.classify import streams
 from crm.classify.context import Context
 from crm.classify.iec import iec_candidates
@@ -13,6 +15,7 @@ from crm.classify.model import Candidate, ClassificationResult, LeadInput
 from crm.classify.ruleset import Ruleset, load_ruleset
 
 MAX_CANDIDATES = 8
+TEXT_LANGUAGES = ("en", "fr")  # the workspace's languages: the texts are kept in each
 
 
 def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationResult:
@@ -39,6 +42,31 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         language=ctx.lang,
         signals=[{"kind": s.kind, "value": s.value, "quote": s.quote} for s in ctx.signals.values()],
     )
+
+
+def add_texts(result: ClassificationResult, lead: LeadInput, ruleset: Ruleset | None = None) -> None:
+    """Write the result's texts (reasons, missing facts, score reasons) in the other workspace language
+    too, beside the lead's: `Candidate.texts`, the score reasons on the first candidate. A consultant
+    reads them in the interface's language; the emails keep reading the lead's.
+
+    The same classification run again with only the texts' language changed (the lead's language stays
+    a fact, see LeadInput.text_language): pure and deterministic, so it gives the same candidates in the
+    same order. Should a list ever come out with another shape (two phrases that read the same in one
+    language, kept once), that list is left without its translation and the workspace shows the lead's."""
+    for language in TEXT_LANGUAGES:
+        if language == result.language:
+            continue
+        other = classify(replace(lead, text_language=language), ruleset)
+        if other.language != language or [(c.stream, c.verdict) for c in other.candidates] != \
+                [(c.stream, c.verdict) for c in result.candidates]:
+            continue
+        for mine, theirs in zip(result.candidates, other.candidates, strict=True):
+            texts = {key: list(getattr(theirs, key)) for key in ("reasons", "missing")
+                     if len(getattr(theirs, key)) == len(getattr(mine, key))}
+            if texts:
+                mine.texts[language] = texts
+        if result.candidates and len(other.score_reasons) == len(result.score_reasons):
+            result.candidates[0].texts.setdefault(language, {})["score_reasons"] = list(other.score_reasons)
 
 
 def _candidates(ctx: Context) -> list[Candidate]:

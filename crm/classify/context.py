@@ -30,7 +30,10 @@ class Context:
     def __init__(self, lead: LeadInput, ruleset: Ruleset) -> None:
         self.lead = lead
         self.rs = ruleset
-        self.lang = lead.language if lead.language in ("en", "fr") else "en"
+        # The lead's language (a fact about the lead: "wrote to us in French") and the language the texts
+        # are written in: the lead's, unless another was asked for (see LeadInput.text_language).
+        self.lead_lang = lead.language if lead.language in ("en", "fr") else "en"
+        self.lang = lead.text_language if lead.text_language in ("en", "fr") else self.lead_lang
         self.today: date = lead.today
         self.facts: dict[str, Any] = lead.facts or {}
         self.flags: set[str] = set()

@@ -27,6 +27,10 @@ class LeadInput:
     language: str = "en"
     today: date = field(default_factory=date.today)
     is_spam: bool = False
+    # The language of the texts (reasons, missing facts, score reasons) when not the lead's: the same
+    # classification written for a consultant who reads the other language. Never changes a verdict:
+    # `language` stays the lead's ("wrote to us in French" is about the lead).
+    text_language: str | None = None
 
 
 @dataclass
@@ -46,6 +50,10 @@ class Candidate:
     # Reasons (also in `reasons`) that speak to the consultant (an ISO day, "ask for ..."): the emails
     # that quote the reasons to the lead leave them out.
     for_consultant: list[str] = field(default_factory=list)
+    # The same texts in the other interface language(s), by language: {"reasons": [...], "missing": [...]}
+    # in the same order as `reasons` and `missing` (the first candidate also carries the score reasons).
+    # Only the workspace reads them; the emails read `reasons` and `missing`, in the lead's language.
+    texts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def note_for_consultant(self, reason: str) -> None:
         """A reason the consultant reads (workspace, API) but the lead is never shown."""
@@ -70,6 +78,9 @@ class Candidate:
             found["consultant_only"] = list(self.for_consultant)
         if self.message_age is not None:
             found["message_age"] = {"age": self.message_age[0], "on": self.message_age[1].isoformat()}
+        if self.texts:
+            found["texts"] = {language: {key: list(values) for key, values in texts.items()}
+                              for language, texts in sorted(self.texts.items())}
         return found
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from crm import bulk
 from crm.classify.assign import AssignRequest, assign_many
-from crm.classify.classifier import classify
+from crm.classify.classifier import add_texts, classify
 from crm.classify.model import ClassificationResult, LeadInput
 from crm.classify.ruleset import Ruleset, load_ruleset
 from crm.db import UTCDateTime
@@ -210,11 +210,22 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _without_texts(candidates: Any) -> Any:
+    """The candidates without their texts in the other language (classifier.add_texts): those follow
+    from the rest, and rows stored before them have none."""
+    if not isinstance(candidates, list):
+        return candidates
+    return [{key: value for key, value in candidate.items() if key != "texts"} if isinstance(candidate, dict)
+            else candidate for candidate in candidates]
+
+
 def _same(row: Any, result: ClassificationResult) -> bool:
+    """Whether the result is the stored classification again (then no new row). Compared in the lead's
+    language only: the texts in the other language are a translation of the same result."""
     return (row.primary_stream, row.lead_type, row.score, row.ruleset_version) == \
         (result.primary_stream, result.lead_type, result.score, result.ruleset_version) and \
-        _canonical([row.flags, row.score_reasons, row.candidates]) == \
-        _canonical([result.flags, result.score_reasons, result.candidates_json()])
+        _canonical([row.flags, row.score_reasons, _without_texts(row.candidates)]) == \
+        _canonical([result.flags, result.score_reasons, _without_texts(result.candidates_json())])
 
 
 def classify_pending(session: Session, lead_id: str, trigger: str, now: datetime, ruleset: Ruleset | None = None,
@@ -377,7 +388,8 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
             message = (lead.facts or {}).get("message")
             texts = [message] if isinstance(message, str) else []
         try:
-            result = classify(lead_input(lead, texts, today), ruleset)
+            facts = lead_input(lead, texts, today)
+            result = classify(facts, ruleset)
         except Exception:
             if lead.id == own_id:
                 raise
@@ -391,6 +403,11 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
         if previous is not None and _same(previous, result) and lead.status not in _REOPENABLE:
             outcomes[lead.id] = Outcome("unchanged", previous_stream, previous_stream)
             continue
+        try:
+            # Only for a result that is stored: the same texts in the workspace's other language.
+            add_texts(result, facts, ruleset)
+        except Exception:  # never worth losing the classification: the workspace shows the lead's texts
+            log.warning("classification texts in the other language failed; stored without them", exc_info=True)
         changed.append((claim, result, previous))
         outcomes[lead.id] = Outcome("classified", result.primary_stream, previous_stream)
     _close_jobs(connection, done, now)

@@ -120,7 +120,7 @@ def francophone(ctx: Context) -> Candidate | None:
         why = ctx.t("French ability: {level}", level=ctx.t(str(ctx.fact("french_ability"))))
     elif ctx.said("french_speaker"):
         why = ctx.quote_reason("french_speaker")
-    elif ctx.lang == "fr":
+    elif ctx.lead_lang == "fr":
         why = ctx.t("Wrote to us in French")
     else:
         return None

@@ -50,9 +50,14 @@ def show(lead_id: str) -> str:
         abort(404)
     user = me()
     data = leadview.lead_page(db, lead)
-    card = leadview.contact_card(lead, leadview.message_signals(db, lead.id), language(), utcnow().date())
+    lang = language()
+    card = leadview.contact_card(lead, leadview.message_signals(db, lead.id), lang, utcnow().date())
+    current = data.classification
     return render_template(
         "web/lead.html", data=data, lead=lead, card=card, can_act=can_act_on(user, lead),
+        # The classification's texts in the interface's language (stored in the lead's, for the emails).
+        candidates=leadview.candidates_in(current.candidates if current else None, lang),
+        score_reasons=leadview.score_reasons_in(current.score_reasons, current.candidates, lang) if current else [],
         targets=actions.allowed_targets(lead.status), consultants=accounts.active_consultants(db),
         raw=leadview.raw_body_text, previews=_previews(db, lead) if request.args.get("preview") else None,
     )

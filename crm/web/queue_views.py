@@ -44,7 +44,7 @@ def index() -> str:
         "web/queue.html", page=page, flt=flt, args=flt.as_args(),
         ignored=[(FILTER_NAMES[name], value, name in ("from", "to")) for name, value in
                  queue.QueueFilter.ignored(request.args)],
-        reasons=queue.score_reasons(db, [row.lead.id for row in page.rows]),
+        reasons=queue.score_reasons(db, [row.lead for row in page.rows], language()),
         consultants=accounts.active_consultants(db), statuses=[s.value for s in LeadStatus],
         # Only moves the transition table allows for at least one lead on the page: the others were
         # offered and then always refused ("0 updated, 3 skipped").

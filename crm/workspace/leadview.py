@@ -70,6 +70,37 @@ def classification_json(row: Classification | None) -> dict[str, Any] | None:
     }
 
 
+def _in_language(stored: Any, texts: Any, key: str, language: str) -> list[str]:
+    """A stored list of texts (in the lead's language), or its translation into `language` when the
+    classification kept one of the same length (classifier.add_texts); rows stored before have none."""
+    found = list(stored or [])
+    translated = texts.get(language) if isinstance(texts, dict) else None
+    other = translated.get(key) if isinstance(translated, dict) else None
+    if isinstance(other, list) and len(other) == len(found):
+        return [str(text) for text in other]
+    return [str(text) for text in found]
+
+
+def candidates_in(candidates: list[dict[str, Any]] | None, language: str) -> list[dict[str, Any]]:
+    """The candidates with their reasons and missing facts in the workspace's language (review reasons
+    are the needs-review candidate's). The stored ones are in the lead's language, for the emails."""
+    shown = []
+    for candidate in candidates or []:
+        if not isinstance(candidate, dict):
+            continue
+        texts = candidate.get("texts")
+        shown.append({**candidate, "reasons": _in_language(candidate.get("reasons"), texts, "reasons", language),
+                      "missing": _in_language(candidate.get("missing"), texts, "missing", language)})
+    return shown
+
+
+def score_reasons_in(score_reasons: list[str] | None, candidates: list[dict[str, Any]] | None,
+                     language: str) -> list[str]:
+    """The score's reasons in the workspace's language: their translation is kept on the first candidate."""
+    first = candidates[0] if candidates and isinstance(candidates[0], dict) else {}
+    return _in_language(score_reasons, first.get("texts"), "score_reasons", language)
+
+
 def sequence_json(session: Session, lead_id: str) -> dict[str, Any] | None:
     enrolment = current_enrolment(session, lead_id)
     if enrolment is None:

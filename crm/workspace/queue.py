@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.models import Classification, Lead, LeadFlag, LeadStatus, User
 from crm.models.lead import OPEN_STATUS_VALUES
+from crm.workspace.leadview import score_reasons_in
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -254,16 +255,33 @@ def queue_page(session: Session, user: User, flt: QueueFilter, cursor: str | Non
     return QueuePage(page_rows, next_cursor, flt, now)
 
 
-def score_reasons(session: Session, lead_ids: list[str]) -> dict[str, list[str]]:
+def score_reasons(session: Session, leads: list[Lead], language: str | None = None) -> dict[str, list[str]]:
     """Why each lead has its score (the current classification's reasons), in one query for a page, so
-    that the queue's "who to call first" comes with the why."""
-    if not lead_ids:
+    that the queue's "who to call first" comes with the why. In `language` (the interface's) when given:
+    the stored reasons are in the lead's language, their translation is on the first candidate; the
+    candidates are read only for the page's leads written in another language."""
+    if not leads:
         return {}
+    other = {lead.id for lead in leads if language is not None and _text_language(lead) != language}
+    columns = [Classification.lead_id, Classification.score_reasons]
+    if other:
+        columns.append(Classification.candidates)
     # Oldest first, so that the newest current row wins (as in sequences.content.current_classification).
-    rows = session.execute(select(Classification.lead_id, Classification.score_reasons).where(
-        Classification.lead_id.in_(lead_ids), Classification.is_current.is_(True))
+    rows = session.execute(select(*columns).where(
+        Classification.lead_id.in_([lead.id for lead in leads]), Classification.is_current.is_(True))
         .order_by(Classification.created_at, Classification.id))
-    return {lead_id: [str(reason) for reason in reasons or []] for lead_id, reasons in rows}
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        if row.lead_id in other and language is not None:
+            found[row.lead_id] = score_reasons_in(row.score_reasons, row.candidates, language)
+        else:
+            found[row.lead_id] = [str(reason) for reason in row.score_reasons or []]
+    return found
+
+
+def _text_language(lead: Lead) -> str:
+    """The language the classifier wrote the lead's texts in (crm.classify.context.Context.lang)."""
+    return lead.preferred_language if lead.preferred_language in ("en", "fr") else "en"
 
 
 def stream_counts(session: Session, user: User, flt: QueueFilter, cap: int = COUNT_CAP) -> dict[str, int]:
