@@ -485,7 +485,9 @@ def test_a_consultants_day(page: Any, server: Seeded, tmp_path: Path) -> None:
     assert page.locator(".meta .tag.stream").inner_text() == "Mobilité francophone"
     first = page.locator("table.candidates tbody tr").first
     assert first.locator("td:nth-child(2)").inner_text() == "C16"
-    assert "Nouveau-Brunswick" in first.inner_text()  # her reasons, in her language
+    # Her reasons, in the consultant's language (the English interface); her emails stay in French.
+    assert "Job offer in New Brunswick, outside Quebec" in first.inner_text()
+    assert "Nouveau-Brunswick" not in first.inner_text()
     assert "Mobilité francophone" in page.locator("#email-h + p").inner_text()  # the sequence, by name
     # What she wrote is on the page without opening anything (it was folded away with the raw payload).
     assert page.locator("p.message:has-text('un hôpital de Moncton')").is_visible()
