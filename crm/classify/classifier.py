@@ -41,6 +41,7 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         flags=sorted(ctx.flags), candidates=candidates[:MAX_CANDIDATES], ruleset_version=rs.version,
         language=ctx.lang,
         signals=[{"kind": s.kind, "value": s.value, "quote": s.quote} for s in ctx.signals.values()],
+        message_citizenships=[code for code, quote in ctx.citizenships if quote is not None],
     )
 
 

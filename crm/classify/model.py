@@ -95,6 +95,8 @@ class ClassificationResult:
     ruleset_version: str
     language: str
     signals: list[dict[str, Any]] = field(default_factory=list)  # what was read from the message
+    # The citizenships (ISO codes) the classification took from the message: only when the form gave none.
+    message_citizenships: list[str] = field(default_factory=list)
 
     def candidates_json(self) -> list[dict[str, Any]]:
         return [candidate.as_dict() for candidate in self.candidates]

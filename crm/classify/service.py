@@ -62,7 +62,7 @@ _inquiries: Table = Inquiry.__table__  # type: ignore[assignment]
 _LEAD_COLUMNS = [_leads.c[name] for name in (
     "id", "email_key", "citizenships", "country_of_residence", "date_of_birth", "stated_age", "stated_age_on",
     "facts", "unknown_countries", "preferred_language", "status", "classified_at", "first_inquiry_at",
-    "last_inquiry_at", "assignee_id", "primary_stream", "unsubscribed_at")]
+    "last_inquiry_at", "assignee_id", "primary_stream", "unsubscribed_at", "message_citizenships")]
 _OPEN_JOB_OF_LEAD = exists().where(_jobs.c.lead_id == _leads.c.id, _jobs.c.kind == KIND,
                                    or_(*(_jobs.c.status == status for status in OPEN_JOB)))
 # The one query a message for an already classified lead costs.
@@ -88,7 +88,8 @@ _WAS_OPEN = or_(_leads.c.status == _REOPENABLE[0], _leads.c.status == _REOPENABL
 _STATUS_AFTER = {"classified_at": _NOW, "updated_at": _NOW,
                  "status": case((_WAS_OPEN, LeadStatus.CLASSIFIED.value), else_=_leads.c.status),
                  "status_changed_at": case((_WAS_OPEN, _NOW), else_=_leads.c.status_changed_at)}
-_LEAD_RESULT = ("primary_stream", "lead_type", "score", "assignee_id")
+# message_citizenships: what the classification read from the message, replaced by each stored one.
+_LEAD_RESULT = ("primary_stream", "lead_type", "score", "assignee_id", "message_citizenships")
 # SQLite: executemany. PostgreSQL: one UPDATE ... FROM jsonb_to_recordset for the whole batch.
 _UPDATE_LEAD = (
     update(_leads).where(_leads.c.id == bindparam("b_id"))
@@ -402,6 +403,10 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
         previous_stream = previous.primary_stream if previous is not None else None
         if previous is not None and _same(previous, result) and lead.status not in _REOPENABLE:
             outcomes[lead.id] = Outcome("unchanged", previous_stream, previous_stream)
+            if list(lead.message_citizenships or []) != result.message_citizenships:
+                # A lead classified before the column was written: brought up to date, no new row.
+                connection.execute(update(_leads).where(_leads.c.id == lead.id)
+                                   .values(message_citizenships=result.message_citizenships))
             continue
         try:
             # Only for a result that is stored: the same texts in the workspace's other language.
@@ -459,7 +464,8 @@ def _store(session: Session, changed: list[tuple[_Claim, ClassificationResult, A
          "assignment_reason": assignment.reason, "trigger": claim.trigger[:32]}
         for (claim, result, _previous), assignment in zip(changed, assignments, strict=True)])
     results = [{"id": claim.lead.id, "primary_stream": result.primary_stream, "lead_type": result.lead_type,
-                "score": result.score, "assignee_id": assignment.assignee_id}
+                "score": result.score, "assignee_id": assignment.assignee_id,
+                "message_citizenships": list(result.message_citizenships)}
                for (claim, result, _previous), assignment in zip(changed, assignments, strict=True)]
     if connection.dialect.name == "postgresql":
         connection.execute(_UPDATE_LEADS, {**bulk.rows_param(results), "b_now": now})

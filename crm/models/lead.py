@@ -54,7 +54,8 @@ ALLOWED_TRANSITIONS: dict[LeadStatus, frozenset[LeadStatus]] = {
 
 # The queue's partial index predicate; queries that filter on exactly these statuses can use it.
 OPEN_STATUS_VALUES: tuple[str, ...] = tuple(sorted(status.value for status in OPEN_STATUSES))
-_QUEUE_FILTER_COLUMNS = ["assignee_id", "primary_stream", "preferred_language", "citizenships"]
+_QUEUE_FILTER_COLUMNS = ["assignee_id", "primary_stream", "preferred_language", "citizenships",
+                         "message_citizenships"]
 _OPEN_SQL = "status IN (" + ", ".join(f"'{value}'" for value in OPEN_STATUS_VALUES) + ")"
 
 
@@ -78,6 +79,11 @@ class Lead(Base):
     phone: Mapped[str | None] = mapped_column(String(64))
     phone_e164: Mapped[str | None] = mapped_column(String(20))
     citizenships: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # The citizenships the classifier read from the lead's messages (ISO codes), when the form gave none:
+    # written by each stored classification (crm/classify/service.py), replaced each time. Kept apart
+    # from the form's `citizenships` (the provenance shows: "FR (message)"); the queue's nationality
+    # filter and the dashboard count both.
+    message_citizenships: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default=text("'[]'"))
     unknown_countries: Mapped[list[str]] = mapped_column(JSONType, default=list)
     country_of_residence: Mapped[str | None] = mapped_column(String(2))
     date_of_birth: Mapped[date | None] = mapped_column(Date)

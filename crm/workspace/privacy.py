@@ -95,7 +95,7 @@ def erase_person(session: Session, lead: Lead, by: User, now: datetime | None = 
     lead.first_name, lead.last_name = ERASED, None
     lead.email, lead.email_key = f"erased-{lead_id}@invalid", f"erased:{lead_id}"
     lead.phone = lead.phone_e164 = None
-    lead.citizenships, lead.unknown_countries, lead.facts = [], [], {}
+    lead.citizenships, lead.message_citizenships, lead.unknown_countries, lead.facts = [], [], [], {}
     lead.country_of_residence = None
     lead.date_of_birth = lead.stated_age = lead.stated_age_on = None
     lead.search_text = ""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -52,11 +52,17 @@ def _week_expr(session: Session) -> Any:
 
 
 def _nationality_counts(session: Session, since: datetime, limit: int) -> list[tuple[str, int]]:
+    """Leads per citizenship: the form's, or those read from the message when the form gave none (as the
+    classifier takes them), so a lead is counted once per country either way."""
     if session.get_bind().dialect.name == "postgresql":
-        code = func.jsonb_array_elements_text(Lead.citizenships).table_valued("value").render_derived()
+        citizenships = case((func.jsonb_array_length(Lead.citizenships) > 0, Lead.citizenships),
+                            else_=Lead.message_citizenships)
+        code = func.jsonb_array_elements_text(citizenships).table_valued("value").render_derived()
         query = select(code.c.value, func.count()).select_from(Lead).join(code, true())
     else:
-        code = func.json_each(Lead.citizenships).table_valued("value")
+        citizenships = case((func.json_array_length(Lead.citizenships) > 0, Lead.citizenships),
+                            else_=Lead.message_citizenships)
+        code = func.json_each(citizenships).table_valued("value")
         query = select(code.c.value, func.count()).select_from(Lead).join(code, true())
     query = (query.where(Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None), NOT_SPAM)
              .group_by(code.c.value).order_by(func.count().desc(), code.c.value).limit(limit))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 07:27:15.913776
+Create Date: 2026-11-26 13:34:04.027155
 """
 
 from collections.abc import Sequence
@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=64), nullable=True),
         sa.Column("phone_e164", sa.String(length=20), nullable=True),
         sa.Column("citizenships", crm.db.JSONType(), nullable=False),
+        sa.Column("message_citizenships", crm.db.JSONType(), server_default=sa.text("'[]'"), nullable=False),
         sa.Column("unknown_countries", crm.db.JSONType(), nullable=False),
         sa.Column("country_of_residence", sa.String(length=2), nullable=True),
         sa.Column("date_of_birth", sa.Date(), nullable=True),
@@ -135,7 +136,13 @@ def upgrade() -> None:
             postgresql_where=sa.text(
                 "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
             ),
-            postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
+            postgresql_include=[
+                "assignee_id",
+                "primary_stream",
+                "preferred_language",
+                "citizenships",
+                "message_citizenships",
+            ],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
         batch_op.create_index(batch_op.f("ix_leads_primary_stream"), ["primary_stream"], unique=False)
@@ -150,7 +157,13 @@ def upgrade() -> None:
             postgresql_where=sa.text(
                 "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
             ),
-            postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
+            postgresql_include=[
+                "assignee_id",
+                "primary_stream",
+                "preferred_language",
+                "citizenships",
+                "message_citizenships",
+            ],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
         batch_op.create_index(
@@ -417,7 +430,13 @@ def downgrade() -> None:
             postgresql_where=sa.text(
                 "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
             ),
-            postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
+            postgresql_include=[
+                "assignee_id",
+                "primary_stream",
+                "preferred_language",
+                "citizenships",
+                "message_citizenships",
+            ],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
         batch_op.drop_index("ix_leads_search_text", postgresql_ops={"search_text": "text_pattern_ops"})
@@ -428,7 +447,13 @@ def downgrade() -> None:
             postgresql_where=sa.text(
                 "status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"
             ),
-            postgresql_include=["assignee_id", "primary_stream", "preferred_language", "citizenships"],
+            postgresql_include=[
+                "assignee_id",
+                "primary_stream",
+                "preferred_language",
+                "citizenships",
+                "message_citizenships",
+            ],
             sqlite_where=sa.text("status IN ('classified', 'consultation_booked', 'contacted', 'failed', 'received')"),
         )
         batch_op.drop_index("ix_leads_last_name_key", postgresql_ops={"last_name_key": "text_pattern_ops"})

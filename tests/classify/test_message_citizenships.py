@@ -1,0 +1,38 @@
+"""The citizenships a classification read from the message are written on the lead (message_citizenships)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from crm.classify.classifier import classify
+from crm.classify.model import LeadInput
+from crm.classify.service import classify_and_store
+from crm.db import Database, utcnow
+from crm.models import Lead
+from tests.classify.helpers import classifications, lead, post_lead
+
+
+def test_the_result_names_the_citizenships_taken_from_the_message() -> None:
+    said = LeadInput(messages=["I'm Irish and my wife is French, I have a British passport"], today=date(2026, 11, 26))
+    assert "IE" in classify(said).message_citizenships
+    assert classify(LeadInput(citizenships=["BE"], messages=["Je suis française"], language="fr",
+                              today=date(2026, 11, 26))).message_citizenships == []
+    assert classify(LeadInput(messages=["Je suis française"], language="fr", today=date(2026, 11, 26))
+                    ).message_citizenships == ["FR"]
+
+
+def test_a_lead_classified_before_the_column_gets_it_without_a_new_row(client: FlaskClient, db: Database) -> None:
+    lead_id = post_lead(client, email="camille@example.fr", citizenships=[], preferred_language="fr",
+                        message="Bonjour, je suis française et j'ai 27 ans.")
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "intake", utcnow()).status == "classified"
+    assert lead(db, lead_id).message_citizenships == ["FR"]
+    with db.transaction() as session:
+        session.execute(update(Lead).where(Lead.id == lead_id).values(message_citizenships=[]))
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "reclassify", utcnow(), force=True).status == "unchanged"
+    assert lead(db, lead_id).message_citizenships == ["FR"]
+    assert len(classifications(db, lead_id)) == 1
