@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -138,8 +139,10 @@ def normalise(fields: IntakeFields) -> NormalisedInquiry:
         # None when unreadable: the lead's earlier province, if any, is no longer known to be right.
         facts["job_offer_province"] = province
     return NormalisedInquiry(
-        first_name=fields.first_name,
-        last_name=fields.last_name,
+        # One spelling per name (a name typed with combining accents equals its composed form): for
+        # search, de-duplication and the emails; the raw body keeps what was sent.
+        first_name=unicodedata.normalize("NFC", fields.first_name),
+        last_name=unicodedata.normalize("NFC", fields.last_name) if fields.last_name else fields.last_name,
         email=email,
         email_key=email_key,
         phone=fields.phone,

@@ -213,12 +213,21 @@ _MESSAGES = {
     "date_parsing": "Must be a real date written YYYY-MM-DD.",
     "date_type": "Must be a date written YYYY-MM-DD.",
     "string_pattern_mismatch": "Must be a NOC 2021 code of five digits.",
+    "int_parsing_size": "Must be a whole number.",
+    "string_unicode": "Must be valid text.",
+    "finite_number": "Must be a finite number.",
 }
 
 
-# Limits, with the number filled in (the French /apply page translates them by these templates).
-LIMIT_TEMPLATES = ("Must be at most {max_length} characters.", "Must have at most {max_length} items.")
-_LIMIT_MESSAGES = {"string_too_long": LIMIT_TEMPLATES[0], "too_long": LIMIT_TEMPLATES[1]}
+# Messages with a value of the error filled in (the French /apply page translates them by these
+# templates): pydantic's error type -> the template, whose placeholder is the error's context key.
+MESSAGE_TEMPLATES = {
+    "string_too_long": "Must be at most {max_length} characters.",
+    "too_long": "Must have at most {max_length} items.",
+    "less_than_equal": "Must be at most {le}.",
+    "greater_than_equal": "Must be at least {ge}.",
+    "literal_error": "Must be one of: {expected}.",
+}
 
 
 def field_errors(error: ValidationError) -> dict[str, list[str]]:
@@ -231,8 +240,10 @@ def field_errors(error: ValidationError) -> dict[str, list[str]]:
             message = _MESSAGES["missing"]
         elif kind in _MESSAGES:
             message = _MESSAGES[kind]
-        elif kind in _LIMIT_MESSAGES and "max_length" in item.get("ctx", {}):
-            message = _LIMIT_MESSAGES[kind].format(max_length=item["ctx"]["max_length"])
+        elif kind in MESSAGE_TEMPLATES:
+            # pydantic writes a literal's choices "'a', 'b' or 'c'": a plain list reads in either language
+            values = {key: str(value).replace(" or ", ", ") for key, value in item.get("ctx", {}).items()}
+            message = MESSAGE_TEMPLATES[kind].format_map(values)
         elif kind == "value_error":
             text = str(item["ctx"]["error"]).rstrip(".")
             message = text[:1].upper() + text[1:] + "."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -111,8 +112,12 @@ class IntakeRequest:
 
     @property
     def is_spam(self) -> bool:
-        """The honeypot field is filled in."""
-        return self.fields.get("website") not in (None, "", [])
+        """The honeypot field is filled in: any text but blanks. A form builder that sends an untouched
+        field as JSON false, 0 or an empty list has not filled it in."""
+        value = self.fields.get("website")
+        if isinstance(value, str):
+            return bool(value.strip())
+        return value not in (None, False, 0, [], {})
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,8 @@ def _dedupe_key_of_storable(email_key: str, payload: dict[str, Any]) -> str:
     "ana@example.com" are the same person, so the same submission from either is a replay.
     """
     stable = {k: v for k, v in payload.items() if k not in VOLATILE_FIELDS and k != "email"}
-    canonical = json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str)
+    # NFC: the same text typed with combining accents or composed ones is the same submission.
+    canonical = unicodedata.normalize("NFC", json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str))
     return hashlib.sha256(f"{email_key}\n{canonical}".encode("utf-8", "replace")).hexdigest()
 
 

@@ -18,7 +18,7 @@ from crm.http import database, json_error, wants_html
 from crm.i18n import translate, translator
 from crm.intake.parsing import BodyError, media_type, parse_json, parse_multipart, parse_urlencoded
 from crm.intake.provinces import PROVINCES, province_name
-from crm.intake.schema import LIMIT_TEMPLATES
+from crm.intake.schema import MESSAGE_TEMPLATES
 from crm.intake.security import (
     SignatureError,
     check_form_token,
@@ -210,8 +210,16 @@ def _render_form(language: str, values: dict[str, Any], errors: dict[str, list[s
 
 
 _LIST_ITEM = re.compile(r"Item (\d+): (.*)", re.DOTALL)
-_LIMIT_PATTERNS = [(template, re.compile(re.escape(template).replace(re.escape("{max_length}"), r"(\d+)")))
-                   for template in LIMIT_TEMPLATES]
+_PLACEHOLDER = re.compile(r"\\\{(\w+)\\\}")  # "{name}" once re.escape has escaped it
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """The messages a template makes: its numbers as digits, a list of choices as any text."""
+    return re.compile(_PLACEHOLDER.sub(lambda m: rf"(?P<{m[1]}>{'.+' if m[1] == 'expected' else r'-?[0-9.]+'})",
+                                       re.escape(template)))
+
+
+_TEMPLATE_PATTERNS = [(template, _template_pattern(template)) for template in MESSAGE_TEMPLATES.values()]
 
 
 def _translated_error(message: str, language: str) -> str:
@@ -227,10 +235,10 @@ def _translated_error(message: str, language: str) -> str:
     if item is not None:
         prefix, message = translate("Item {number}: ", language, number=item[1]), item[2]
     translated = translate(message, language)
-    for template, pattern in _LIMIT_PATTERNS:
-        limit = pattern.fullmatch(message)
-        if limit is not None:
-            translated = translate(template, language, max_length=limit[1])
+    for template, pattern in _TEMPLATE_PATTERNS:
+        filled = pattern.fullmatch(message)
+        if filled is not None:
+            translated = translate(template, language, **filled.groupdict())
     if translated == message and ": " in message:
         head, detail = message.split(": ", 1)
         translated_head = translate(head + ":", language)

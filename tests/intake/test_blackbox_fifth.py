@@ -277,3 +277,68 @@ def test_no_cors_header_is_sent_to_a_request_without_an_origin(settings: Setting
     response = post_json(client, lead_payload())
     assert response.status_code == 201
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize(("override", "field", "message"), [
+    ({"age": 121}, "age", "Must be at most 120."),
+    ({"age": -1}, "age", "Must be at least 0."),
+    ({"preferred_language": "de"}, "preferred_language", "Must be one of: 'en', 'fr'."),
+    ({"age": "9" * 5000}, "age", "Must be a whole number."),
+])
+def test_errors_are_in_the_projects_words_not_pydantics(client: FlaskClient, override: dict[str, object],
+                                                         field: str, message: str) -> None:
+    response = post_json(client, lead_payload(**override))
+    assert response.status_code == 422 and response.json is not None
+    assert response.json["errors"][field] == [message]
+
+
+def test_the_french_apply_page_translates_errors_with_values(client: FlaskClient) -> None:
+    hidden = _form_fields(client.get("/apply?lang=fr").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, "first_name": "Chloé", "email": "chloe@example.fr",
+                                               "english_ability": "fluent"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Doit être l&#39;une des valeurs : &#39;none&#39;, &#39;basic&#39;" in html or \
+        "Doit être l'une des valeurs : 'none', 'basic'" in html
+
+
+def test_the_apply_page_shown_again_keeps_the_consent_box_the_visitor_ticked(client: FlaskClient) -> None:
+    hidden = _form_fields(client.get("/apply").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, "first_name": "Ana", "email": "bad",
+                                               "consent_marketing": "yes"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 422
+    assert _submitted(response.get_data(as_text=True), "consent_marketing") == ["yes"]
+    # and the page as first shown never has it ticked
+    assert _submitted(client.get("/apply").get_data(as_text=True), "consent_marketing") == []
+
+
+def test_errors_of_fields_the_page_does_not_show_are_listed(client: FlaskClient) -> None:
+    hidden = _form_fields(client.get("/apply").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, "first_name": "Ana", "email": "ana@example.com",
+                                               "age": "abc", "noc_code": "12"},
+                           headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<code>age</code>: Must be a whole number." in html
+    assert "<code>noc_code</code>: Must be a NOC 2021 code of five digits." in html
+
+
+def test_a_name_typed_with_combining_accents_is_stored_composed_and_replays_match(client: FlaskClient,
+                                                                                  db: Database) -> None:
+    composed = post_json(client, lead_payload(first_name="Zoë", last_name="Ångström"))
+    decomposed = post_json(client, lead_payload(first_name="Zoe\u0308", last_name="A\u030angstro\u0308m"))
+    assert (composed.status_code, decomposed.status_code) == (201, 200)  # the same submission: a replay
+    with db.session() as session:
+        lead = session.scalars(select(Lead)).one()
+        assert (lead.first_name, lead.last_name) == ("Zoë", "Ångström")
+        assert lead.search_text.startswith("zoë ångström")
+
+
+@pytest.mark.parametrize("website", [False, 0, [], "  "])
+def test_an_untouched_honeypot_sent_as_false_zero_or_blank_is_not_spam(client: FlaskClient, db: Database,
+                                                                        website: object) -> None:
+    assert post_json(client, lead_payload(website=website)).status_code == 201
+    with db.session() as session:
+        assert session.scalars(select(Inquiry.is_spam)).one() is False

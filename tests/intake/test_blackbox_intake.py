@@ -177,8 +177,8 @@ def test_noc_codes_in_other_digits_are_stored_as_ascii(client: FlaskClient, db: 
 
 
 @pytest.mark.parametrize(("value", "message"), [(True, "Must be a number."),
-                                                ("nan", "Input should be a finite number."),
-                                                ("inf", "Input should be a finite number.")])
+                                                ("nan", "Must be a finite number."),
+                                                ("inf", "Must be a finite number.")])
 def test_years_with_employer_refuses_booleans_and_non_finite_numbers_by_name(
     client: FlaskClient, value: object, message: str
 ) -> None:
