@@ -31,6 +31,7 @@ from crm import create_app, migrate
 from crm.config import Settings
 from crm.db import Database
 from crm.jobs import NullDispatcher
+from crm.models.lead import last_name_key
 from crm.workspace import accounts
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -90,7 +91,7 @@ def fill(url: str, size: int, seed: int = 7) -> str:
                 lead_id, email, email, first.title(), last.title(), citizenships, "[]", language,
                 "{}", status, received.isoformat(), stream, str(rng.randrange(0, 101)), assignee,
                 received.isoformat(), received.isoformat(), received.isoformat(), received.isoformat(),
-                uuid.UUID(int=rng.getrandbits(128)).hex, "0", f"{first} {last} {email}",
+                uuid.UUID(int=rng.getrandbits(128)).hex, "0", f"{first} {last} {email}", last_name_key(last.title()),
             ]) + "\n")
             if n % 20 == 0:
                 body = json.dumps({"first_name": first, "email": email, "message": "Hello <b>there</b>"})
@@ -104,7 +105,7 @@ def fill(url: str, size: int, seed: int = 7) -> str:
             with cur.copy("COPY leads (id, email, email_key, first_name, last_name, citizenships, unknown_countries, "
                           "preferred_language, facts, status, status_changed_at, primary_stream, score, assignee_id, "
                           "first_inquiry_at, last_inquiry_at, created_at, updated_at, reply_token, notes_count, "
-                          "search_text) FROM STDIN") as copy:
+                          "search_text, last_name_key) FROM STDIN") as copy:
                 copy.write(lead_buf.getvalue())
             with cur.copy("COPY inquiries (id, lead_id, received_at, raw_body, content_type, headers, payload, "
                           "normalised, request_hash, language, is_spam) FROM STDIN") as copy:

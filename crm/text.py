@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Control characters (C0, DEL, C1), line and paragraph separators, and the bidirectional embedding,
 # override and isolate controls: one-line text is printed in email subjects and headers, where U+202E
 # ("right-to-left override") would reverse the rest of the line. Right-to-left names need none of them.
 NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def search_key(text: str) -> str:
+    """Text as the queue's search compares it: accents dropped and case folded, so that "hernandez"
+    finds "Hernández" and "ZOË" finds "Zoë" on SQLite as on PostgreSQL (SQLite's lower() folds ASCII
+    only). Letters that are not an accented form of another ("Ø", "ł") stay themselves."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

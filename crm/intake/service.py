@@ -47,6 +47,8 @@ from crm.intake.parsing import storable
 from crm.intake.schema import field_errors, validate_fields
 from crm.jobs import detached_job, insert_job, job_values, pending_job
 from crm.models import Activity, ConsentKind, ConsentRecord, Inquiry, Job, Lead, LeadFlag, LeadStatus
+from crm.models.lead import last_name_key
+from crm.text import search_key
 
 REPLAY_WINDOW = timedelta(hours=24)
 # Fields that change on every page load of the same form and so must not defeat the replay check.
@@ -549,6 +551,7 @@ def _new_lead_values(data: NormalisedInquiry, language: str, now: datetime, is_s
         status=LeadStatus.SPAM.value if is_spam else LeadStatus.RECEIVED.value,
     )
     _apply_to_lead(values, data, language, now)
+    values.last_name_key = last_name_key(values.last_name)  # a Lead sets it itself (Lead._last_name_set)
     return vars(values)
 
 
@@ -582,6 +585,4 @@ def _apply_to_lead(lead: Lead | SimpleNamespace, data: NormalisedInquiry, langua
     # A fact the new inquiry gives as None (an answer we could not read) replaces, so removes, the old one.
     lead.facts = {key: value for key, value in {**(lead.facts or {}), **data.facts}.items() if value is not None}
     lead.last_inquiry_at = now
-    lead.search_text = " ".join(
-        part for part in (data.first_name, data.last_name, data.email_key) if part
-    ).casefold()
+    lead.search_text = search_key(" ".join(part for part in (lead.first_name, lead.last_name, lead.email_key) if part))

@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Computed, Date, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from crm.db import Base, JSONType, UTCDateTime, new_id, utcnow
+from crm.text import search_key
 
 if TYPE_CHECKING:
     from crm.models.inquiry import Inquiry
@@ -66,6 +67,11 @@ def can_transition(current: str, target: str) -> bool:
         return False
 
 
+def last_name_key(last_name: str | None) -> str | None:
+    """The `Lead.last_name_key` of a last name (also for rows written without the ORM)."""
+    return search_key(last_name)[:100] if last_name else None
+
+
 class Lead(Base):
     __tablename__ = "leads"
 
@@ -119,14 +125,20 @@ class Lead(Base):
     # Minus the score, computed by the database: the queue sorts by (queue_rank, last_inquiry_at, id)
     # ascending, so that one row comparison gives keyset pagination on one index.
     queue_rank: Mapped[int] = mapped_column(Integer, Computed("0 - score", persisted=True))
-    # The last name lower-cased by the database, so that the queue's search finds "Murphy" by "mur".
-    last_name_key: Mapped[str | None] = mapped_column(String(100), Computed("lower(last_name)", persisted=True))
+    # The last name as the queue's search compares it (crm.text.search_key), so that it finds "Murphy"
+    # by "mur" and "Hernández" by "hernandez"; set with the last name (see `_last_name_set`).
+    last_name_key: Mapped[str | None] = mapped_column(String(100))
 
     inquiries: Mapped[list[Inquiry]] = relationship(
         back_populates="lead", order_by="Inquiry.received_at", cascade="all, delete-orphan"
     )
     flags: Mapped[list[LeadFlag]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+    @validates("last_name")
+    def _last_name_set(self, _key: str, value: str | None) -> str | None:
+        self.last_name_key = last_name_key(value)
+        return value
 
     # Every index here is written by each new lead (intake's hot path), so each one must serve a query
     # (EXPLAIN the queue's queries on PostgreSQL before adding or dropping one). Not kept: one on status

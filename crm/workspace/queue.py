@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.models import Classification, Lead, LeadFlag, LeadStatus, User
 from crm.models.lead import OPEN_STATUS_VALUES
+from crm.text import search_key
 from crm.workspace.leadview import score_reasons_in
 
 PAGE_SIZE = 50
@@ -223,7 +224,7 @@ def apply_filter(session: Session, query: Select[Any], flt: QueueFilter, user: U
     if flt.date_to:
         query = query.where(Lead.last_inquiry_at < datetime.combine(flt.date_to + timedelta(days=1), time.min, UTC))
     if flt.q:
-        term = flt.q.casefold().strip()
+        term = search_key(flt.q.strip())
         pattern = _like_prefix(term)
         # Prefix matches only, each served by its own index: first name (or "first last"), last
         # name, email address.

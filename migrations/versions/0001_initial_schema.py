@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 13:34:04.027155
+Create Date: 2026-11-26 13:42:43.509437
 """
 
 from collections.abc import Sequence
@@ -110,9 +110,7 @@ def upgrade() -> None:
         sa.Column("notes_count", sa.Integer(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("queue_rank", sa.Integer(), sa.Computed("0 - score", persisted=True), nullable=False),
-        sa.Column(
-            "last_name_key", sa.String(length=100), sa.Computed("lower(last_name)", persisted=True), nullable=True
-        ),
+        sa.Column("last_name_key", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["users.id"], name=op.f("fk_leads_assignee_id_users"), ondelete="SET NULL"
         ),

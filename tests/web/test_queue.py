@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -273,3 +274,18 @@ def test_bulk_status_offers_only_possible_moves_and_says_why_a_lead_was_skipped(
                   "contacté, perdu, indésirable)."}[lang] in page
     with db.transaction() as session:
         assert [session.get(Lead, i).status for i in (a, c)] == ["consultation_booked", "received"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_search_ignores_accents_and_case_in_any_script(db: Database, team: Team, consultant: Browser,
+                                                       post_lead: Callable[..., str]) -> None:
+    diego = post_lead(first_name="Diego", last_name="Hernández", email="diego@example.mx")
+    anna = post_lead(first_name="Anna", last_name="Østergaard", email="anna@example.dk")
+    zoe = post_lead(first_name="Zoë", last_name="Çelik", email="zoe@example.tr")
+
+    def ids(query: str) -> list[str]:
+        return lead_ids_in(consultant.get("/leads?scope=all&" + urlencode({"q": query})).get_data(as_text=True))
+
+    assert ids("hernandez") == [diego] and ids("HERNÁNDEZ") == [diego] and ids("Hernán") == [diego]
+    assert ids("Østergaard") == [anna] and ids("østergaard") == [anna]  # SQLite's lower() left Ø as is
+    assert ids("zoe") == [zoe] and ids("ZOË ç") == [zoe] and ids("celik") == [zoe]
