@@ -70,7 +70,7 @@ def _nationality_counts(session: Session, since: datetime, limit: int) -> list[t
 
 
 def _median_first_contact_hours(session: Session, since: datetime) -> float | None:
-    recent = (Lead.first_contacted_at.is_not(None), Lead.first_inquiry_at >= since)
+    recent = (Lead.first_contacted_at.is_not(None), Lead.first_inquiry_at >= since, NOT_SPAM)
     if session.get_bind().dialect.name == "postgresql":
         seconds = func.extract("epoch", Lead.first_contacted_at - Lead.first_inquiry_at)
         value = session.execute(select(func.percentile_cont(0.5).within_group(seconds)).where(*recent)).scalar()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -53,6 +54,13 @@ def test_honeypot_spam_is_not_counted_as_leads(db: Database, team: Team, consult
     assert "unclassified" not in figures.per_week and sum(figures.per_week["francophone-mobility"]) == 1
     assert figures.nationalities == [("FR", 1)]
     assert "1 leads in total" in consultant.get("/dashboard").get_data(as_text=True)
+    # a lead contacted and then found to be spam leaves the median time to first contact too
+    consultant.post(f"/leads/{genuine}/status", {"status": "contacted"})
+    with db.transaction() as session:
+        session.get(Lead, genuine).first_inquiry_at -= timedelta(hours=30)
+    consultant.post(f"/leads/{genuine}/status", {"status": "spam"})
+    with db.transaction() as session:
+        assert stats.dashboard(session).median_first_contact_hours is None
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
