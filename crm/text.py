@@ -11,9 +11,16 @@ import unicodedata
 NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+# Latin letters that Unicode does not decompose into a base letter and an accent, as people type them
+# on a keyboard without them ("Østergaard" as "ostergaard", "Yılmaz" as "yilmaz"). Letters only: the
+# same query is matched against email addresses, whose hyphens and apostrophes must stay.
+_AS_TYPED = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
+                           "ħ": "h", "ŧ": "t"})
+
+
 def search_key(text: str) -> str:
-    """Text as the queue's search compares it: accents dropped and case folded, so that "hernandez"
-    finds "Hernández" and "ZOË" finds "Zoë" on SQLite as on PostgreSQL (SQLite's lower() folds ASCII
-    only). Letters that are not an accented form of another ("Ø", "ł") stay themselves."""
+    """Text as the queue's search compares it: accents dropped, case folded and letters written as
+    people type them without accents, so that "hernandez" finds "Hernández", "ostergaard" finds
+    "Østergaard" and "ZOË" finds "Zoë" on SQLite as on PostgreSQL (SQLite's lower() folds ASCII only)."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().translate(_AS_TYPED)

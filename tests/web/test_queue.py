@@ -289,3 +289,17 @@ def test_search_ignores_accents_and_case_in_any_script(db: Database, team: Team,
     assert ids("hernandez") == [diego] and ids("HERNÁNDEZ") == [diego] and ids("Hernán") == [diego]
     assert ids("Østergaard") == [anna] and ids("østergaard") == [anna]  # SQLite's lower() left Ø as is
     assert ids("zoe") == [zoe] and ids("ZOË ç") == [zoe] and ids("celik") == [zoe]
+
+
+def test_search_finds_letters_people_type_without_their_stroke_or_dot(db: Database, team: Team,
+                                                                     consultant: Browser,
+                                                                     post_lead: Callable[..., str]) -> None:
+    lars = post_lead(first_name="Lars", last_name="Østergaard", email="lars@example.dk")
+    elif_ = post_lead(first_name="Elif", last_name="Yılmaz", email="elif@example.tr")
+    mary = post_lead(first_name="Mary", last_name="O'Brien-Smith", email="mary.o'brien-smith@example.ie")
+
+    def ids(query: str) -> list[str]:
+        return lead_ids_in(consultant.get("/leads?scope=all&" + urlencode({"q": query})).get_data(as_text=True))
+
+    assert ids("ostergaard") == [lars] and ids("yilmaz") == [elif_] and ids("Yılmaz") == [elif_]
+    assert ids("mary.o'brien-smith@") == [mary] and ids("o'brien") == [mary]  # emails keep their punctuation
