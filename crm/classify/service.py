@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Integer, Row, Table, bindparam, case, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
@@ -40,6 +41,7 @@ from crm.db import UTCDateTime
 from crm.jobs import record_job
 from crm.models import Activity, Classification, Inquiry, Job, JobStatus, Lead, LeadFlag, LeadStatus
 from crm.sequences.enrolment import Classified, on_classified_many
+from crm.sequences.timezones import zone_for
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +378,10 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
                                              if claim.lead.first_inquiry_at != claim.lead.last_inquiry_at])
     done: list[int] = []
     changed: list[tuple[_Claim, ClassificationResult, Any]] = []
-    today = now.date()
+    # "Today" is the lead's own date, in the time zone its send window uses: the emails' age-out
+    # reminder and the aged-out stop go by the same day (crm.sequences.timezones.local_date), so the
+    # classifier never calls eligible a lead the answer would stop as aged out. One date per zone.
+    today_in: dict[ZoneInfo, date] = {}
     for claim in claims:
         lead = claim.lead
         if lead.status == LeadStatus.SPAM.value:
@@ -388,6 +393,10 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
         else:
             message = (lead.facts or {}).get("message")
             texts = [message] if isinstance(message, str) else []
+        zone = zone_for(lead.country_of_residence, lead.citizenships)
+        today = today_in.get(zone)
+        if today is None:
+            today = today_in[zone] = now.astimezone(zone).date()
         try:
             facts = lead_input(lead, texts, today)
             result = classify(facts, ruleset)

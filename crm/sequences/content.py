@@ -20,7 +20,7 @@ from crm.countries import country_name
 from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
-from crm.sequences.timezones import zone_for
+from crm.sequences.timezones import local_date as zone_local_date
 
 # Facts from the inquiry that templates may mention (plain values; the HTML renderer escapes them).
 FACT_KEYS = ("occupation", "job_offer", "job_offer_province", "employer_name", "company_name", "interest",
@@ -101,7 +101,7 @@ def _country(code: str, lang: str) -> str:
 def local_date(lead: Lead, now: datetime) -> date:
     """The lead's own date at `now`, in the time zone its send window uses (crm.sequences.timezones): the
     age-limit day is a day where the lead lives, not in UTC."""
-    return now.astimezone(zone_for(lead.country_of_residence, list(lead.citizenships or []))).date()
+    return zone_local_date(now, lead.country_of_residence, list(lead.citizenships or []))
 
 
 def iec_basis(candidates: list[dict[str, Any]] | None, stream: str | None) -> dict[str, Any] | None:

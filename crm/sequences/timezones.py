@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +36,12 @@ def zone_for(residence: str | None, citizenships: list[str] | None = None) -> Zo
             except ZoneInfoNotFoundError:
                 continue
     return _zone(DEFAULT_ZONE)
+
+
+def local_date(moment: datetime, residence: str | None, citizenships: list[str] | None = None) -> date:
+    """The lead's own date at `moment`, in the zone its send window uses: one rule for the classifier's
+    "today" (crm.classify.service) and the emails' (the age-out reminder, the aged-out stop)."""
+    return moment.astimezone(zone_for(residence, citizenships)).date()
 
 
 def in_window(moment: datetime, zone: ZoneInfo) -> bool:

@@ -243,3 +243,34 @@ def test_a_scheduled_step_belongs_to_its_enrolments_lead(client: FlaskClient, db
         session.execute(delete(Lead).where(Lead.id == first))
     assert count(db, ScheduledStep, ScheduledStep.lead_id == first) == 0
     assert count(db, ScheduledStep, ScheduledStep.lead_id == second) > 0
+
+
+@BOTH
+def test_a_batch_classifies_each_lead_on_its_own_date(db: Database) -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from crm.intake.service import IntakeRequest, receive_inquiry
+
+    # Three people who turn 36 (over the IEC limit of New Zealand and Ireland, 18-35) on 1 December 2026,
+    # classified in one batch at 12:00 UTC on 30 November: 01:00 on 1 December in Auckland, noon in Dublin
+    asked = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    people = {"nz@example.nz": (["NZ"], "NZ"), "ie@example.ie": (["IE"], "IE"), "nz@example.ie": (["NZ"], "IE")}
+    ids = {}
+    for email, (citizenships, residence) in people.items():
+        payload = {"first_name": "Aroha", "email": email, "citizenships": citizenships, "interest": "work",
+                   "country_of_residence": residence, "date_of_birth": "1990-12-01"}
+        with db.transaction() as session:
+            ids[email] = receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
+                                                                content_type="application/json", fields=payload),
+                                         now=asked).lead_id
+    with db.session() as session, session.begin():
+        assert classify_pending(session, ids["nz@example.nz"], "intake", asked).status == "classified"
+    assert all(job.status == "done" for lead_id in ids.values() for job in jobs(db, lead_id))
+    # In Auckland it is her birthday: over the limit, not IEC, no "age-out soon"
+    in_auckland = lead(db, ids["nz@example.nz"])
+    assert not in_auckland.primary_stream.startswith("iec-") and "age-out-soon" not in in_auckland.flag_names
+    # In Dublin it is still the day before (a New Zealander living in Ireland goes by Dublin too)
+    for email in ("ie@example.ie", "nz@example.ie"):
+        in_dublin = lead(db, ids[email])
+        assert in_dublin.primary_stream == "iec-working-holiday" and "age-out-soon" in in_dublin.flag_names, email

@@ -18,7 +18,7 @@ from crm.models import EnrolmentStatus, Lead, StepStatus
 from crm.sequences import preview
 from crm.sequences.rendering import RenderedEmail
 from tests.email.conftest import Sink
-from tests.email.helpers import activity_kinds, enrolments, run_due, steps
+from tests.email.helpers import activity_kinds, enrolments, get_lead, run_due, steps
 
 NOV = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -262,7 +262,8 @@ def test_the_age_limit_reminder_goes_by_the_leads_own_date(db: Database, setting
 
 @pytest.mark.parametrize("reclassified_at", [
     datetime(2026, 12, 1, 20, 0, tzinfo=UTC),  # after the day: the classification says she is over the limit
-    datetime(2026, 11, 30, 20, 40, tzinfo=UTC),  # 1 December in Auckland, still 30 November for the classifier
+    datetime(2026, 11, 30, 20, 40, tzinfo=UTC),  # 1 December in Auckland (30 November in UTC): her date counts
+    datetime(2026, 11, 30, 20, 32, 30, tzinfo=UTC),  # the job ~2.5 minutes after the stop, as the sweep sends it
 ])
 def test_after_the_aged_out_stop_the_lead_is_classified_again_and_no_sequence_starts_over(
         db: Database, smtp_settings: Settings, sink: Sink, reclassified_at: datetime) -> None:
@@ -271,8 +272,9 @@ def test_after_the_aged_out_stop_the_lead_is_classified_again_and_no_sequence_st
     from crm.classify.service import classify_pending
     from crm.models import Job, ScheduledStep
     from crm.sequences.content import current_classification
+    from crm.sequences.enrolment import held_since_aged_out
 
-    address = f"aroha.again.{reclassified_at.day}@example.nz"
+    address = f"aroha.again.{reclassified_at.day}.{reclassified_at.minute}@example.nz"
     lead_id = _lead(db, NOV, first_name="Aroha", email=address, citizenships=["NZ"], country_of_residence="NZ",
                     date_of_birth="1990-12-01")
     with db.session() as session:
@@ -291,16 +293,22 @@ def test_after_the_aged_out_stop_the_lead_is_classified_again_and_no_sequence_st
         jobs = list(session.scalars(select(Job).where(Job.lead_id == lead_id, Job.kind == "classify_lead",
                                                       Job.status == "pending")))
     assert [job.args.get("trigger") for job in jobs] == ["aged-out"]
+    with db.session() as session:  # her answer went before the stop: held until a new inquiry
+        assert held_since_aged_out(session, lead_id, get_lead(db, lead_id).last_inquiry_at)
     with db.transaction() as session:
         outcome = classify_pending(session, lead_id, "aged-out", reclassified_at)
-    assert outcome.status in ("classified", "unchanged")
+    # In every case a new classification: the classifier goes by her date, as the stop did, so the stale
+    # one (IEC eligible, age-out soon) does not stay
+    assert outcome.status == "classified"
     with db.session() as session:
         after = current_classification(session, lead_id)
         assert after is not None
         open_jobs = session.scalars(select(Job.id).where(Job.lead_id == lead_id, Job.status == "pending")).all()
     assert not open_jobs
-    if reclassified_at > datetime(2026, 12, 1, tzinfo=UTC):
-        assert "age-out-soon" not in after.flags and after.primary_stream != "iec-working-holiday", after.flags
+    assert "age-out-soon" not in after.flags, after.flags
+    assert not after.primary_stream.startswith("iec-"), after.primary_stream
+    assert not [c["stream"] for c in after.candidates if str(c.get("stream")).startswith("iec-")
+                and c.get("verdict") in ("eligible", "likely")], after.candidates
     # Whatever the new classification says, no sequence starts over: no second answer, nothing more sent
     [enrolment] = enrolments(db, lead_id)
     assert enrolment.stop_reason == "aged-out-of-iec"
@@ -319,3 +327,30 @@ def test_a_new_inquiry_after_the_aged_out_stop_is_answered_again() -> None:
     assert not _held(stopped, stopped + timedelta(days=3)) and not _held(None, NOV)
     assert decide("needs-review", "worker", [], "classified", None, lambda _name: False, held=True).action == "none"
     assert decide("needs-review", "worker", [], "classified", None, lambda _name: False).action == "enrol"
+
+
+def test_an_inquiry_on_the_leads_birthday_past_the_limit_gets_its_answer(db: Database, smtp_settings: Settings,
+                                                                         sink: Sink) -> None:
+    from crm.sequences.content import current_classification
+
+    # A New Zealander in New Zealand born 1 December 1990 writes at 12:00 UTC on 30 November 2026:
+    # 01:00 on 1 December in Auckland, her 36th birthday. She is over the IEC limit where she lives.
+    asked = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    address = "aroha.birthday@example.nz"
+    lead_id = _lead(db, asked, first_name="Aroha", email=address, citizenships=["NZ"], country_of_residence="NZ",
+                    date_of_birth="1990-12-01")
+    transport = transport_from_url(smtp_settings.mail_url)
+    run_due(db, smtp_settings, transport, asked + timedelta(minutes=1))
+    transport.close()
+    sent = sink.to(address)
+    assert len(sent) == 1, [message["Subject"] for message in sent]
+    first = steps(db, lead_id)[0]
+    assert first.step_index == 0 and first.status == StepStatus.SENT.value
+    assert "aged-out-of-iec" not in [enrolment.stop_reason for enrolment in enrolments(db, lead_id)]
+    # The classifier went by her date too: no IEC answer and no "age-out soon" for the consultant
+    with db.session() as session:
+        classification = current_classification(session, lead_id)
+        assert classification is not None
+        assert classification.primary_stream != "iec-working-holiday", classification.primary_stream
+        assert "age-out-soon" not in classification.flags
+
