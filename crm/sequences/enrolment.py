@@ -103,15 +103,29 @@ def language_of(preferred_language: str | None) -> str:
 
 
 def held_since_aged_out(session: Session, lead_id: str, last_inquiry_at: datetime | None) -> bool:
-    """The lead's sequence stopped because they aged out of IEC and no inquiry came in since."""
-    ended = session.scalars(select(Enrolment.ended_at).where(
-        Enrolment.lead_id == lead_id, Enrolment.status == EnrolmentStatus.STOPPED.value,
-        Enrolment.stop_reason == AGED_OUT).order_by(Enrolment.id.desc()).limit(1)).first()
-    return _held(ended, last_inquiry_at)
+    """The lead's sequence stopped because they aged out of IEC, after its answer went, and no inquiry
+    came in since."""
+    found = session.execute(
+        select(Enrolment.ended_at, ScheduledStep.status, ScheduledStep.last_error)
+        .outerjoin(ScheduledStep, (ScheduledStep.enrolment_id == Enrolment.id) & (ScheduledStep.step_index == 0))
+        .where(Enrolment.lead_id == lead_id, Enrolment.status == EnrolmentStatus.STOPPED.value,
+               Enrolment.stop_reason == AGED_OUT).order_by(Enrolment.id.desc()).limit(1)).first()
+    if found is None:
+        return False
+    return _held(found.ended_at, last_inquiry_at, answered=_answered(found.status, found.last_error))
 
 
-def _held(ended_at: datetime | None, last_inquiry_at: datetime | None) -> bool:
-    return ended_at is not None and (last_inquiry_at is None or last_inquiry_at <= ended_at)
+def _answered(status: str | None, last_error: str | None) -> bool:
+    """Whether the answer step (step 0) of a stopped enrolment reached the lead (or is in flight): False
+    only when it was skipped without the content having gone before (the stop came first)."""
+    return status != StepStatus.SKIPPED.value or last_error == "content already sent"
+
+
+def _held(ended_at: datetime | None, last_inquiry_at: datetime | None, answered: bool = True) -> bool:
+    """An aged-out stop holds the lead (no automated sequence) until a new inquiry, unless the stop came
+    before the answer went: a valid inquiry always gets its answer, so the re-classification enrols the
+    lead again (the answer of its new stream, e.g. the review answer)."""
+    return ended_at is not None and answered and (last_inquiry_at is None or last_inquiry_at <= ended_at)
 
 
 def on_classified(session: Session, lead: Lead, classification: Any, now: datetime) -> Enrolment | None:
@@ -181,7 +195,7 @@ def on_classified_many(session: Session, leads: Sequence[Classified], now: datet
     enrolments = Enrolment.__table__.c
     live: dict[str, tuple[int, str]] = {}
     completed: dict[str, set[str]] = defaultdict(set)
-    aged_out: dict[str, datetime | None] = {}  # the latest stop because the lead aged out of IEC
+    aged_out: dict[str, tuple[int, datetime | None]] = {}  # the latest stop because the lead aged out of IEC
     for row in connection.execute(
         select(enrolments.id, enrolments.lead_id, enrolments.sequence, enrolments.status, enrolments.ended_at)
         .where(among(connection, enrolments.lead_id, ids),
@@ -194,7 +208,15 @@ def on_classified_many(session: Session, leads: Sequence[Classified], now: datet
         elif row.status in LIVE:
             live[row.lead_id] = (row.id, row.sequence)  # the latest live one, as live_enrolment()
         elif row.status == EnrolmentStatus.STOPPED.value:
-            aged_out[row.lead_id] = row.ended_at
+            aged_out[row.lead_id] = (row.id, row.ended_at)
+    # Whether those stopped enrolments' answers went (one more read, only when there are any).
+    answered: dict[int, bool] = {}
+    if aged_out:
+        steps = ScheduledStep.__table__.c
+        answered = {enrolment_id: _answered(status, last_error) for enrolment_id, status, last_error in
+                    connection.execute(select(steps.enrolment_id, steps.status, steps.last_error).where(
+                        among(connection, steps.enrolment_id, [found[0] for found in aged_out.values()]),
+                        steps.step_index == 0))}
     keys = sorted({lead.email_key for lead in leads})
     suppressed = set(connection.execute(
         select(Suppression.__table__.c.email_key).where(among(connection, Suppression.__table__.c.email_key, keys))
@@ -206,7 +228,8 @@ def on_classified_many(session: Session, leads: Sequence[Classified], now: datet
         decision = decide(lead.primary_stream, lead.lead_type, lead.flags, lead.status,
                           current[1] if current is not None else None, completed[lead.lead_id].__contains__,
                           held=current is None and lead.lead_id in aged_out
-                          and _held(aged_out[lead.lead_id], lead.last_inquiry_at))
+                          and _held(aged_out[lead.lead_id][1], lead.last_inquiry_at,
+                                    answered=answered.get(aged_out[lead.lead_id][0], True)))
         if decision.action == "stop":
             slow.append(lead)
         elif decision.sequence is not None:

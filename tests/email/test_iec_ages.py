@@ -320,11 +320,16 @@ def test_after_the_aged_out_stop_the_lead_is_classified_again_and_no_sequence_st
 
 
 def test_a_new_inquiry_after_the_aged_out_stop_is_answered_again() -> None:
-    from crm.sequences.enrolment import _held, decide
+    from crm.sequences.enrolment import _answered, _held, decide
 
     stopped = datetime(2026, 12, 1, 9, tzinfo=UTC)
     assert _held(stopped, NOV) and _held(stopped, None)
     assert not _held(stopped, stopped + timedelta(days=3)) and not _held(None, NOV)
+    # A stop that came before the answer went holds nothing: the inquiry still gets an answer
+    assert not _held(stopped, NOV, answered=False)
+    assert not _answered("skipped", "aged out of IEC (NZ: over 35 since 2026-12-01)")
+    assert not _answered("skipped", "sequence stopped: aged-out-of-iec")
+    assert _answered("sent", None) and _answered("skipped", "content already sent") and _answered("failed", "x")
     assert decide("needs-review", "worker", [], "classified", None, lambda _name: False, held=True).action == "none"
     assert decide("needs-review", "worker", [], "classified", None, lambda _name: False).action == "enrol"
 
@@ -354,3 +359,77 @@ def test_an_inquiry_on_the_leads_birthday_past_the_limit_gets_its_answer(db: Dat
         assert classification.primary_stream != "iec-working-holiday", classification.primary_stream
         assert "age-out-soon" not in classification.flags
 
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_an_answer_stopped_as_aged_out_before_it_went_is_sent_after_the_reclassification(
+        db: Database, smtp_settings: Settings, sink: Sink) -> None:
+    from sqlalchemy import select
+
+    from crm.classify.service import classify_pending
+    from crm.models import Job
+    from crm.sequences.enrolment import held_since_aged_out
+
+    # Classified at 23:50 on 30 November in Auckland (eligible, aged 35); the answer is taken at 00:05 on
+    # 1 December there, her 36th birthday: the aged-out stop skips it before it went.
+    address = "aroha.midnight@example.nz"
+    lead_id = _lead(db, datetime(2026, 11, 30, 10, 50, tzinfo=UTC), first_name="Aroha", email=address,
+                    citizenships=["NZ"], country_of_residence="NZ", date_of_birth="1990-12-01")
+    transport = transport_from_url(smtp_settings.mail_url)
+    run_due(db, smtp_settings, transport, datetime(2026, 11, 30, 11, 5, tzinfo=UTC))
+    assert sink.to(address) == []
+    [stopped] = enrolments(db, lead_id)
+    assert stopped.stop_reason == "aged-out-of-iec"
+    with db.session() as session:  # the one-lead path (enrolment.on_classified) says the same
+        assert not held_since_aged_out(session, lead_id, get_lead(db, lead_id).last_inquiry_at)
+    # The aged-out job classifies her again (over the limit on her date) and the answer goes out after all
+    with db.session() as session:
+        assert session.scalars(select(Job.id).where(Job.lead_id == lead_id, Job.status == "pending")).all()
+    with db.transaction() as session:
+        assert classify_pending(session, lead_id, "aged-out", datetime(2026, 11, 30, 11, 8, tzinfo=UTC)
+                                ).status == "classified"
+    run_due(db, smtp_settings, transport, datetime(2026, 11, 30, 11, 9, tzinfo=UTC))
+    sent = sink.to(address)
+    assert len(sent) == 1, [message["Subject"] for message in sent]
+    transport.close()
+    answer = next(step for step in steps(db, lead_id) if step.enrolment_id != stopped.id and step.step_index == 0)
+    assert answer.status == StepStatus.SENT.value and answer.template != "answer-iec", answer.template
+
+
+def test_a_new_inquiry_after_the_aged_out_stop_gets_an_answer(db: Database, smtp_settings: Settings,
+                                                               sink: Sink) -> None:
+    from sqlalchemy import update
+
+    from crm.classify.service import classify_pending
+    from crm.models import ScheduledStep
+
+    address = "aroha.writes.again@example.nz"
+    fields = dict(first_name="Aroha", email=address, citizenships=["NZ"], country_of_residence="NZ",
+                  date_of_birth="1990-12-01")
+    lead_id = _lead(db, NOV, **fields)
+    transport = transport_from_url(smtp_settings.mail_url)
+    run_due(db, smtp_settings, transport, NOV + timedelta(minutes=5))
+    run_due(db, smtp_settings, transport, datetime(2026, 11, 28, 20, 5, tzinfo=UTC))
+    iec_fit = next(step for step in steps(db, lead_id) if step.template == "iec-fit")
+    with db.transaction() as session:
+        session.execute(update(ScheduledStep).where(ScheduledStep.id == iec_fit.id)
+                        .values(due_at=AUCKLAND_MORNING - timedelta(minutes=10)))
+    run_due(db, smtp_settings, transport, AUCKLAND_MORNING)
+    assert [enrolment.stop_reason for enrolment in enrolments(db, lead_id)] == ["aged-out-of-iec"]
+    # Twenty minutes after the stop (1 December in Auckland, still 30 November in UTC) she writes again
+    again = AUCKLAND_MORNING + timedelta(minutes=20)
+    payload = {"interest": "work", **fields, "message": "Can I still apply for the working holiday?"}
+    with db.transaction() as session:
+        assert receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
+                                                      content_type="application/json", fields=payload),
+                               now=again).lead_id == lead_id
+    with db.transaction() as session:
+        assert classify_pending(session, lead_id, "new-inquiry", again + timedelta(minutes=1)).status == "classified"
+    run_due(db, smtp_settings, transport, again + timedelta(minutes=2))
+    transport.close()
+    # Her new inquiry is answered (the third email), by a sequence that is not IEC's
+    sent = sink.to(address)
+    assert len(sent) == 3, [message["Subject"] for message in sent]
+    latest = enrolments(db, lead_id)[-1]
+    assert latest.status == EnrolmentStatus.ACTIVE.value and not latest.sequence.startswith("iec-"), latest.sequence
+    answer = next(step for step in steps(db, lead_id) if step.enrolment_id == latest.id and step.step_index == 0)
+    assert answer.status == StepStatus.SENT.value
