@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CRM_VAR_DIR", PROJECT_ROOT / "var"))
@@ -38,6 +39,8 @@ class Settings:
     business_contact: str = ""
     licence_number: str = ""
     log_format: str = "text"
+    # The workspace shows dates and times in this zone (IANA name); the database keeps UTC.
+    timezone: str = "America/Toronto"
 
     def __post_init__(self) -> None:
         # An origin is scheme://host[:port]: "https://www.maple.example/" as written in a setting is that.
@@ -66,6 +69,7 @@ class Settings:
             or ("Set CRM_BUSINESS_CONTACT (phone, email or web address)" if _is_dev(env) else ""),
             licence_number=env.get("CRM_LICENCE_NUMBER", ""),
             log_format=env.get("CRM_LOG_FORMAT") or ("json" if env.get("CRM_ENV") == "production" else "text"),
+            timezone=(env.get("CRM_TIMEZONE") or "").strip() or cls.timezone,
         )
         settings.validate()
         return settings
@@ -75,6 +79,11 @@ class Settings:
         return self.env in {"development", "test"}
 
     def validate(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"CRM_TIMEZONE {self.timezone!r} is not a time zone: use an IANA name such as "
+                              "America/Toronto, America/Vancouver or Europe/Paris.") from None
         if not self.secret_key:
             if not self.is_development:
                 raise ConfigError(

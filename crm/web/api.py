@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.http import db_session, json_error
 from crm.models import Job, LeadStatus
-from crm.web.common import can_act_on, dispatch_after_commit, me
+from crm.web.common import can_act_on, dispatch_after_commit, me, workspace_zone_name
 from crm.workspace import WorkspaceError, accounts, actions, leadview, queue
 
 bp = Blueprint("leads_api", __name__)
@@ -40,7 +40,7 @@ def list_leads() -> Response:
     errors = _list_errors(request.args)
     if errors:
         return json_error(400, errors)
-    flt = queue.QueueFilter.from_args(request.args)
+    flt = queue.QueueFilter.from_args(request.args, workspace_zone_name())
     limit = request.args.get("limit", "").strip()
     size = int(limit) if limit else queue.PAGE_SIZE  # queue_page caps it
     page = queue.queue_page(db_session(), me(), flt, request.args.get("after"), limit=size)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
@@ -151,6 +152,8 @@ def setup_blueprint(bp: Blueprint) -> None:
     bp.record_once(lambda state: init_app(state.app))
     bp.context_processor(template_context)
     bp.add_app_template_filter(duration, "duration")
+    bp.add_app_template_filter(local_time, "when")
+    bp.add_app_template_filter(local_day, "day")
 
 
 def admin_required(view: F) -> F:
@@ -211,3 +214,37 @@ def number(value: float, lang: str, digits: int = 1) -> str:
 def percent(value: float, lang: str, digits: int = 1) -> str:
     """A percentage: "12.5%" in English, "12,5 %" in French (a no-break space before the sign)."""
     return number(value, lang, digits) + ("\u00a0%" if lang == "fr" else "%")
+
+
+def workspace_zone_name() -> str:
+    return str(current_app.extensions["crm.settings"].timezone)
+
+
+def workspace_zone() -> ZoneInfo:
+    """The zone the workspace shows dates and times in (CRM_TIMEZONE); the database keeps UTC."""
+    return ZoneInfo(workspace_zone_name())
+
+
+def _local(value: datetime, zone: ZoneInfo | None) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone or workspace_zone())
+
+
+def local_time(value: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """A stored (UTC) moment as the workspace shows it: "2026-11-26 08:44 EST" in CRM_TIMEZONE, with the
+    zone's abbreviation (its UTC offset where the zone has none, "+0530")."""
+    if value is None:
+        return ""
+    local = _local(value, zone)
+    name = local.tzname() or ""
+    if not name or name[:1] in "+-":
+        name = local.strftime("UTC%z")
+    return f"{local:%Y-%m-%d %H:%M} {name}"
+
+
+def local_day(value: datetime | date | None, zone: ZoneInfo | None = None) -> str:
+    """The day of a stored (UTC) moment in CRM_TIMEZONE, as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    return _local(value, zone).date().isoformat()

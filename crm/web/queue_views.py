@@ -11,7 +11,16 @@ from flask_login import login_required
 from crm.http import database, db_session
 from crm.i18n import translator
 from crm.models import LeadStatus, User
-from crm.web.common import back_to, can_act_on, dispatch_after_commit, language, me, setup_blueprint, stream_label
+from crm.web.common import (
+    back_to,
+    can_act_on,
+    dispatch_after_commit,
+    language,
+    me,
+    setup_blueprint,
+    stream_label,
+    workspace_zone_name,
+)
 from crm.workspace import WorkspaceError, accounts, actions, queue
 
 bp = Blueprint("queue", __name__)
@@ -38,7 +47,7 @@ def home() -> Response:
 @bp.get("/leads")
 def index() -> str:
     db = db_session()
-    flt = queue.QueueFilter.from_args(request.args)
+    flt = queue.QueueFilter.from_args(request.args, workspace_zone_name())
     page = queue.queue_page(db, me(), flt, request.args.get("after"))
     return render_template(
         "web/queue.html", page=page, flt=flt, args=flt.as_args(),
@@ -55,14 +64,14 @@ def index() -> str:
 
 @bp.get("/leads/counts")
 def counts() -> Response:
-    flt = queue.QueueFilter.from_args(request.args)
+    flt = queue.QueueFilter.from_args(request.args, workspace_zone_name())
     found = queue.stream_counts(db_session(), me(), flt)
     return jsonify({"counts": found, "cap": queue.COUNT_CAP})
 
 
 @bp.get("/leads/export.csv")
 def export_csv() -> Response:
-    flt = queue.QueueFilter.from_args(request.args)
+    flt = queue.QueueFilter.from_args(request.args, workspace_zone_name())
     user_id = me().id
     # The export streams after the view returns, so it reads through its own session, closed at the
     # end of the stream (the request's session is closed when the view returns).

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, literal, or_, select, tuple_, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
@@ -57,9 +58,11 @@ class QueueFilter:
     date_from: date | None = None
     date_to: date | None = None
     q: str | None = None
+    # The zone whose days `date_from` and `date_to` are (CRM_TIMEZONE, the zone the workspace shows).
+    zone: str = "UTC"
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> QueueFilter:
+    def from_args(cls, args: Mapping[str, str], zone: str = "UTC") -> QueueFilter:
         """Read the filter from query-string values; unusable values are ignored, never an error."""
 
         def text(name: str, limit: int = 100) -> str | None:
@@ -94,6 +97,7 @@ class QueueFilter:
             date_from=day("from"),
             date_to=day("to"),
             q=text("q", 200),
+            zone=zone,
         )
 
     def as_args(self) -> dict[str, str]:
@@ -197,6 +201,11 @@ def _citizenship_clause(session: Session, code: str) -> Any:
     return or_(*clauses)
 
 
+def _midnight(day: date, zone: str) -> datetime:
+    """The first moment of `day` in `zone`, in UTC."""
+    return datetime.combine(day, time.min, ZoneInfo(zone)).astimezone(UTC)
+
+
 def apply_filter(session: Session, query: Select[Any], flt: QueueFilter, user: User,
                  include_stream: bool = True) -> Select[Any]:
     if flt.status == "open":
@@ -219,10 +228,11 @@ def apply_filter(session: Session, query: Select[Any], flt: QueueFilter, user: U
         query = query.where(_citizenship_clause(session, flt.nationality))
     if flt.flag:
         query = query.where(exists().where(LeadFlag.lead_id == Lead.id, LeadFlag.flag == flt.flag))
+    # Days in the workspace's zone: "from 2026-11-26" starts at midnight there, not in UTC.
     if flt.date_from:
-        query = query.where(Lead.last_inquiry_at >= datetime.combine(flt.date_from, time.min, UTC))
+        query = query.where(Lead.last_inquiry_at >= _midnight(flt.date_from, flt.zone))
     if flt.date_to:
-        query = query.where(Lead.last_inquiry_at < datetime.combine(flt.date_to + timedelta(days=1), time.min, UTC))
+        query = query.where(Lead.last_inquiry_at < _midnight(flt.date_to + timedelta(days=1), flt.zone))
     if flt.q:
         term = search_key(flt.q.strip())
         pattern = _like_prefix(term)
@@ -321,8 +331,8 @@ def iter_filtered(session: Session, user: User, flt: QueueFilter,
 
 
 CSV_COLUMNS = ("id", "first_name", "last_name", "email", "phone", "status", "primary_stream", "score",
-               "citizenships", "message_citizenships", "preferred_language", "assignee", "first_inquiry_at",
-               "last_inquiry_at", "flags")
+               "citizenships", "message_citizenships", "preferred_language", "assignee", "first_inquiry_at_utc",
+               "last_inquiry_at_utc", "flags")
 
 
 def _cell(value: Any) -> str:
