@@ -40,10 +40,14 @@ class Context:
         self.review_reasons: list[str] = []
         self.signals: dict[str, Signal] = {}
         self.citizen_signals: list[Signal] = []
-        for message in lead.messages[:5]:  # newest first: the latest words win
+        self.age_said_on: date | None = None  # the day the message the age was read from was received
+        for index, message in enumerate(lead.messages[:5]):  # newest first: the latest words win
             if message:
                 for signal in read_message(message, ruleset.gts_keywords):
-                    self.signals.setdefault(signal.kind, signal)
+                    if signal.kind not in self.signals:
+                        self.signals[signal.kind] = signal
+                        if signal.kind == "age" and index < len(lead.message_dates):
+                            self.age_said_on = lead.message_dates[index]
                     if signal.kind == "citizenship":
                         self.citizen_signals.append(signal)
         self.citizenships = self._citizenships()
@@ -113,9 +117,12 @@ class Context:
     def _age(self) -> AgeKnowledge | None:
         lead = self.lead
         said = self.signals.get("age")
-        # One rule with the emails (crm.classify.ages.known_age): the form wins, the message fills in.
+        # One rule with the emails (crm.classify.ages.known_age): the form wins, the message fills in. An
+        # age from the message was said the day that inquiry came in (never later than today), so the
+        # lead ages from there and a re-classification on another day finds the same classification.
+        said_on = min(self.age_said_on, self.today) if self.age_said_on is not None else self.today
         knowledge = known_age(self.today, lead.date_of_birth, lead.stated_age, lead.stated_age_on,
-                              int(said.value) if said is not None else None, self.today)
+                              int(said.value) if said is not None else None, said_on)
         if knowledge is not None and knowledge.source != "message" and said is not None \
                 and not (knowledge.low - 1 <= said.value <= knowledge.high + 1):
             self.flag("contradiction")
@@ -125,8 +132,8 @@ class Context:
             self.flag("contradiction")
             self.review(self.t("The date of birth gives an impossible age ({age})", age=knowledge.low))
             return None
-        if knowledge is not None and knowledge.source == "message":
-            self.message_age = (knowledge.low, self.today)
+        if knowledge is not None and knowledge.source == "message" and said is not None:
+            self.message_age = (int(said.value), said_on)
         return knowledge
 
     def _lead_type(self) -> tuple[str, str]:

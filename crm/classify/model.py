@@ -24,6 +24,9 @@ class LeadInput:
     facts: dict[str, Any] = field(default_factory=dict)  # the intake contract's fields
     unknown_countries: list[str] = field(default_factory=list)  # kept as typed
     messages: list[str] = field(default_factory=list)  # newest first
+    # The day each message was received (the lead's own date), in the order of `messages`; an age read
+    # from a message was said that day. Missing (or None): the day of the classification (`today`).
+    message_dates: list[date | None] = field(default_factory=list)
     language: str = "en"
     today: date = field(default_factory=date.today)
     is_spam: bool = False

@@ -179,33 +179,36 @@ def remember_closed(session: Session, outcome: Outcome) -> None:
         done_jobs(session).add(outcome.closed_jobs)
 
 
-def lead_input(lead: Any, messages: list[str], today: date) -> LeadInput:
+def lead_input(lead: Any, messages: list[str], today: date, message_dates: list[date | None] | None = None
+               ) -> LeadInput:
     """The classifier's input from a lead (an ORM `Lead` or a row with the same column names)."""
     return LeadInput(
         citizenships=list(lead.citizenships or []), country_of_residence=lead.country_of_residence,
         date_of_birth=lead.date_of_birth, stated_age=lead.stated_age, stated_age_on=lead.stated_age_on,
         facts=dict(lead.facts or {}), unknown_countries=list(lead.unknown_countries or []), messages=messages,
-        language=lead.preferred_language or "en", today=today, is_spam=lead.status == LeadStatus.SPAM.value,
+        message_dates=list(message_dates or []), language=lead.preferred_language or "en", today=today,
+        is_spam=lead.status == LeadStatus.SPAM.value,
     )
 
 
 def _recent_messages(connection: Connection, lead_ids: list[str], limit: int = MESSAGES_PER_LEAD
-                     ) -> dict[str, list[str]]:
-    """For each lead, the messages of its latest `limit` inquiries (not spam), newest first."""
+                     ) -> dict[str, list[tuple[str, datetime]]]:
+    """For each lead, the messages of its latest `limit` inquiries (not spam), newest first, each with
+    the time its inquiry was received."""
     if not lead_ids:
         return {}
     rank = func.row_number().over(partition_by=_inquiries.c.lead_id,
                                   order_by=(_inquiries.c.received_at.desc(), _inquiries.c.id.desc())).label("rank")
-    latest = (select(_inquiries.c.lead_id, _inquiries.c.normalised, rank)
+    latest = (select(_inquiries.c.lead_id, _inquiries.c.normalised, _inquiries.c.received_at, rank)
               .where(bulk.among(connection, _inquiries.c.lead_id, lead_ids), _inquiries.c.is_spam.is_(False))
               .subquery())
-    found: dict[str, list[str]] = defaultdict(list)
-    for lead_id, normalised in connection.execute(
-        select(latest.c.lead_id, latest.c.normalised).where(latest.c.rank <= limit)
+    found: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    for lead_id, normalised, received_at in connection.execute(
+        select(latest.c.lead_id, latest.c.normalised, latest.c.received_at).where(latest.c.rank <= limit)
         .order_by(latest.c.lead_id, latest.c.rank)
     ):
         if isinstance(normalised, dict) and isinstance(normalised.get("message"), str):
-            found[lead_id].append(normalised["message"])
+            found[lead_id].append((normalised["message"], received_at))
     return found
 
 
@@ -388,17 +391,21 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
             done.extend(claim.job_ids)
             outcomes[lead.id] = Outcome("spam")
             continue
-        if lead.first_inquiry_at != lead.last_inquiry_at:
-            texts = messages.get(lead.id, [])
-        else:
-            message = (lead.facts or {}).get("message")
-            texts = [message] if isinstance(message, str) else []
         zone = zone_for(lead.country_of_residence, lead.citizenships)
         today = today_in.get(zone)
         if today is None:
             today = today_in[zone] = now.astimezone(zone).date()
+        # Each message with the day it came in, on the lead's date (an age read from it was said that day)
+        if lead.first_inquiry_at != lead.last_inquiry_at:
+            found = messages.get(lead.id, [])
+            texts = [text for text, _received in found]
+            said_on = [_local_day(received, zone) for _text, received in found]
+        else:
+            message = (lead.facts or {}).get("message")
+            texts = [message] if isinstance(message, str) else []
+            said_on = [_local_day(lead.last_inquiry_at, zone)] if texts else []
         try:
-            facts = lead_input(lead, texts, today)
+            facts = lead_input(lead, texts, today, said_on)
             result = classify(facts, ruleset)
         except Exception:
             if lead.id == own_id:
@@ -490,6 +497,10 @@ def _store(session: Session, changed: list[tuple[_Claim, ClassificationResult, A
                   "ruleset_version": result.ruleset_version, "signals": result.signals,
                   "assignment": assignment.reason}}
         for (claim, result, previous), assignment in zip(changed, assignments, strict=True)])
+
+
+def _local_day(moment: datetime | None, zone: ZoneInfo) -> date | None:
+    return moment.astimezone(zone).date() if moment is not None else None
 
 
 def _close_jobs(connection: Connection, job_ids: list[int], now: datetime) -> None:

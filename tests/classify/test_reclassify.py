@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dramatiq
+import pytest
 from click.testing import CliRunner
 from dramatiq.brokers.stub import StubBroker
 from flask.testing import FlaskClient
@@ -47,3 +48,53 @@ def test_reclassify_reports_changes_and_keeps_history(client: FlaskClient, db: D
     by_stream = runner.invoke(leads_group, ["reclassify", "--stream", "iec-recognized-organization"])
     assert "1 lead(s) reclassified" in by_stream.output
     assert runner.invoke(leads_group, ["reclassify"]).exit_code != 0  # one selection is required
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_an_age_read_from_a_message_is_dated_by_the_inquiry_not_by_each_reclassification(db: Database) -> None:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from crm.classify.service import classify_and_store
+    from crm.intake.service import IntakeRequest, receive_inquiry
+
+    def inquire(now: datetime, **fields: object) -> str:
+        payload = {"first_name": "Chloé", "email": "chloe@example.fr", "citizenships": ["France"],
+                   "country_of_residence": "France", "interest": "work", **fields}
+        with db.transaction() as session:
+            return receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
+                                                          content_type="application/json", fields=payload),
+                                   now=now).lead_id
+
+    def said() -> dict[str, object]:
+        [row] = [c for c in classifications(db, lead_id) if c.is_current]
+        working_holiday = next(c for c in row.candidates if c["stream"] == "iec-working-holiday")
+        return dict(working_holiday["message_age"])
+
+    # A French lead with no form age writes "I'm 27" at 23:30 UTC on 2 March: 00:30 on 3 March in Paris
+    asked = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+    lead_id = inquire(asked, message="Hello, I'm 27 years old and I would like to work in Canada.")
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "intake", asked).status == "classified"
+    assert said() == {"age": 27, "on": "2026-03-03"}
+    # Re-classified days later: she may have turned 28 since she said it (the lead ages from the day of
+    # the inquiry, as with an age typed in the form) ...
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "reclassify", asked + timedelta(days=3),
+                                  force=True).status == "classified"
+    assert said() == {"age": 27, "on": "2026-03-03"}
+    # ... and from then on nothing changes from one day to the next: no new row at each re-classification
+    for days in (4, 40, 41):
+        with db.transaction() as session:
+            assert classify_and_store(session, lead_id, "reclassify", asked + timedelta(days=days),
+                                      force=True).status == "unchanged", days
+    assert len(classifications(db, lead_id)) == 2
+    # A later inquiry without an age: the age is still the one said on 3 March, dated that day
+    later = asked + timedelta(days=50)
+    inquire(later, message="Do I need a job offer?")
+    with db.transaction() as session:
+        classify_and_store(session, lead_id, "new-inquiry", later)
+    assert said() == {"age": 27, "on": "2026-03-03"}
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "reclassify", later + timedelta(days=5),
+                                  force=True).status == "unchanged"
