@@ -27,6 +27,7 @@ class Classification(Base):
     # [{stream, exemption_code, verdict, reasons, missing, confidence, ...}], best first.
     candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     assignment_reason: Mapped[str | None] = mapped_column(Text)
-    trigger: Mapped[str] = mapped_column(String(32), default="intake")  # intake, reclassify, new-inquiry
+    # What started it: intake, new-inquiry, reclassify, aged-out, sweep, retry (docs/classification.md)
+    trigger: Mapped[str] = mapped_column(String(32), default="intake")
 
     __table_args__ = (Index("ix_classifications_lead_created", "lead_id", "created_at"),)
