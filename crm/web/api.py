@@ -112,6 +112,7 @@ def patch_lead(lead_id: str) -> Response:
         return json_error(404, {"id": ["No such lead."]})
     jobs: list[Job] = []
     try:
+        actions.require_not_erased(lead)
         if not can_act_on(user, lead):
             raise WorkspaceError("This lead belongs to another consultant.", status=403, field="id")
         if "status" in body:

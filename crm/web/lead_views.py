@@ -59,7 +59,8 @@ def show(lead_id: str) -> str:
         candidates=leadview.candidates_in(current.candidates if current else None, lang),
         score_reasons=leadview.score_reasons_in(current.score_reasons, current.candidates, lang) if current else [],
         targets=actions.allowed_targets(lead.status), consultants=accounts.active_consultants(db),
-        raw=leadview.raw_body_text, previews=_previews(db, lead) if request.args.get("preview") else None,
+        raw=leadview.raw_body_text,
+        previews=_previews(db, lead) if request.args.get("preview") and lead.anonymised_at is None else None,
     )
 
 
@@ -80,6 +81,8 @@ def preview_html(lead_id: str, step: int) -> Response:
     lead = db.get(leadview.Lead, lead_id)
     if lead is None:
         abort(404)
+    if lead.anonymised_at is not None:
+        abort(404)  # nothing will be sent to an erased lead, and its details are gone
     found = sequences.preview(db, lead, step, settings=current_app.extensions["crm.settings"])
     if not found:
         abort(404)
@@ -123,6 +126,7 @@ def _act(lead_id: str, action_name: str) -> Response:
     t = translator(language())
     try:
         lead = actions.get_lead(db, lead_id)
+        actions.require_not_erased(lead)
         if action_name not in ("note", "claim") and not can_act_on(user, lead):
             raise WorkspaceError("This lead belongs to another consultant.", status=403)
         form = request.form

@@ -118,8 +118,12 @@ def bulk() -> Response:
         dispatch_after_commit(result.jobs)
         t = translator(language())
         flash(t("{changed} updated, {skipped} skipped.", changed=len(result.changed), skipped=len(result.skipped)))
+        erased = [lead_id for lead_id, why in result.skipped.items() if why == actions.ERASED]
+        if erased:
+            flash(t("{count} skipped: an erased lead cannot be changed.", count=len(erased)), "error")
         if action == "status":
-            _explain_skipped(t, {lead.id: lead.status for lead in leads}, result.skipped, request.form.get("status"))
+            refused = {lead_id: why for lead_id, why in result.skipped.items() if why != actions.ERASED}
+            _explain_skipped(t, {lead.id: lead.status for lead in leads}, refused, request.form.get("status"))
     except WorkspaceError as exc:
         db.rollback()
         flash(translator(language())(exc.message), "error")

@@ -35,6 +35,12 @@ def get_lead(session: Session, lead_id: str) -> Lead:
     return lead
 
 
+def require_not_erased(lead: Lead) -> None:
+    """An erased lead (PIPEDA) is a record of the erasure, not a lead: nothing is done with it any more."""
+    if lead.anonymised_at is not None:
+        raise WorkspaceError("This lead was erased: nothing can be done with it any more.", status=409, field="id")
+
+
 def change_status(session: Session, lead: Lead, target: str, by: User, now: datetime | None = None) -> Job | None:
     """Move the lead to `target` if the transition table allows it; tell the sequences.
 
@@ -42,6 +48,7 @@ def change_status(session: Session, lead: Lead, target: str, by: User, now: date
     commit), else None.
     """
     now = now or utcnow()
+    require_not_erased(lead)
     old = lead.status
     if not can_transition(old, target):
         raise WorkspaceError(f"A lead cannot go from {old} to {target}.", status=409, field="status")
@@ -67,6 +74,7 @@ def change_status(session: Session, lead: Lead, target: str, by: User, now: date
 
 
 def add_note(session: Session, lead: Lead, text: str, by: User, now: datetime | None = None) -> Activity:
+    require_not_erased(lead)
     text = text.strip()
     if not text:
         raise WorkspaceError("The note is empty.", field="note")
@@ -93,6 +101,7 @@ def lock_lead(session: Session, lead: Lead) -> None:
 def assign(session: Session, lead: Lead, assignee: User | None, by: User, now: datetime | None = None) -> None:
     """Give the lead to `assignee` (None: back to the unassigned pool)."""
     now = now or utcnow()
+    require_not_erased(lead)
     lock_lead(session, lead)
     if assignee is not None and not assignee.active:
         raise WorkspaceError("This consultant is deactivated.", field="assignee")
@@ -110,6 +119,7 @@ def assign(session: Session, lead: Lead, assignee: User | None, by: User, now: d
 
 def claim(session: Session, lead: Lead, by: User, now: datetime | None = None) -> None:
     """Take an unassigned lead (or one's own); a consultant cannot take a colleague's lead."""
+    require_not_erased(lead)
     lock_lead(session, lead)
     if lead.assignee_id not in (None, by.id) and not by.is_admin:
         raise WorkspaceError("Another consultant already has this lead.", status=409, field="assignee")
@@ -143,9 +153,16 @@ def _bulk_leads(session: Session, lead_ids: Iterable[str]) -> list[Lead]:
                                 .with_for_update(key_share=True)))
 
 
+# The reason a bulk action gives for an erased lead (the queue names them apart from refused moves).
+ERASED = "erased"
+
+
 def bulk_assign(session: Session, lead_ids: Iterable[str], assignee: User | None, by: User) -> BulkResult:
     result = BulkResult()
     for lead in _bulk_leads(session, lead_ids):
+        if lead.anonymised_at is not None:
+            result.skipped[lead.id] = ERASED
+            continue
         assign(session, lead, assignee, by)
         result.changed.append(lead.id)
     return result
@@ -156,7 +173,9 @@ def bulk_status(session: Session, lead_ids: Iterable[str], target: str, by: User
         raise WorkspaceError("Choose a status.", field="status")
     result = BulkResult()
     for lead in _bulk_leads(session, lead_ids):
-        if can_transition(lead.status, target):
+        if lead.anonymised_at is not None:
+            result.skipped[lead.id] = ERASED
+        elif can_transition(lead.status, target):
             job = change_status(session, lead, target, by)
             if job is not None:
                 result.jobs.append(job)
@@ -168,8 +187,7 @@ def bulk_status(session: Session, lead_ids: Iterable[str], target: str, by: User
 
 def reclassify(session: Session, lead: Lead, by: User, now: datetime | None = None) -> Job | None:
     """Record a classify_lead job (the caller dispatches it after commit); None if one is pending."""
-    if lead.anonymised_at is not None:
-        raise WorkspaceError("This lead was erased.", status=409, field="id")
+    require_not_erased(lead)
     if pending_job(session, "classify_lead", lead.id) is not None:
         return None
     session.add(Activity(lead_id=lead.id, at=now or utcnow(), kind="reclassify", user_id=by.id,

@@ -25,10 +25,12 @@ from crm.models import (
     Inquiry,
     Lead,
     LeadFlag,
+    LeadStatus,
     ScheduledStep,
     Suppression,
     User,
 )
+from crm.models.lead import OPEN_STATUS_VALUES
 from crm.workspace import WorkspaceError
 
 ERASED = "(erased)"
@@ -101,6 +103,10 @@ def erase_person(session: Session, lead: Lead, by: User, now: datetime | None = 
     lead.search_text = ""
     lead.assignee_id = None
     lead.anonymised_at = now
+    # Out of the queue: nobody can work a lead whose details are gone (the actions refuse it too).
+    status_was = lead.status
+    if lead.status in OPEN_STATUS_VALUES:
+        lead.status, lead.status_changed_at = LeadStatus.LOST.value, now
     session.execute(update(Inquiry).where(Inquiry.lead_id == lead_id).values(
         raw_body=b"", payload={}, normalised={}, headers={}, remote_addr=None, source_url=None,
         utm_source=None, utm_medium=None, utm_campaign=None, idempotency_key=None, dedupe_key=None))
@@ -111,4 +117,5 @@ def erase_person(session: Session, lead: Lead, by: User, now: datetime | None = 
     session.execute(delete(LeadFlag).where(LeadFlag.lead_id == lead_id))
     session.add(Activity(lead_id=lead_id, at=now, kind="erased", user_id=by.id,
                          summary="Personal data erased (PIPEDA request)",
-                         data={"email_sha256": hashlib.sha256(email_key.encode()).hexdigest()}))
+                         data={"email_sha256": hashlib.sha256(email_key.encode()).hexdigest(),
+                               "status_was": status_was}))
