@@ -133,9 +133,17 @@ def _act(lead_id: str, action_name: str) -> Response:
         if action_name == "status":
             if not form.get("status"):  # the placeholder (a browser without form validation sends it)
                 raise WorkspaceError("Choose a status.")
+            running = leadview.current_enrolment(db, lead.id)
+            if running is not None and running.status not in ("active", "paused"):
+                running = None
             job = actions.change_status(db, lead, form["status"], user)
             jobs = [job] if job else []
             done = t("Status changed to “{status}”.", status=stream_label(lead.status, language()))
+            if running is not None:
+                db.flush()
+                db.refresh(running)
+                if running.status == "stopped":  # contacted, booked, retained, lost, spam stop the emails
+                    done += " " + t("Its email sequence stopped: no more emails will be sent to this lead.")
         elif action_name == "note":
             actions.add_note(db, lead, form.get("note") or "", user)
             done = t("Note added.")
