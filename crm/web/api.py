@@ -71,7 +71,7 @@ def _list_errors(args: Mapping[str, str]) -> dict[str, list[str]]:
     if value("language") and value("language").lower() not in ("en", "fr"):
         errors["language"] = ["Must be one of: en, fr."]
     nationality = value("nationality")
-    if nationality and not (len(nationality) == 2 and nationality.isascii() and nationality.isalpha()):
+    if nationality and not queue.is_country_code(nationality):
         errors["nationality"] = ["Must be an ISO 3166-1 alpha-2 code, such as FR."]
     consultant = value("consultant")
     if consultant and not (consultant.isascii() and consultant.isdigit() and 0 < len(consultant) < 10):

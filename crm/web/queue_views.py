@@ -33,6 +33,10 @@ FILTER_NAMES = {"scope": "Show", "status": "Status", "stream": "Stream", "nation
                 "to": "Inquiry to"}
 
 
+# How the page says why a value was ignored (the others: "is not one of its choices").
+IGNORED_KINDS = {"from": "date", "to": "date", "nationality": "country"}
+
+
 @bp.before_request
 @login_required
 def _signed_in() -> None:
@@ -51,7 +55,7 @@ def index() -> str:
     page = queue.queue_page(db, me(), flt, request.args.get("after"))
     return render_template(
         "web/queue.html", page=page, flt=flt, args=flt.as_args(),
-        ignored=[(FILTER_NAMES[name], value, name in ("from", "to")) for name, value in
+        ignored=[(FILTER_NAMES[name], value, IGNORED_KINDS.get(name, "choice")) for name, value in
                  queue.QueueFilter.ignored(request.args)],
         reasons=queue.score_reasons(db, [row.lead for row in page.rows], language()),
         consultants=accounts.active_consultants(db), statuses=[s.value for s in LeadStatus],

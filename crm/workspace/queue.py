@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pycountry
 from sqlalchemy import Select, exists, func, literal, or_, select, tuple_, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
@@ -85,12 +86,12 @@ class QueueFilter:
         consultant = text("consultant")
         flag = text("flag")
         language = text("language", 2)
-        nationality = text("nationality", 2)
+        nationality = text("nationality", 60)
         return cls(
             scope=scope if scope in SCOPES else "mine",
             status=status,
             stream=stream if stream in STREAMS else None,
-            nationality=nationality.upper() if nationality else None,
+            nationality=nationality.upper() if nationality and is_country_code(nationality) else None,
             language=language.lower() if language else None,
             consultant=_small_int(consultant),
             flag=flag if flag in FLAG_FILTERS else None,
@@ -143,6 +144,12 @@ class QueuePage:
     next_cursor: str | None
     filter: QueueFilter
     now: datetime = field(default_factory=utcnow)
+
+
+def is_country_code(text: str) -> bool:
+    """An ISO 3166-1 alpha-2 code (any case), the codes citizenships are stored as."""
+    return len(text) == 2 and text.isascii() and text.isalpha() and \
+        pycountry.countries.get(alpha_2=text.upper()) is not None
 
 
 def business_deadline(received: datetime) -> datetime:
