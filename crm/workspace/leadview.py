@@ -246,7 +246,14 @@ def contact_card(lead: Lead, signals: dict[str, dict[str, Any]], language: str, 
         return Fact(text, str(signals[kind].get("quote") or ""))
 
     citizenships = [Fact(_country(code, language)) for code in lead.citizenships or [] if code]
-    if not citizenships and "citizenship" in signals:
+    if not citizenships and lead.message_citizenships:
+        # Every citizenship read from the message (the lead's column, as the queue shows them: "française
+        # et italienne" is FR and IT), the message's words once, after the last.
+        read = [code for code in lead.message_citizenships if code]
+        quote = str(signals.get("citizenship", {}).get("quote") or "") or None
+        citizenships = [Fact(_country(code, language), quote if index == len(read) - 1 else None)
+                        for index, code in enumerate(read)]
+    elif not citizenships and "citizenship" in signals:  # a lead classified before the column existed
         citizenships = [said("citizenship", _country(str(signals["citizenship"]["value"]), language))]
     residence: Fact | None = None
     if lead.country_of_residence:
