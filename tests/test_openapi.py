@@ -117,3 +117,19 @@ def test_real_api_responses_match_their_documented_schemas(client: FlaskClient, 
         documented = spec["paths"][path][method]["responses"]
         assert str(response.status_code) in documented, (path, method, response.status_code)
         jsonschema.validate(response.json, _response_schema(spec, path, method, str(response.status_code)))
+
+
+def test_every_field_of_the_lead_responses_is_documented(client: FlaskClient, db: Any) -> None:
+    from crm.workspace import accounts
+
+    schemas = _spec(client)["components"]["schemas"]
+    with db.transaction() as session:
+        user = accounts.create_user(session, "fields@firm.example", "admin", "a long enough password")
+        token = accounts.create_token(session, user)
+    auth = {"Authorization": f"Bearer {token}"}
+    lead_id = client.post("/api/leads", data=json.dumps(lead_payload()), content_type="application/json").json["id"]  # type: ignore[index]
+    one = client.get(f"/api/leads/{lead_id}", headers=auth).json
+    row = client.get("/api/leads?scope=all&status=any", headers=auth).json["leads"][0]  # type: ignore[index]
+    assert "message_citizenships" in one and "message_citizenships" in row  # type: ignore[operator]
+    assert set(one) <= set(schemas["Lead"]["properties"]), set(one) - set(schemas["Lead"]["properties"])  # type: ignore[arg-type]
+    assert set(row) <= set(schemas["LeadSummary"]["properties"])

@@ -118,6 +118,7 @@ def lead_json(session: Session, lead: Lead) -> dict[str, Any]:
         "email": lead.email,
         "first_name": lead.first_name,
         "citizenships": list(lead.citizenships or []),
+        "message_citizenships": list(lead.message_citizenships or []),
         "preferred_language": lead.preferred_language,
         "classification": classification_json(current_classification(session, lead.id)),
         "sequence": sequence_json(session, lead.id),
@@ -129,6 +130,7 @@ def lead_summary_json(lead: Lead, assignee_email: str | None, overdue: bool) -> 
     return {
         "id": lead.id, "status": lead.status, "email": lead.email, "first_name": lead.first_name,
         "last_name": lead.last_name, "citizenships": list(lead.citizenships or []),
+        "message_citizenships": list(lead.message_citizenships or []),
         "preferred_language": lead.preferred_language, "primary_stream": lead.primary_stream,
         "score": lead.score, "flags": lead.flag_names, "assignee": assignee_email,
         "last_inquiry_at": _iso(lead.last_inquiry_at), "overdue": overdue,

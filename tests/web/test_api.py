@@ -13,8 +13,10 @@ from crm.models import ApiToken, Lead
 from crm.workspace import accounts
 from tests.web.conftest import Team, classify, enrol
 
-CONTRACT_KEYS = ["id", "status", "email", "first_name", "citizenships", "preferred_language", "classification",
-                 "sequence"]
+# The contract's keys (docs/intake-contract.md), plus message_citizenships (additive: the citizenships read
+# from the message, which GET /api/leads?nationality= matches), right after the form's.
+CONTRACT_KEYS = ["id", "status", "email", "first_name", "citizenships", "message_citizenships",
+                 "preferred_language", "classification", "sequence"]
 
 
 def auth(token: str) -> dict[str, str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from flask.testing import FlaskClient
+
 from crm.classify.service import classify_and_store
 from crm.db import Database, utcnow
 from crm.models import Lead
@@ -35,3 +37,15 @@ def test_the_lead_page_shows_both_citizenships_of_the_message(
     html = consultant.get(f"/leads/{lead_id}?lang=en").get_data(as_text=True)
     card = html.split('id="contact-h"', 1)[1].split("</dl>", 1)[0]
     assert "France (FR)" in card and "Italy (IT)" in card
+
+
+def test_the_api_returns_the_citizenships_read_from_the_message(
+        db: Database, team: Team, client: FlaskClient, post_lead: Callable[..., str]) -> None:
+    lead_id = post_lead(citizenships=[], message="Je suis française et italienne")
+    with db.transaction() as session:
+        session.get(Lead, lead_id).message_citizenships = ["FR", "IT"]
+    headers = {"Authorization": f"Bearer {team.token}"}
+    one = client.get(f"/api/leads/{lead_id}", headers=headers).get_json()
+    listed = client.get("/api/leads?nationality=IT", headers=headers).get_json()["leads"]
+    assert one["message_citizenships"] == ["FR", "IT"] and one["citizenships"] == []
+    assert [row["id"] for row in listed] == [lead_id] and listed[0]["message_citizenships"] == ["FR", "IT"]
