@@ -136,6 +136,7 @@ class QueueRow:
     assignee_email: str | None
     waiting: timedelta
     overdue: bool
+    assignee_name: str | None = None  # shown in the queue (the email when the user has no name)
 
 
 @dataclass
@@ -274,11 +275,12 @@ def queue_page(session: Session, user: User, flt: QueueFilter, cursor: str | Non
     ids = list(session.scalars(ids_query.order_by(*ORDER).limit(limit + 1)))
     # Step 2: those rows only.
     rows = session.execute(
-        select(Lead, User.email).outerjoin(User, User.id == Lead.assignee_id).where(Lead.id.in_(ids[:limit]))
-        .order_by(*ORDER)
+        select(Lead, User.email, User.name).outerjoin(User, User.id == Lead.assignee_id)
+        .where(Lead.id.in_(ids[:limit])).order_by(*ORDER)
     ).all() if ids else []
-    leads = [(lead, email) for lead, email in rows]
-    page_rows = [QueueRow(lead, email, now - lead.last_inquiry_at, is_overdue(lead, now)) for lead, email in leads]
+    leads = [(lead, email, name) for lead, email, name in rows]
+    page_rows = [QueueRow(lead, email, now - lead.last_inquiry_at, is_overdue(lead, now), (name or "").strip() or None)
+                 for lead, email, name in leads]
     next_cursor = encode_cursor(leads[-1][0]) if len(ids) > limit and leads else None
     return QueuePage(page_rows, next_cursor, flt, now)
 

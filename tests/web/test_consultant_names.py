@@ -1,0 +1,25 @@
+"""Consultants are shown by their names (the email as a title, or alone when a user has no name): the
+queue's Consultant column and filter, the bulk and lead page's assignment dropdowns, the lead's header."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from crm.db import Database
+from crm.models import User
+from tests.web.conftest import Browser, Team, classify
+
+
+def test_names_are_shown_with_the_email_as_fallback(db: Database, team: Team, admin: Browser,
+                                                    post_lead: Callable[..., str]) -> None:
+    with db.transaction() as session:
+        session.get(User, team.consultant_id).name = "Ana Souza"  # omar has no name
+    lead_id = post_lead(first_name="Named")
+    classify(db, lead_id, assignee_id=team.consultant_id)
+    queue = admin.get("/leads?scope=all").get_data(as_text=True)
+    assert '<span title="ana@firm.example">Ana Souza</span>' in queue  # the Consultant column
+    assert 'title="ana@firm.example">Ana Souza</option>' in queue  # the filter and the bulk dropdown
+    assert 'title="omar@firm.example">omar@firm.example</option>' in queue
+    page = admin.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert '<span title="ana@firm.example">Ana Souza</span>' in page
+    assert 'title="ana@firm.example">Ana Souza</option>' in page
