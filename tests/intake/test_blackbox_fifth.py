@@ -6,6 +6,7 @@ Each test here failed before its fix.
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 
@@ -342,3 +343,23 @@ def test_an_untouched_honeypot_sent_as_false_zero_or_blank_is_not_spam(client: F
     assert post_json(client, lead_payload(website=website)).status_code == 201
     with db.session() as session:
         assert session.scalars(select(Inquiry.is_spam)).one() is False
+
+
+def test_a_stated_age_is_dated_on_the_leads_own_day(client: FlaskClient, db: Database) -> None:
+    # 20:00 in Toronto on 26 November is already 27 November in UTC; 09:00 in Auckland on 27 November
+    # is still 26 November in UTC
+    from datetime import UTC, datetime
+
+    from crm.intake.service import IntakeRequest, receive_inquiry
+
+    cases = [("CA", datetime(2026, 11, 27, 1, 0, tzinfo=UTC), "2026-11-26"),
+             ("NZ", datetime(2026, 11, 26, 20, 0, tzinfo=UTC), "2026-11-27")]
+    for residence, now, day in cases:
+        payload = lead_payload(email=f"ana.{residence.lower()}@example.com", date_of_birth=None, age=30,
+                               country_of_residence=residence, citizenships=[residence])
+        body = json.dumps(payload).encode()
+        with db.transaction() as session:
+            result = receive_inquiry(session, IntakeRequest(body=body, content_type="application/json",
+                                                            fields=payload), now=now)
+        with db.session() as session:
+            assert session.get(Lead, result.lead_id).stated_age_on.isoformat() == day  # type: ignore[union-attr]
