@@ -16,6 +16,9 @@ from crm.classify.ruleset import Ruleset, load_ruleset
 
 MAX_CANDIDATES = 8
 TEXT_LANGUAGES = ("en", "fr")  # the workspace's languages: the texts are kept in each
+# The points every lead starts with before _score adds its reasons (each with its value); the score is
+# this plus the listed reasons, clamped to 0-100. The workspace shows it as the "starting points" line.
+BASE_POINTS = 10
 
 
 def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationResult:
@@ -126,7 +129,7 @@ def _review_candidate(ctx: Context, candidates: list[Candidate]) -> Candidate:
 
 def _score(ctx: Context, primary: str, candidates: list[Candidate]) -> tuple[int, list[str]]:
     """Priority 0-100: how likely and how urgent. Each point comes with its reason."""
-    points = 10
+    points = BASE_POINTS
     reasons: list[str] = []
 
     def add(value: int, reason: str) -> None:
