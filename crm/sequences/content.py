@@ -179,10 +179,26 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
     }
 
 
+@dataclass(frozen=True)
+class AgedOut:
+    """Why an IEC sequence stops: the IEC country the classification rests on, its upper age limit, and
+    the day the lead passed it (None from a stated age: only a date of birth gives the day). Stored as
+    data on the timeline (`data()`), with the stop key crm.sequences.enrolment.AGED_OUT as the reason:
+    the lead page words it in the consultant's language (crm.web.labels)."""
+
+    country: str
+    max_age: int
+    since: date | None = None
+
+    def data(self) -> dict[str, Any]:
+        return {"country": self.country, "max_age": self.max_age,
+                "since": self.since.isoformat() if self.since else None}
+
+
 def iec_aged_out(lead: Lead, stream: str, today: date, ruleset: Ruleset | None = None,
-                 candidates: list[dict[str, Any]] | None = None) -> str | None:
-    """For a lead in an IEC sequence: a one-line reason when the lead is now certainly over the upper
-    age limit of the IEC country the classification rests on (the best one they could use; from a date
+                 candidates: list[dict[str, Any]] | None = None) -> AgedOut | None:
+    """For a lead in an IEC sequence: why it must stop (AgedOut) when the lead is now certainly over the
+    upper age limit of the IEC country the classification rests on (the best one they could use; from a date
     of birth, or a stated age long enough ago), else None. `today` is the lead's local date; `candidates`
     the current classification's. Later steps would promote a program the lead can no longer apply to."""
     if not stream.startswith("iec-") or stream == "iec-recognized-organization":
@@ -198,8 +214,7 @@ def iec_aged_out(lead: Lead, stream: str, today: date, ruleset: Ruleset | None =
     verdict, _, out = age_fit(country, age)
     if verdict != "ineligible" or age.low < (country.min_age or 0):
         return None
-    since = f" since {out.isoformat()}" if age.exact else ""
-    return f"aged out of IEC ({country.code}: over {country.max_age}{since})"
+    return AgedOut(country.code, country.max_age, out if age.exact else None)
 
 
 def _candidate(classification: Classification | None, slug: str | None) -> dict[str, Any]:

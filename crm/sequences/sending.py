@@ -91,12 +91,15 @@ class Outgoing:
         return self.delivery.id
 
 
-def _skip(session: Session, step: ScheduledStep, reason: str, now: datetime, record: bool = True) -> None:
+def _skip(session: Session, step: ScheduledStep, reason: str, now: datetime, record: bool = True,
+          **detail: Any) -> None:
+    """`reason` is a key the lead page words (crm.web.labels.stop_reason); `detail` goes with it in the
+    timeline entry's data (the country, limit and day of an aged-out stop)."""
     step.status = StepStatus.SKIPPED.value
     step.last_error = reason[:500]
     if record:
         history.record(session, step.lead_id, history.SKIPPED, f"Email step {step.step_index} not sent: {reason}",
-                        now, step_id=step.id, template=step.template, reason=reason)
+                        now, step_id=step.id, template=step.template, reason=reason, **detail)
 
 
 def _fail(session: Session, step: ScheduledStep, error: str, now: datetime) -> None:
@@ -210,13 +213,13 @@ def _check(session: Session, step: ScheduledStep, enrolment: Enrolment, lead: Le
     if aged_out is not None:
         # The IEC steps would promote a program the lead can no longer apply to: the sequence ends
         # and the lead waits for a consultant (docs/email.md).
-        if stop(session, lead.id, AGED_OUT, now=now, detail=aged_out) is not None:
+        if stop(session, lead.id, AGED_OUT, now=now, **aged_out.data()) is not None:
             # The stored classification still says IEC (and "age-out soon"): the lead is classified again
             # in this transaction's wake, so the consultant sees where it stands. The job is a row here;
             # the sweep (or the next classification batch) sends it. The new classification enrols the
             # lead nowhere (enrolment.decide: held), so no sequence starts over.
             insert_job(session, CLASSIFY, lead.id, {"lead_id": lead.id, "trigger": "aged-out"}, now)
-        _skip(session, step, aged_out, now)
+        _skip(session, step, AGED_OUT, now, **aged_out.data())
         return None
     return _Candidate(step, enrolment, lead, sequence, others_open, suppressed, claimed_id)
 

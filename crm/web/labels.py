@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crm.countries import country_name
 from crm.i18n import translate
+from crm.sequences.enrolment import AGED_OUT
 from crm.web.common import stream_label
 
 # Activity kinds (crm/workspace/actions.py, crm/intake, crm/classify, crm/sequences/history.py).
@@ -43,7 +45,7 @@ STOP_REASONS = {
     "spam": "marked as spam", "reclassified": "moved to another sequence after a new classification",
     "erased": "personal data erased", "no-consent": "no consent to marketing emails",
     "consent-expired": "implied consent has expired",
-    "aged-out-of-iec": "the lead passed the IEC age limit",
+    AGED_OUT: "the lead passed the IEC age limit",
 }
 
 CONSENT_KINDS = {"implied": "Implied consent", "express": "Express consent", "withdrawn": "Consent withdrawn"}
@@ -101,11 +103,36 @@ def sequence_label(name: str | None, lang: str) -> str:
     return stream_label(name, lang)
 
 
-def stop_reason(reason: str | None, lang: str) -> str:
+# The aged-out skip line rows stored before the reason became the key and the detail data:
+# "aged out of IEC (IE: over 35 since 2026-12-01)".
+_AGED_OUT_TEXT = re.compile(r"aged out of IEC \((?P<country>[A-Z]{2}): over (?P<max_age>\d+)"
+                            r"(?: since (?P<since>\d{4}-\d{2}-\d{2}))?\)\Z")
+
+
+def aged_out_text(data: dict[str, Any] | None, lang: str) -> str:
+    """The aged-out stop in words, with the IEC country (by name), its limit and the day when the data
+    has them (crm.sequences.content.AgedOut.data)."""
+    data = data or {}
+    country, max_age = data.get("country"), data.get("max_age")
+    if not isinstance(country, str) or not isinstance(max_age, int | str) or not str(max_age).isdigit():
+        return _t(STOP_REASONS[AGED_OUT], lang)
+    values = {"country": country_name(country, lang), "max_age": max_age}
+    if isinstance(data.get("since"), str) and data["since"]:
+        return _t("the lead passed the IEC age limit on {day} ({country}: over {max_age})", lang,
+                  day=data["since"], **values)
+    return _t("the lead passed the IEC age limit ({country}: over {max_age})", lang, **values)
+
+
+def stop_reason(reason: str | None, lang: str, data: dict[str, Any] | None = None) -> str:
+    """A stored stop or skip reason in words; `data` is the timeline entry's (the aged-out detail)."""
     if not reason:
         return ""
+    if reason == AGED_OUT:
+        return aged_out_text(data, lang)
     if reason in STOP_REASONS:
         return _t(STOP_REASONS[reason], lang)
+    if found := _AGED_OUT_TEXT.match(reason):
+        return aged_out_text(found.groupdict(), lang)
     key, _, value = reason.partition(":")
     if key == "status" and value:
         return _t("the status changed to {status}", lang, status=stream_label(value, lang))
@@ -238,7 +265,8 @@ def _activity_text(kind: str, summary: str, data: dict[str, Any], lang: str) -> 
         step = int(found["step"]) + 1  # stored 0-based; the page numbers steps from 1
         if kind == "email-failed":
             return _t("Email of step {step} failed: {error}", lang, step=step, error=found["rest"])
-        return _t("Email of step {step} not sent: {reason}", lang, step=step, reason=stop_reason(found["rest"], lang))
+        return _t("Email of step {step} not sent: {reason}", lang, step=step,
+                  reason=stop_reason(found["rest"], lang, data))
     if kind == "email-deferred" and (found := _DEFERRED.match(summary)):
         return _t("Email delayed (attempt {attempt}): the mail server is unavailable; retrying", lang,
                   attempt=found["attempt"])
@@ -260,7 +288,7 @@ def _sequence_text(data: dict[str, Any], lang: str) -> str | None:
     if event == "stopped":
         text = _t("Sequence {sequence} stopped", lang, sequence=name)
         if data.get("reason"):
-            text += f" ({stop_reason(data['reason'], lang)})"
+            text += f" ({stop_reason(data['reason'], lang)})"  # the aged-out detail is on the skip line
         if data.get("moved_to"):
             text += " → " + sequence_label(data["moved_to"], lang)
         return text

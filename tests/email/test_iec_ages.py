@@ -8,17 +8,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from crm.classify.service import classify_and_store
 from crm.config import Settings
 from crm.db import Database
 from crm.intake.service import IntakeRequest, receive_inquiry
 from crm.mail import transport_from_url
-from crm.models import EnrolmentStatus, Lead, StepStatus
+from crm.models import Activity, EnrolmentStatus, Lead, StepStatus
 from crm.sequences import preview
 from crm.sequences.rendering import RenderedEmail
 from tests.email.conftest import Sink
-from tests.email.helpers import activity_kinds, enrolments, get_lead, run_due, steps
+from tests.email.helpers import enrolments, get_lead, run_due, steps
 
 NOV = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -33,6 +34,12 @@ def _lead(db: Database, now: datetime, **fields: Any) -> str:
     with db.transaction() as session:
         classify_and_store(session, lead_id, "intake", now)
     return lead_id
+
+
+def _activities(db: Database, lead_id: str, kind: str) -> list[Activity]:
+    with db.session() as session:
+        return list(session.scalars(select(Activity).where(Activity.lead_id == lead_id, Activity.kind == kind)
+                                    .order_by(Activity.id)))
 
 
 def _emails(db: Database, settings: Settings, lead_id: str, now: datetime) -> dict[str, RenderedEmail]:
@@ -106,8 +113,14 @@ def test_after_the_age_limit_day_the_iec_sequence_stops_and_says_why(db: Databas
     assert enrolment.status == EnrolmentStatus.STOPPED.value and enrolment.stop_reason == "aged-out-of-iec"
     later = [step for step in steps(db, lead_id) if step.step_index >= 2]
     assert all(step.status == StepStatus.SKIPPED.value for step in later)
-    assert "aged out of IEC (IE: over 35 since 2026-12-01)" in later[0].last_error
-    assert "email-skipped" in activity_kinds(db, lead_id)
+    # The stop key as the reason, the country, limit and day as data: the lead page words them (EN/FR)
+    assert later[0].last_error == "aged-out-of-iec"
+    [skipped] = _activities(db, lead_id, "email-skipped")
+    assert skipped.summary == "Email step 2 not sent: aged-out-of-iec"
+    assert {key: skipped.data.get(key) for key in ("reason", "country", "max_age", "since")} == {
+        "reason": "aged-out-of-iec", "country": "IE", "max_age": 35, "since": "2026-12-01"}
+    [stopped] = [a for a in _activities(db, lead_id, "sequence") if a.data.get("event") == "stopped"]
+    assert (stopped.data["country"], stopped.data["max_age"], stopped.data["since"]) == ("IE", 35, "2026-12-01")
 
 
 @pytest.mark.parametrize(("language", "reminder"), [("en", "Remember that you pass the age limit"),
@@ -243,7 +256,9 @@ def test_the_age_limit_day_is_the_leads_own_date_for_the_stop(db: Database, smtp
     assert len(sent) == 2, sent
     [enrolment] = enrolments(db, lead_id)
     assert enrolment.status == EnrolmentStatus.STOPPED.value and enrolment.stop_reason == "aged-out-of-iec"
-    assert "aged out of IEC (NZ: over 35 since 2026-12-01)" in (steps(db, lead_id)[2].last_error or "")
+    assert steps(db, lead_id)[2].last_error == "aged-out-of-iec"
+    [skipped] = _activities(db, lead_id, "email-skipped")
+    assert (skipped.data["country"], skipped.data["max_age"], skipped.data["since"]) == ("NZ", 35, "2026-12-01")
 
 
 @pytest.mark.parametrize(("language", "reminder"), [("en", "Remember that you pass the age limit"),
@@ -267,7 +282,7 @@ def test_the_age_limit_reminder_goes_by_the_leads_own_date(db: Database, setting
 ])
 def test_after_the_aged_out_stop_the_lead_is_classified_again_and_no_sequence_starts_over(
         db: Database, smtp_settings: Settings, sink: Sink, reclassified_at: datetime) -> None:
-    from sqlalchemy import select, update
+    from sqlalchemy import update
 
     from crm.classify.service import classify_pending
     from crm.models import Job, ScheduledStep
@@ -363,7 +378,6 @@ def test_an_inquiry_on_the_leads_birthday_past_the_limit_gets_its_answer(db: Dat
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_an_answer_stopped_as_aged_out_before_it_went_is_sent_after_the_reclassification(
         db: Database, smtp_settings: Settings, sink: Sink) -> None:
-    from sqlalchemy import select
 
     from crm.classify.service import classify_pending
     from crm.models import Job

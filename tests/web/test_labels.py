@@ -150,3 +150,28 @@ def test_the_aged_out_stop_and_its_reclassification_have_labels() -> None:
     assert labels.stop_reason(AGED_OUT, "en") == "the lead passed the IEC age limit"
     assert labels.stop_reason(AGED_OUT, "fr") == "le prospect a dépassé la limite d'âge d'EIC"
     assert labels.trigger_label("aged-out", "fr") == "après le dépassement de la limite d'âge d'EIC"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Email of step 3 not sent: the lead passed the IEC age limit on 2026-12-01 (Ireland: over 35)"),
+    ("fr", "Courriel de l'étape 3 non envoyé : le prospect a dépassé la limite d'âge d'EIC le 2026-12-01 "
+           "(Irlande : plus de 35 ans)"),
+])
+def test_the_aged_out_skip_line_is_worded_from_its_data(lang: str, expected: str) -> None:
+    # What crm.sequences.sending stores: the stop key as the reason, the country, limit and day as data
+    data = {"step_id": 7, "template": "iec-fit", "reason": "aged-out-of-iec", "country": "IE", "max_age": 35,
+            "since": "2026-12-01"}
+    assert labels.activity_text("email-skipped", "Email step 2 not sent: aged-out-of-iec", data, lang) == expected
+    # A row stored before (the reason an English line) reads the same
+    old = "aged out of IEC (IE: over 35 since 2026-12-01)"
+    assert labels.activity_text("email-skipped", f"Email step 2 not sent: {old}", {"reason": old}, lang) == expected
+
+
+def test_the_aged_out_skip_line_from_a_stated_age_has_no_day() -> None:
+    data = {"reason": "aged-out-of-iec", "country": "NZ", "max_age": 35, "since": None}
+    summary = "Email step 1 not sent: aged-out-of-iec"
+    assert labels.activity_text("email-skipped", summary, data, "fr") == (
+        "Courriel de l'étape 2 non envoyé : le prospect a dépassé la limite d'âge d'EIC (Nouvelle-Zélande : plus de "
+        "35 ans)")
+    assert labels.activity_text("email-skipped", summary, data, "en") == (
+        "Email of step 2 not sent: the lead passed the IEC age limit (New Zealand: over 35)")
