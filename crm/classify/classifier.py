@@ -28,12 +28,18 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         return ClassificationResult("needs-review", "worker", 0, [], ["spam"], [], rs.version,
                                     lead.language if lead.language in ("en", "fr") else "en")
     ctx = Context(lead, rs)
-    candidates = _candidates(ctx)
+    no_permit = ctx.no_permit_needed() if ctx.lead_type != "employer" else []
+    for reason in no_permit:  # a Canadian citizen: no work-permit stream is offered at all
+        ctx.review(reason)
+    candidates = [] if no_permit else _candidates(ctx)
     candidates.sort(key=Candidate.sort_key)
     primary = _primary(ctx, candidates)
     if primary == "needs-review":
         ctx.flag("needs-review")
-        candidates.insert(0, _review_candidate(ctx, candidates))
+        review = _review_candidate(ctx, candidates)
+        if no_permit:  # the rule the review rests on, with its own source
+            review.confidence, review.source = rs.no_permit_confidence, rs.no_permit_source
+        candidates.insert(0, review)
     else:  # the primary stream leads the list (it may not be the first by rank, see _primary)
         candidates.sort(key=lambda c: c.stream != primary)
     if ctx.signals:

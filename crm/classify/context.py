@@ -109,6 +109,9 @@ class Context:
             for signal in self.citizen_signals:
                 if signal.value not in [code for code, _ in found]:
                     found.append((signal.value, signal.quote))
+            canadian = self.signals.get("canadian_citizen")  # read apart: see signals.PATTERNS
+            if canadian is not None and "CA" not in [code for code, _ in found]:
+                found.append(("CA", canadian.quote))
         for typed in self.lead.unknown_countries:
             self.flag("unknown-country")
             self.review(self.t("Country “{typed}” was not recognised; it is kept as typed", typed=typed[:60]))
@@ -148,6 +151,18 @@ class Context:
             if self.said("owns_business"):
                 return "entrepreneur", self.quote_reason("owns_business")
         return "worker", ""
+
+    def no_permit_needed(self) -> list[str]:
+        """Why the lead needs no work permit at all (a Canadian citizen, ruleset `no_work_permit_needed`):
+        the reasons, from the form's citizenships or the message's own words; empty when nothing says so."""
+        held = [code for code, _ in self.citizenships if code in self.rs.no_permit_citizenships]
+        said = self.said("canadian_citizen") if "CA" in self.rs.no_permit_citizenships else None
+        if not held and not said:
+            return []
+        reasons = [self.t("Canadian citizen: no work permit needed")]
+        if said and not any(quote is None for code, quote in self.citizenships if code in held):
+            reasons.append(self.quote_reason("canadian_citizen"))
+        return reasons
 
     @property
     def job_offer(self) -> bool | None:

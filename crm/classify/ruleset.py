@@ -89,6 +89,10 @@ class Ruleset:
     gts_source: str
     age_out_warning_months: int = 6
     sources: dict[str, str] = field(default_factory=dict)
+    # Citizenships (ISO codes) whose holders need no work permit (Canadian): `no_work_permit_needed`.
+    no_permit_citizenships: frozenset[str] = frozenset()
+    no_permit_confidence: str = "official"
+    no_permit_source: str = ""
 
     def iec_country(self, code: str) -> IecCountry | None:
         return self.countries.get(code.upper()) if code else None
@@ -216,6 +220,12 @@ def validate_data(data: Any) -> list[str]:
         for code in rule.get("countries") or []:
             if pycountry.countries.get(alpha_2=str(code)) is None:
                 problems.append(f"{where}: {code} is not an ISO 3166-1 alpha-2 code")
+    no_permit = data.get("no_work_permit_needed")
+    if no_permit is not None:
+        check_rule("no_work_permit_needed", no_permit)
+        for code in no_permit.get("citizenships") or []:
+            if pycountry.countries.get(alpha_2=str(code)) is None:
+                problems.append(f"no_work_permit_needed: {code} is not an ISO 3166-1 alpha-2 code")
     gts = data.get("gts_occupations") or {}
     check_rule("gts_occupations", gts)
     if any(not (isinstance(c, str) and c.isdigit() and len(c) == 5) for c in gts.get("noc_codes") or []):
@@ -250,10 +260,14 @@ def _build(data: dict[str, Any]) -> Ruleset:
         for key, rule in (data.get("agreements") or {}).items()
     }
     gts = data.get("gts_occupations") or {}
+    no_permit = data.get("no_work_permit_needed") or {}
     return Ruleset(
         version=str(data["version"]), effective_date=data["effective_date"], countries=countries,
         streams_by_slug=streams, agreements=agreements, gts_noc_codes=frozenset(gts.get("noc_codes") or []),
         gts_keywords=tuple(str(k).casefold() for k in gts.get("keywords") or []),
         gts_confidence=gts.get("confidence", "secondary"), gts_source=_source_url(sources, gts.get("source")),
         age_out_warning_months=int(iec.get("age_out_warning_months", 6)), sources=sources,
+        no_permit_citizenships=frozenset(str(code).upper() for code in no_permit.get("citizenships") or []),
+        no_permit_confidence=str(no_permit.get("confidence") or "official"),
+        no_permit_source=_source_url(sources, no_permit.get("source")),
     )

@@ -184,6 +184,17 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\b(?:award-?winning|internationally (?:recognized|renowned|known|acclaimed)|renowned|acclaimed|"
         r"olympic|world champion|reconnue? internationalement|de renommee internationale|prix international)\b",
     )],
+    # The lead says they are Canadian (the country readers leave Canada out: "a Canadian job offer" is not a
+    # citizenship). First person only: "my wife is a Canadian citizen" is about someone else.
+    "canadian_citizen": [re.compile(p) for p in (
+        r"\b(?:i am|i'm|im|i m) (?:also |a |also a )?canadian(?: citizen)?\b(?! (?:company|employer|business|firm|"
+        r"recruiter|startup|organi[sz]ation|corporation|agency|permanent|resident|student|graduate|job|work))",
+        r"\bi (?:hold|have) (?:a |the )?canadian (?:citizenship|passport)\b|\bmy canadian (?:citizenship|passport)\b",
+        r"\bi am a citizen of canada\b|\bi'm a citizen of canada\b",
+        r"\bje suis (?:aussi )?(?:canadien|canadienne|citoyen canadien|citoyenne canadienne)\b(?! (?:d'origine|"
+        r"residente?|resident))",
+        r"\bj'ai (?:la )?(?:citoyennete|nationalite) canadienne\b|\bmon passeport canadien\b",
+    )],
 }
 # One alternation per kind (fewer scans of the text); "age" keeps its patterns apart for their groups.
 _COMBINED = {kind: [re.compile("|".join(f"(?:{p.pattern})" for p in patterns))] for kind, patterns in PATTERNS.items()}
