@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
@@ -98,6 +100,22 @@ def _country(code: str, lang: str) -> str:
     return country_name(code, lang)
 
 
+ARTICLES_FILE = Path(__file__).parent / "data" / "country_articles.yaml"
+
+
+@cache
+def _takes_the() -> frozenset[str]:
+    data = yaml.safe_load(ARTICLES_FILE.read_text(encoding="utf-8")) or {}
+    return frozenset(str(code).upper() for code in data.get("en_the") or [])
+
+
+def country_in_text(code: str, lang: str) -> str:
+    """The country's name as a sentence writes it after "of" or "for": "the United Kingdom", "France"
+    (crm/sequences/data/country_articles.yaml). French emails put the name in parentheses: no article."""
+    name = _country(code, lang)
+    return f"the {name}" if lang == "en" and code.upper() in _takes_the() else name
+
+
 def local_date(lead: Lead, now: datetime) -> date:
     """The lead's own date at `now`, in the time zone its send window uses (crm.sequences.timezones): the
     age-limit day is a day where the lead lives, not in UTC."""
@@ -161,6 +179,7 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
     return {
         "code": country.code,
         "country": _country(country.code, lang),
+        "country_the": country_in_text(country.code, lang),  # "the United Kingdom" (English, in a sentence)
         "categories": categories,
         "category_slugs": slugs,
         "min_age": country.min_age,

@@ -52,6 +52,20 @@ def _de(value: Any) -> str:
     return ("d'" if text[:1].lower() in "aeiouyàâéèêëîïôùûœ" else "de ") + text
 
 
+def _series(values: Any, lang: str) -> str:
+    """A list in a sentence: "A, B and C" ("A, B et C" in French)."""
+    items = [str(value) for value in values]
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + (" et " if lang == "fr" else " and ") + items[-1]
+
+
+def _capfirst(value: Any) -> str:
+    """The first letter upper-case, the rest as it is (Jinja's capitalize lowers the rest)."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
 # Names a plain dict has as attributes (items, get, keys...): for those, `d.name` in a template must
 # still mean the method, as in Jinja's own lookup.
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -78,6 +92,8 @@ def _environment(html: bool) -> Environment:
     env.filters.update(markup.filters(html))
     env.filters["longdate"] = _date
     env.filters["de"] = _de
+    env.filters["series"] = _series
+    env.filters["capfirst"] = _capfirst
     env.filters["tr"] = translate
     return env
 

@@ -47,10 +47,10 @@ def test_an_entrepreneur_is_not_called_the_lead_in_their_email(db: Database, set
 
 @pytest.mark.parametrize(("language", "can_apply", "also"), [
     ("en", "As a citizen of Australia, you can apply to IEC Working Holiday.",
-     "Citizens of Australia can also take part in IEC Young Professionals, IEC International Co-op Internship, "
+     "Citizens of Australia can also take part in IEC Young Professionals and IEC International Co-op Internship, "
      "if your situation meets their conditions"),
     ("fr", "vous pouvez présenter une demande pour : EIC Vacances-Travail.",
-     "Les citoyens de votre pays peuvent aussi participer à : EIC Jeunes professionnels, EIC Stage coop "
+     "Les citoyens de votre pays peuvent aussi participer à : EIC Jeunes professionnels et EIC Stage coop "
      "international, si votre situation en remplit les conditions"),
 ])
 def test_the_iec_answer_says_you_can_apply_only_to_the_categories_found_open(
@@ -85,8 +85,9 @@ def test_the_french_iec_fit_step_elides_de(db: Database, settings: Settings) -> 
 
 
 @pytest.mark.parametrize(("language", "code", "field"), [
-    ("en", "(exemption code T36)", "in your field (Civil engineer)"),
-    ("fr", "(code de dispense T36)", "dans votre domaine (Civil engineer)"),
+    # The program's name ends in parentheses of its own: the code follows after a comma, not in a second pair
+    ("en", "(CUSMA, CPTPP, CETA, CUKTCA), exemption code T36.", "in your field (Civil engineer)"),
+    ("fr", "(ACEUM, PTPGP, AECG, ACCCRU), code de dispense T36.", "dans votre domaine (Civil engineer)"),
 ])
 def test_a_us_professional_reads_only_the_code_that_fits_and_a_readable_occupation(
         db: Database, settings: Settings, language: str, code: str, field: str) -> None:
@@ -183,3 +184,30 @@ def test_no_email_runs_two_sentences_together(db: Database, settings: Settings, 
                 body = re.sub(r"https?://\S+", "", body)  # tokens in links are not sentences
                 found += [(number, template, body[max(0, m.start() - 40):m.end() + 20]) for m in glued.finditer(body)]
     assert not found, found
+
+
+@pytest.mark.parametrize(("language", "subject", "can_apply"), [
+    ("en", "How IEC works for citizens of the United Kingdom",
+     "As a citizen of the United Kingdom, you can apply to IEC Working Holiday and IEC Young Professionals."),
+    ("fr", "Comment fonctionne EIC pour votre pays (Royaume-Uni)",
+     "vous pouvez présenter une demande pour : EIC Vacances-Travail et EIC Jeunes professionnels."),
+])
+def test_iec_emails_write_the_before_such_country_names_and_and_before_the_last_category(
+        db: Database, settings: Settings, language: str, subject: str, can_apply: str) -> None:
+    # A British engineer with a Canadian job offer: Working Holiday and Young Professionals both open
+    lead_id = _lead(db, NOV, first_name="Olivia", email=f"olivia.{language}@example.co.uk", citizenships=["GB"],
+                    country_of_residence="GB", date_of_birth="1998-03-01", occupation="Civil engineer",
+                    job_offer=True, job_offer_province="ON", preferred_language=language)
+    emails = _emails(db, settings, lead_id, NOV)
+    assert emails["iec-fit"].subject == subject
+    answer = _flat(emails["answer-iec"].text)
+    assert can_apply in answer, answer
+    assert "citizens of United" not in answer and "citizen of United" not in _flat(emails["iec-fit"].text)
+
+
+def test_a_country_name_takes_the_only_where_english_writes_it() -> None:
+    from crm.sequences.content import country_in_text
+
+    assert country_in_text("NL", "en") == "the Netherlands" and country_in_text("PH", "en") == "the Philippines"
+    assert country_in_text("US", "en") == "the United States" and country_in_text("FR", "en") == "France"
+    assert country_in_text("GB", "fr") == "Royaume-Uni"
