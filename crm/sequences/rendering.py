@@ -46,7 +46,7 @@ def _date(value: Any, lang: str) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
-def _de(value: Any) -> str:
+def de(value: Any) -> str:
     """French "de" before a name, elided before a vowel: "d'EIC Vacances-Travail", "de Mobilité francophone"."""
     text = str(value)
     return ("d'" if text[:1].lower() in "aeiouyàâéèêëîïôùûœ" else "de ") + text
@@ -91,7 +91,7 @@ def _environment(html: bool) -> Environment:
     env.globals.update(html=html, list_start=markup.list_start(html), list_end=markup.list_end(html))
     env.filters.update(markup.filters(html))
     env.filters["longdate"] = _date
-    env.filters["de"] = _de
+    env.filters["de"] = de
     env.filters["series"] = _series
     env.filters["capfirst"] = _capfirst
     env.filters["tr"] = translate

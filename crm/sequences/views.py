@@ -16,6 +16,7 @@ from crm.i18n import translator
 from crm.intake.security import SignatureError, verify_signature
 from crm.models import ApiToken, Lead, User
 from crm.sequences.events import EventError, handle_event
+from crm.sequences.rendering import de
 from crm.sequences.unsubscribe import read_token, unsubscribe
 
 bp = Blueprint("email", __name__)
@@ -30,7 +31,9 @@ def _mask(email: str) -> str:
 def _page(state: str, lang: str, email: str = "", status: int = 200) -> Response:
     settings = current_app.extensions["crm.settings"]
     html = render_template("email/pages/unsubscribe.html", state=state, lang=lang, t=translator(lang),
-                           business_name=settings.business_name, masked_email=_mask(email))
+                           business_name=settings.business_name, masked_email=_mask(email),
+                           # French "de" before the name, elided before a vowel: "d'Érable Immigration"
+                           of_business_name=de(settings.business_name))
     return Response(html, status=status, mimetype="text/html")
 
 

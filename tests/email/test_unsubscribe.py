@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import time
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 
 from crm.config import Settings
@@ -12,6 +14,7 @@ from crm.db import Database
 from crm.mail import transport_from_url
 from crm.models import ConsentKind, ConsentRecord, EnrolmentStatus, Suppression
 from crm.sequences.unsubscribe import TOKEN_MAX_AGE_SECONDS, make_token, read_token
+from tests.conftest import make_app
 from tests.email.conftest import Sink
 from tests.email.helpers import T0, activity_kinds, count, enrolments, get_lead, new_lead, run_due
 
@@ -77,6 +80,19 @@ def test_the_french_page_is_in_french(client: FlaskClient, db: Database, smtp_se
     page = client.get(f"/unsubscribe/{make_token(SECRET, lead_id)}").get_data(as_text=True)
     assert "Ne plus recevoir nos courriels ?" in page and "Oui, me désabonner" in page
     assert "fr@example.fr" not in page  # the address is masked
+
+
+@pytest.mark.parametrize(("language", "name", "expected"), [
+    ("fr", "Érable Immigration Conseil Inc.", "Vous ne recevrez plus de courriels d'Érable Immigration Conseil Inc."),
+    ("fr", "Maple Route Immigration", "Vous ne recevrez plus de courriels de Maple Route Immigration"),
+    ("en", "Érable Immigration Conseil Inc.", "You will no longer receive emails from Érable Immigration Conseil Inc."),
+])
+def test_the_page_elides_de_before_a_business_name_with_a_vowel(settings: Settings, db: Database, language: str,
+                                                                 name: str, expected: str) -> None:
+    app = make_app(settings, db, business_name=name)
+    lead_id = new_lead(db, email=f"elide.{language}.{len(name)}@example.fr", preferred_language=language)
+    page = app.test_client().get(f"/unsubscribe/{make_token(SECRET, lead_id)}").get_data(as_text=True)
+    assert expected in html.unescape(page), page
 
 
 def test_a_forged_or_broken_link_does_nothing(client: FlaskClient, db: Database, smtp_settings: Settings) -> None:
