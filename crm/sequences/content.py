@@ -23,6 +23,7 @@ from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
 from crm.sequences.timezones import local_date as zone_local_date
+from crm.sequences.timezones import zone_citizenships
 
 # Facts from the inquiry that templates may mention (plain values; the HTML renderer escapes them).
 FACT_KEYS = ("occupation", "job_offer", "job_offer_province", "employer_name", "company_name", "interest",
@@ -119,7 +120,7 @@ def country_in_text(code: str, lang: str) -> str:
 def local_date(lead: Lead, now: datetime) -> date:
     """The lead's own date at `now`, in the time zone its send window uses (crm.sequences.timezones): the
     age-limit day is a day where the lead lives, not in UTC."""
-    return zone_local_date(now, lead.country_of_residence, list(lead.citizenships or []))
+    return zone_local_date(now, lead.country_of_residence, zone_citizenships(lead))
 
 
 def iec_basis(candidates: list[dict[str, Any]] | None, stream: str | None) -> dict[str, Any] | None:

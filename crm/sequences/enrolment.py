@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from crm.models import (
 from crm.sequences import history
 from crm.sequences.consent import consent_state
 from crm.sequences.definitions import SequenceDef, definitions
-from crm.sequences.timezones import next_window, zone_for
+from crm.sequences.timezones import lead_zone, next_window
 
 LIVE = (EnrolmentStatus.ACTIVE.value, EnrolmentStatus.PAUSED.value)
 # The stop reason when a lead passed the IEC age limit during an IEC sequence (sending._check): the
@@ -179,6 +179,8 @@ class Classified:
     lead_type: str
     flags: list[str]
     last_inquiry_at: datetime | None = None
+    # Those the classifier read from the messages: the send window's zone when `citizenships` is empty
+    message_citizenships: list[str] = field(default_factory=list)
 
 
 def on_classified_many(session: Session, leads: Sequence[Classified], now: datetime) -> None:
@@ -268,7 +270,7 @@ def _enrol_many(session: Session, leads: list[tuple[Classified, SequenceDef]], n
     entries: list[dict[str, Any]] = []
     for lead, sequence in leads:
         enrolment_id = enrolment_ids[lead.lead_id]
-        zone = zone_for(lead.country_of_residence, lead.citizenships)
+        zone = lead_zone(lead)
         sent = already_sent.get(lead.lead_id, set())
         for step in sequence.steps:
             due = due_cache.get((zone, step.day))
@@ -294,7 +296,7 @@ def enrol(session: Session, lead: Lead, sequence: SequenceDef, now: datetime) ->
     session.add(enrolment)
     session.flush()
     already_sent = set(session.scalars(select(Delivery.content_key).where(Delivery.lead_id == lead.id)))
-    zone = zone_for(lead.country_of_residence, lead.citizenships)
+    zone = lead_zone(lead)
     for step in sequence.steps:
         due = now if step.day == 0 else next_window(now + timedelta(days=step.day), zone)
         repeat = step.content_key in already_sent
@@ -353,7 +355,7 @@ def resume(session: Session, lead_id: str, by_user_id: int | None, reason: str =
         return enrolment
     paused_for = now - (enrolment.paused_at or now)
     lead = session.get(Lead, lead_id)
-    zone = zone_for(lead.country_of_residence if lead else None, lead.citizenships if lead else None)
+    zone = lead_zone(lead)
     for step in session.scalars(select(ScheduledStep).where(
             ScheduledStep.enrolment_id == enrolment.id, ScheduledStep.status == StepStatus.SCHEDULED.value)):
         due = max(step.due_at + paused_for, now)

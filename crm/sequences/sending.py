@@ -48,7 +48,7 @@ from crm.sequences.content import Sender, build_context, current_classifications
 from crm.sequences.definitions import SequenceDef, get_sequence
 from crm.sequences.enrolment import AGED_OUT, STOP_STATUSES, complete_if_done, stop
 from crm.sequences.rendering import build_message, render
-from crm.sequences.timezones import in_window, next_window, zone_for
+from crm.sequences.timezones import in_window, lead_zone, next_window
 from crm.sequences.unsubscribe import suppress, unsubscribe_url
 
 CLASSIFY = "classify_lead"  # the classification job's kind (crm.classify.service.KIND)
@@ -139,9 +139,9 @@ def _load_steps_statement(postgresql: bool) -> Select[Any]:
             # others (dates, search text, counters) cost a conversion each per row for nothing.
             .options(lazyload(Lead.flags),
                      load_only(Lead.id, Lead.email, Lead.email_key, Lead.first_name, Lead.last_name,
-                               Lead.citizenships, Lead.country_of_residence, Lead.date_of_birth, Lead.stated_age,
-                               Lead.stated_age_on, Lead.facts, Lead.status, Lead.assignee_id, Lead.reply_token,
-                               Lead.unsubscribed_at, Lead.last_inquiry_at)))
+                               Lead.citizenships, Lead.message_citizenships, Lead.country_of_residence,
+                               Lead.date_of_birth, Lead.stated_age, Lead.stated_age_on, Lead.facts, Lead.status,
+                               Lead.assignee_id, Lead.reply_token, Lead.unsubscribed_at, Lead.last_inquiry_at)))
 
 
 @dataclass
@@ -244,7 +244,7 @@ def _with_consent(session: Session, candidates: list[_Candidate], now: datetime)
             _skip(session, step, refusal, now)
             complete_if_done(session, enrolment, now)
             continue
-        zone = zone_for(lead.country_of_residence, lead.citizenships)
+        zone = lead_zone(lead)
         if step.step_index > 0 and not in_window(now, zone):
             step.status, step.due_at = StepStatus.SCHEDULED.value, next_window(now, zone)
             continue

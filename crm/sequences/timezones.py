@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -36,6 +37,18 @@ def zone_for(residence: str | None, citizenships: list[str] | None = None) -> Zo
             except ZoneInfoNotFoundError:
                 continue
     return _zone(DEFAULT_ZONE)
+
+
+def zone_citizenships(lead: Any) -> list[str]:
+    """The citizenships a lead's zone goes by: the form's, else those the classifier read from the
+    lead's messages (Lead.message_citizenships: "je suis française" puts a lead without a residence on
+    Paris time, not Toronto's). `lead` is a Lead or anything with those attributes."""
+    return list(getattr(lead, "citizenships", None) or []) or list(getattr(lead, "message_citizenships", None) or [])
+
+
+def lead_zone(lead: Any) -> ZoneInfo:
+    """zone_for the lead's residence and citizenships (zone_citizenships)."""
+    return zone_for(getattr(lead, "country_of_residence", None), zone_citizenships(lead))
 
 
 def local_date(moment: datetime, residence: str | None, citizenships: list[str] | None = None) -> date:

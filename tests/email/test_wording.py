@@ -69,7 +69,8 @@ def test_the_iec_answer_says_you_can_apply_only_to_the_categories_found_open(
 def test_french_elides_de_before_a_vowel_and_writes_the_first_of_the_month_1er() -> None:
     from datetime import date
 
-    from crm.sequences.rendering import _date, de as _de
+    from crm.sequences.rendering import _date
+    from crm.sequences.rendering import de as _de
 
     assert _de("EIC Vacances-Travail") == "d'EIC Vacances-Travail"
     assert _de("Mobilité francophone") == "de Mobilité francophone"
