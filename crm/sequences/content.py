@@ -22,6 +22,7 @@ from crm.countries import country_name
 from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
+from crm.sequences.rendering import dates_in_words
 from crm.sequences.timezones import local_date as zone_local_date
 from crm.sequences.timezones import zone_citizenships
 
@@ -74,8 +75,10 @@ def stream_view(rule: StreamRule | None, lang: str) -> dict[str, Any] | None:
     return {
         "slug": rule.slug,
         "name": rule.name.get(lang) or rule.name.get("en", rule.slug),
-        "description": rule.description.get(lang) or rule.description.get("en", ""),
-        "documents": list(rule.documents.get(lang) or rule.documents.get("en") or []),
+        # Dates in the ruleset's words are written for the lead ("Since January 21, 2025", not 2025-01-21)
+        "description": dates_in_words(rule.description.get(lang) or rule.description.get("en", ""), lang),
+        "documents": [dates_in_words(document, lang)
+                      for document in rule.documents.get(lang) or rule.documents.get("en") or []],
         "codes": list(rule.exemption_codes),
         # The generic tip about slow police certificates only where the list has one (en and fr say "police").
         "police": any("police" in document.lower() for document in rule.documents.get("en") or []),
@@ -237,13 +240,14 @@ def iec_aged_out(lead: Lead, stream: str, today: date, ruleset: Ruleset | None =
     return AgedOut(country.code, country.max_age, out if age.exact else None)
 
 
-def _candidate(classification: Classification | None, slug: str | None) -> dict[str, Any]:
+def _candidate(classification: Classification | None, slug: str | None, lang: str = "en") -> dict[str, Any]:
     for candidate in (classification.candidates if classification else None) or []:
         if candidate.get("stream") == slug:
             # The reasons the classifier marked as the consultant's (an age-out day to act on) are not the lead's.
             hidden = candidate.get("consultant_only") or []
             return {"verdict": candidate.get("verdict"),
-                    "reasons": [reason for reason in candidate.get("reasons") or [] if reason not in hidden],
+                    "reasons": [dates_in_words(reason, lang) for reason in candidate.get("reasons") or []
+                                if reason not in hidden],
                     "missing": list(candidate.get("missing") or []), "code": candidate.get("exemption_code")}
     return {"verdict": None, "reasons": [], "missing": [], "code": None}
 
@@ -264,7 +268,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
                 if not slug.startswith("iec-"):
                     beside_iec.append(view)
     facts = lead.facts or {}
-    candidate = _candidate(classification, primary_slug)
+    candidate = _candidate(classification, primary_slug, lang)
     primary, stream = _stream(ruleset, primary_slug, lang), _stream(ruleset, sequence.stream, lang)
     iec = iec_view(ruleset, lead, lang, local_date(lead, now), primary_slug,
                    classification.candidates if classification else None)

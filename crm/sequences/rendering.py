@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import cache, lru_cache
 from typing import Any
@@ -44,6 +44,22 @@ def _date(value: Any, lang: str) -> str:
         day = "1er" if value.day == 1 else str(value.day)
         return f"{day} {months[value.month - 1]} {value.year}"
     return f"{value:%B} {value.day}, {value.year}"
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def dates_in_words(text: str, lang: str) -> str:
+    """Text for the lead with its ISO dates written in the lead's language ("Since 2025-01-21" ->
+    "Since January 21, 2025", "21 janvier 2025"): program descriptions in the ruleset carry dates."""
+
+    def word(found: re.Match[str]) -> str:
+        try:
+            return _date(date(int(found[1]), int(found[2]), int(found[3])), lang)
+        except ValueError:
+            return found[0]
+
+    return _ISO_DATE.sub(word, text)
 
 
 def de(value: Any) -> str:

@@ -212,3 +212,25 @@ def test_a_country_name_takes_the_only_where_english_writes_it() -> None:
     assert country_in_text("NL", "en") == "the Netherlands" and country_in_text("PH", "en") == "the Philippines"
     assert country_in_text("US", "en") == "the United States" and country_in_text("FR", "en") == "France"
     assert country_in_text("GB", "fr") == "Royaume-Uni"
+
+
+@pytest.mark.parametrize(("language", "since"), [("en", "Since January 21, 2025:"),
+                                                 ("fr", "Depuis le 21 janvier 2025 :")])
+def test_a_date_in_a_program_description_is_written_in_the_leads_language(
+        db: Database, settings: Settings, language: str, since: str) -> None:
+    from tests.email.helpers import new_lead
+
+    lead_id = new_lead(db, "spousal-open-work-permit", NOV, email=f"sam.spouse.{language}@example.com",
+                       preferred_language=language, interest="family", spouse_status_in_canada="worker")
+    emails = _emails(db, settings, lead_id, NOV)
+    texts = " ".join(_flat(email.text) for email in emails.values())
+    assert since in texts, texts
+    assert "2025-01-21" not in texts and "2025-01-21" not in " ".join(email.html for email in emails.values())
+
+
+def test_iso_dates_in_text_for_the_lead_are_written_out() -> None:
+    from crm.sequences.rendering import dates_in_words
+
+    assert dates_in_words("Since 2025-01-21: spouses", "en") == "Since January 21, 2025: spouses"
+    assert dates_in_words("depuis le 2024-03-01", "fr") == "depuis le 1er mars 2024"
+    assert dates_in_words("not a day: 2025-13-40", "en") == "not a day: 2025-13-40"
