@@ -1,4 +1,8 @@
-"""Round-robin assignment of classified leads to the consultants who cover their language and stream."""
+"""Round-robin assignment of classified leads to the consultants who cover their language and stream.
+
+Admins are not in the rotation: they get a lead only when no active consultant covers it (a firm whose
+only user is its admin still gets its leads), by the same round-robin among the admins who cover it.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TICK = timedelta(microseconds=1)
 _users: Table = User.__table__  # type: ignore[assignment]
 _CONSULTANTS = (
-    select(_users.c.id, _users.c.email, _users.c.languages, _users.c.streams, _users.c.last_assigned_at)
+    select(_users.c.id, _users.c.email, _users.c.role, _users.c.languages, _users.c.streams,
+           _users.c.last_assigned_at)
     .where(_users.c.active.is_(True), _users.c.role.in_([Role.CONSULTANT.value, Role.ADMIN.value]))
     .order_by(_users.c.id)
 )
@@ -67,17 +72,23 @@ def assign_many(session: Session, requests: Sequence[AssignRequest], now: dateti
         if not users:
             answers.append(Assignment(None, "Unassigned: there is no active consultant."))
             continue
-        matching = [user for user in users if _covers(user, language, stream)]
-        if not matching:
+        covering = [user for user in users if _covers(user, language, stream)]
+        matching = [user for user in covering if user["role"] != Role.ADMIN.value]
+        admins = [user for user in covering if user["role"] == Role.ADMIN.value]
+        if not matching and not admins:
             answers.append(Assignment(
                 None, f"Unassigned: no active consultant covers language {language} and stream {stream}."))
             continue
-        chosen = min(matching, key=lambda user: (user["last_assigned_at"] or _EPOCH, user["id"]))
+        chosen = min(matching or admins, key=lambda user: (user["last_assigned_at"] or _EPOCH, user["id"]))
         chosen["last_assigned_at"] = stamped[chosen["id"]] = stamp
         stamp += _TICK
-        answers.append(Assignment(chosen["id"], (
-            f"Round-robin among {len(matching)} active consultant(s) covering language {language} and "
-            f"stream {stream}: {chosen['email']} was assigned longest ago.")))
+        if matching:
+            reason = (f"Round-robin among {len(matching)} active consultant(s) covering language {language} and "
+                      f"stream {stream}: {chosen['email']} was assigned longest ago.")
+        else:
+            reason = (f"No active consultant covers language {language} and stream {stream}; round-robin among "
+                      f"{len(admins)} active admin(s): {chosen['email']} was assigned longest ago.")
+        answers.append(Assignment(chosen["id"], reason))
     if stamped:
         connection.execute(_STAMP, [{"b_id": user_id, "b_at": at} for user_id, at in stamped.items()])
     return answers

@@ -180,7 +180,7 @@ def test_round_robin_assignment(client: FlaskClient, db: Database, dispatcher: R
     with db.transaction() as session:
         session.add_all([
             User(email="amelie@firm.example", password_hash="x", role=Role.CONSULTANT.value, languages=["fr"]),
-            User(email="bruno@firm.example", password_hash="x", role=Role.ADMIN.value, languages=["en", "fr"]),
+            User(email="bruno@firm.example", password_hash="x", role=Role.CONSULTANT.value, languages=["en", "fr"]),
             User(email="carl@firm.example", password_hash="x", role=Role.CONSULTANT.value, languages=["en"]),
             User(email="dora@firm.example", password_hash="x", role=Role.CONSULTANT.value, active=False),
         ])

@@ -101,7 +101,7 @@ def test_round_robin_within_a_batch_and_across_batches(client: FlaskClient, db: 
                                                        dispatcher: RecordingDispatcher) -> None:
     with db.transaction() as session:
         session.add_all([User(email="amelie@firm.example", password_hash="x", role=Role.CONSULTANT.value),
-                         User(email="bruno@firm.example", password_hash="x", role=Role.ADMIN.value)])
+                         User(email="bruno@firm.example", password_hash="x", role=Role.CONSULTANT.value)])
     ids = [post_lead(client, email=f"lead{number}@example.ie") for number in range(5)]
     # A batch of three: the message's own lead first, then the newest open jobs (leads 4 and 3, in id order)
     with db.session() as session, session.begin():
