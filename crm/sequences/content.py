@@ -197,6 +197,10 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
         # Only while the day is ahead (from a stated age: the earliest possible day), by days, not months.
         "age_out_soon": ages_out is not None
         and today < ages_out <= add_months(today, ruleset.age_out_warning_months),
+        # From a stated age, once that earliest day has passed: the lead may already be over the limit
+        # (not certainly: then the sequence stops), so the emails ask for the date of birth again.
+        "may_be_over": ages_out is not None and not (age and age.exact) and ages_out <= today
+        and verdict != "ineligible",
         # Certainly over the upper limit today (not too young): the review email says age limits matter.
         "over_limit": verdict == "ineligible" and age is not None and age.low >= (country.min_age or 0),
     }

@@ -447,3 +447,23 @@ def test_a_new_inquiry_after_the_aged_out_stop_gets_an_answer(db: Database, smtp
     assert latest.status == EnrolmentStatus.ACTIVE.value and not latest.sequence.startswith("iec-"), latest.sequence
     answer = next(step for step in steps(db, lead_id) if step.enrolment_id == latest.id and step.step_index == 0)
     assert answer.status == StepStatus.SENT.value
+
+
+@pytest.mark.parametrize(("language", "warning", "asked"), [
+    ("en", "Going by the age you gave us, you may already be past the age limit: you could have passed it as early "
+           "as November 27, 2026.", "Please send us your date of birth"),
+    ("fr", "D'après l'âge que vous nous avez indiqué, vous avez peut-être déjà dépassé la limite d'âge : cela a pu "
+           "arriver dès le 27 novembre 2026.", "Envoyez-nous votre date de naissance"),
+])
+def test_after_the_earliest_day_a_stated_age_lead_is_told_they_may_be_past_the_limit(
+        db: Database, settings: Settings, language: str, warning: str, asked: str) -> None:
+    # Sophie said she was 35 on 26 November (no date of birth): she may turn 36 as early as the 27th
+    lead_id = _lead(db, NOV, first_name="Sophie", email=f"sophie.past.{language}@example.fr", citizenships=["FR"],
+                    age=35, preferred_language=language)
+
+    def fit(now: datetime) -> str:
+        return " ".join(_emails(db, settings, lead_id, now)["iec-fit"].text.split())
+
+    assert warning not in fit(NOV)
+    day_five = fit(NOV + timedelta(days=5))
+    assert warning in day_five and asked in day_five, day_five
