@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crm.classify.classifier import BASE_POINTS
 from crm.countries import country_name
 from crm.i18n import translate
 from crm.sequences.enrolment import AGED_OUT
@@ -318,7 +319,11 @@ def score_lines(score: int | None, reasons: list[str] | None, lang: str) -> list
             return lines  # a reason without its points: nothing to add up
         counted += int(found.group(1))
     rest = score - counted
+    if score in (0, 100):
+        # At a bound: the starting points, then what the 0-100 cap removed (or added), if anything.
+        capped = rest - BASE_POINTS
+        return ([f"{BASE_POINTS:+d} {_t('starting points of every lead', lang)}", *lines]
+                + ([f"{capped:+d} {_t('kept within 0 to 100', lang)}"] if capped else []))
     if rest:
-        text = "starting points of every lead" if 0 < score < 100 else "kept within 0 to 100"
-        lines.insert(0, f"{rest:+d} {_t(text, lang)}")
+        lines.insert(0, f"{rest:+d} {_t('starting points of every lead', lang)}")
     return lines

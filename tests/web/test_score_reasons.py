@@ -40,9 +40,28 @@ def test_the_reasons_add_up_to_the_score(db: Database, team: Team, admin: Browse
 
 
 def test_score_lines_keep_the_sum_at_the_bounds_and_leave_unknown_shapes_alone() -> None:
-    assert score_lines(100, ["+35 eligible", "+25 ages out", "+15 employer", "+10 job", "+10 time", "+5 msg",
-                             "+5 facts"], "en")[0] == "-5 kept within 0 to 100"
+    reasons = ["+35 eligible", "+25 ages out", "+15 employer", "+10 job", "+10 time", "+5 msg", "+5 facts"]
+    assert score_lines(100, reasons, "en") == ["+10 starting points of every lead", *reasons,
+                                               "-15 kept within 0 to 100"]
     assert score_lines(45, ["+35 eligible"], "en") == ["+10 starting points of every lead", "+35 eligible"]
     assert score_lines(45, ["+45 eligible"], "en") == ["+45 eligible"]
     assert score_lines(45, ["age 27: two years before the IEC limit"], "en") == [
         "age 27: two years before the IEC limit"]
+
+
+@pytest.mark.parametrize(("lang", "start", "cap"), [
+    ("en", "+10 starting points of every lead", "kept within 0 to 100"),
+    ("fr", "+10 points de départ de tout prospect", "score maintenu entre 0 et 100"),
+])
+def test_a_score_at_a_bound_shows_the_starting_points_and_a_cap_line_only_when_the_cap_took_points(
+        lang: str, start: str, cap: str) -> None:
+    from crm.classify.classifier import BASE_POINTS
+
+    assert BASE_POINTS == 10  # the expectations below spell it out
+    # 10 + 90 = 100: nothing was capped, and the 10 are the starting points (were "kept within 0 to 100")
+    exact = ["+35 eligible", "+25 ages out", "+15 employer", "+10 job", "+5 facts"]
+    assert score_lines(100, exact, lang) == [start, *exact]
+    # 10 - 30 = -20, kept at 0: the cap added 20
+    low = ["-30 spam signs"]
+    assert score_lines(0, low, lang) == [start, *low, f"+20 {cap}"]
+    assert _points(score_lines(0, low, lang)) == 0
