@@ -50,6 +50,9 @@ KIND = "classify_lead"
 CLASSIFIER_FLAGS = frozenset({"age-out-soon", "unconfirmed-rule", "unknown-country", "needs-review",
                               "contradiction", "free-text", "classification-failed"})
 OPEN_JOB = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
+# The timeline line (kind "classified", data {"unchanged": true, ...}) when a reclassification a consultant
+# asked for finds the same result: nothing new is stored, but the request did run.
+UNCHANGED_SUMMARY = "Reclassified: no change"
 # Leads classified per transaction by one message: its own plus up to BATCH_SIZE - 1 others.
 BATCH_SIZE = 200
 MESSAGES_PER_LEAD = 5
@@ -381,6 +384,7 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
                                              if claim.lead.first_inquiry_at != claim.lead.last_inquiry_at])
     done: list[int] = []
     changed: list[tuple[_Claim, ClassificationResult, Any]] = []
+    unchanged: list[tuple[_Claim, ClassificationResult]] = []
     # "Today" is the lead's own date, in the time zone its send window uses: the emails' age-out
     # reminder and the aged-out stop go by the same day (crm.sequences.timezones.local_date), so the
     # classifier never calls eligible a lead the answer would stop as aged out. One date per zone.
@@ -419,6 +423,10 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
         previous_stream = previous.primary_stream if previous is not None else None
         if previous is not None and _same(previous, result) and lead.status not in _REOPENABLE:
             outcomes[lead.id] = Outcome("unchanged", previous_stream, previous_stream)
+            if claim.trigger == "reclassify" and claim.job_ids:
+                # A consultant asked for it (a job from the workspace or the API, not the CLI's run over
+                # many leads): the timeline says it ran, though nothing new is stored.
+                unchanged.append((claim, result))
             if list(lead.message_citizenships or []) != result.message_citizenships:
                 # A lead classified before the column was written: brought up to date, no new row.
                 connection.execute(update(_leads).where(_leads.c.id == lead.id)
@@ -432,6 +440,15 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
         changed.append((claim, result, previous))
         outcomes[lead.id] = Outcome("classified", result.primary_stream, previous_stream)
     _close_jobs(connection, done, now)
+    if unchanged:
+        bulk.insert_rows(connection, _activities, [
+            {"lead_id": claim.lead.id, "at": now, "kind": "classified", "user_id": None,
+             "summary": UNCHANGED_SUMMARY,
+             "data": {"unchanged": True, "primary_stream": result.primary_stream,
+                      "previous_stream": result.primary_stream, "score": result.score, "flags": result.flags,
+                      "trigger": claim.trigger, "ruleset_version": result.ruleset_version,
+                      "signals": result.signals}}
+            for claim, result in unchanged])
     if changed:
         _store(session, changed, current, now)
     if own_id in outcomes:

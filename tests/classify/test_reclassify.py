@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from dramatiq.brokers.stub import StubBroker
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import func, update
 
 from crm.cli.leads import leads_group
 from crm.db import Database
@@ -98,3 +98,45 @@ def test_an_age_read_from_a_message_is_dated_by_the_inquiry_not_by_each_reclassi
     with db.transaction() as session:
         assert classify_and_store(session, lead_id, "reclassify", later + timedelta(days=5),
                                   force=True).status == "unchanged"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_a_reclassification_a_consultant_asked_for_says_so_on_the_timeline_when_nothing_changed(
+        client: FlaskClient, db: Database, dispatcher: RecordingDispatcher) -> None:
+    from sqlalchemy import select
+
+    from crm.classify.service import UNCHANGED_SUMMARY, classify_pending
+    from crm.db import utcnow
+    from crm.models import Activity, Role, User
+    from crm.workspace.actions import reclassify
+
+    # Given a classified lead
+    lead_id = post_lead(client)
+    with db.session() as session, session.begin():
+        classify_pending(session, lead_id, "intake", utcnow(), batch_size=1)
+    with db.transaction() as session:
+        session.add(User(email="amelie@firm.example", password_hash="x", role=Role.CONSULTANT.value))
+    # When a consultant asks for a reclassification and its job runs with the same result
+    with db.transaction() as session:
+        amelie = session.scalars(select(User)).one()
+        found = session.get(Lead, lead_id)
+        assert found is not None
+        assert reclassify(session, found, amelie) is not None
+    with db.session() as session, session.begin():
+        outcome = classify_pending(session, lead_id, "reclassify", utcnow(), batch_size=1)
+    assert outcome.status == "unchanged"
+    # Then nothing new is stored, but the timeline says it ran, after the request
+    assert len(classifications(db, lead_id)) == 1
+    with db.session() as session:
+        timeline = [(a.kind, a.summary, a.data) for a in session.scalars(
+            select(Activity).where(Activity.lead_id == lead_id).order_by(Activity.at, Activity.id))]
+    assert [kind for kind, _summary, _data in timeline][-2:] == ["reclassify", "classified"]
+    _kind, summary, data = timeline[-1]
+    assert summary == UNCHANGED_SUMMARY == "Reclassified: no change"
+    assert data["unchanged"] is True and data["trigger"] == "reclassify"
+    assert data["primary_stream"] == lead(db, lead_id).primary_stream
+    # And the operator's `crm leads reclassify` (no job: a run over many leads) adds no such line
+    assert "0 changed" in CliRunner().invoke(leads_group, ["reclassify", "--all"]).output
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Activity).where(
+            Activity.lead_id == lead_id, Activity.summary == UNCHANGED_SUMMARY)) == 1
