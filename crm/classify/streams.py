@@ -176,10 +176,21 @@ def global_talent(ctx: Context) -> Candidate | None:
     if tech is None:
         return None
     candidate = _new(ctx, "global-talent-stream", None, "likely")
-    candidate.reasons += [tech, ctx.t("The employer applies for an LMIA through the Global Talent Stream")]
+    # Reasons are what the lead told us; how the route works is the stream's description (ruleset).
+    candidate.reasons.append(tech)
     if not ctx.job_offer:
         candidate.verdict = "needs_info"
         candidate.missing.append(ctx.t("A Canadian employer willing to use the Global Talent Stream"))
+        return candidate
+    province = ctx.job_province
+    if province:
+        candidate.reasons.append(ctx.t("Has a Canadian job offer in {province}", province=ctx.province(province)))
+        if not ctx.fact("job_offer_province") and ctx.said("province"):
+            candidate.reasons.append(ctx.quote_reason("province"))
+    else:
+        candidate.reasons.append(ctx.t("Has a Canadian job offer"))
+    # The employer applies for the LMIA (and signs a Labour Market Benefits Plan): not known from the lead.
+    candidate.missing.append(ctx.t("Whether the employer will apply for an LMIA through the Global Talent Stream"))
     return candidate
 
 
@@ -239,9 +250,10 @@ def employer_candidates(ctx: Context) -> list[Candidate]:
                            else ctx.t("The employer has a Canadian office"))
         ict.missing.append(ctx.t("Employee's years with the company and role"))
         found.append(ict)
+    # Always listed for an employer (a route description is not a reason: the ruleset's description says
+    # how it works); a reason only when the employer mentioned IEC.
     yp = _new(ctx, "iec-young-professionals", "C21", "needs_info")
     yp.priority = 2
-    yp.reasons.append(ctx.t("Employers can hire young citizens of IEC partner countries as Young Professionals"))
     if ctx.said("iec"):
         yp.verdict = "likely"
         yp.reasons.append(ctx.quote_reason("iec"))
