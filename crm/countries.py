@@ -63,19 +63,37 @@ def _index() -> tuple[dict[str, str], dict[str, str]]:
                                  "not an ISO 3166-1 alpha-2 code (quote codes such as \"NO\")")
     for alias, code in data["aliases"].items():
         names[fold(alias)] = code
+    for code, shown in (data.get("display_names") or {}).items():
+        for name in shown.values():
+            names.setdefault(fold(name), code)
     demonyms = {fold(word): code for word, code in data["demonyms"].items()}
     return names, demonyms
 
 
+@cache
+def _display_names() -> dict[str, dict[str, str]]:
+    data = yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8"))
+    names: dict[str, dict[str, str]] = data.get("display_names") or {}
+    for code in names:
+        if not isinstance(code, str) or pycountry.countries.get(alpha_2=code) is None:
+            raise ValueError(f"{ALIASES_FILE.name}: display_names {code!r} is not an ISO 3166-1 alpha-2 code")
+    return names
+
+
+@cache
 def country_name(code: str, language: str = "en") -> str:
+    """The name people use for a country, in English or French (the ISO name unless display_names in
+    crm/data/country_aliases.yaml gives an everyday one)."""
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
         return code
-    name = getattr(country, "common_name", None) or country.name
+    shown = _display_names().get(code, {}).get(language)
+    if shown:
+        return shown
     if language == "fr":
         french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
         return french.gettext(country.name)
-    return name
+    return getattr(country, "common_name", None) or country.name
 
 
 @lru_cache(maxsize=4096)

@@ -363,3 +363,17 @@ def test_a_stated_age_is_dated_on_the_leads_own_day(client: FlaskClient, db: Dat
                                                             fields=payload), now=now)
         with db.session() as session:
             assert session.get(Lead, result.lead_id).stated_age_on.isoformat() == day  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("code", "english", "french"), [
+    ("KR", "South Korea", "Corée du Sud"), ("TW", "Taiwan", "Taïwan"), ("RU", "Russia", "Russie"),
+    ("IR", "Iran", "Iran"), ("KP", "North Korea", "Corée du Nord"), ("FR", "France", "France"),
+])
+def test_countries_are_shown_by_the_names_people_use(code: str, english: str, french: str) -> None:
+    # ISO's French names read "Corée, République de" and "Taïwan, province de Chine" in emails and pages
+    from crm.countries import all_country_options, country_name, lookup_country
+
+    assert (country_name(code, "en"), country_name(code, "fr")) == (english, french)
+    assert (code, french) in all_country_options("fr")
+    match = lookup_country(french)
+    assert match is not None and match.code == code
