@@ -14,16 +14,29 @@ LANGUAGES = ("en", "fr")
 
 
 @cache
-def _catalog(language: str) -> dict[str, str]:
-    merged: dict[str, str] = {}
+def _catalog(language: str) -> dict[str, str | dict[str, str]]:
+    merged: dict[str, str | dict[str, str]] = {}
     for path in sorted(CATALOG_DIR.glob(f"*.{language}.yaml")):
         merged.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     return merged
 
 
+# Which count takes a language's singular form: French writes "0 ignoré" and "1 ignoré", "2 ignorés".
+_SINGULAR = {"fr": lambda count: count < 2}
+
+
 def translate(text: str, language: str, **values: object) -> str:
-    translated = _catalog(language).get(text, text) if language != "en" else text
-    return translated.format(**values) if values else translated
+    """`text` (an English phrase, the catalogue key) in `language`, with `values` filled in.
+
+    A catalogue entry may give plural forms, `{one: ..., other: ..., by: name}`: the form is chosen by
+    the value named `by` (default `count`) with that language's rule.
+    """
+    entry = _catalog(language).get(text, text) if language != "en" else text
+    if isinstance(entry, dict):
+        count = values.get(entry.get("by", "count"))
+        singular = isinstance(count, int) and _SINGULAR.get(language, lambda n: n == 1)(count)
+        entry = entry["one"] if singular else entry["other"]
+    return entry.format(**values) if values else entry
 
 
 def translator(language: str) -> Callable[..., str]:

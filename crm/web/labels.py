@@ -177,11 +177,19 @@ def fact_value(name: str, value: Any, lang: str) -> str:
 
 
 # The assignment explanations crm/classify/assign.py stores (English sentences, no structured copy).
+# The sentences crm.classify.assign stores, and what the page says for each; a (singular, plural)
+# pair is chosen by the count the sentence gives.
 _ASSIGNMENT = (
     (re.compile(r"Round-robin among (?P<count>\d+) active consultant\(s\) covering language (?P<code>\w+) and "
                 r"stream (?P<stream>\S+): (?P<email>\S+) was assigned longest ago\.\Z"),
-     "Round-robin among the {count} active consultants covering language {code} and {stream}: {email} "
-     "was assigned longest ago."),
+     ("Assigned to {email}, the only active consultant covering language {code} and {stream}.",
+      "Round-robin among the {count} active consultants covering language {code} and {stream}: {email} "
+      "was assigned longest ago.")),
+    (re.compile(r"No active consultant covers language (?P<code>\w+) and stream (?P<stream>\S+); round-robin among "
+                r"(?P<count>\d+) active admin\(s\): (?P<email>\S+) was assigned longest ago\.\Z"),
+     ("No active consultant covers language {code} and {stream}: assigned to {email}, the only active admin.",
+      "No active consultant covers language {code} and {stream}: round-robin among the {count} active admins, "
+      "{email} was assigned longest ago.")),
     (re.compile(r"Kept the current assignee \((?P<email>[^()]+)\)\.\Z"), "Kept the current assignee ({email})."),
     (re.compile(r"Unassigned: there is no active consultant\.\Z"), "Unassigned: there is no active consultant."),
     (re.compile(r"Unassigned: no active consultant covers language (?P<code>\w+) and stream (?P<stream>\S+)\.\Z"),
@@ -199,6 +207,8 @@ def assignment_text(reason: str | None, lang: str) -> str:
             values = found.groupdict()
             if "stream" in values:
                 values["stream"] = stream_label(values["stream"], lang)
+            if isinstance(text, tuple):
+                text = text[0] if values["count"] == "1" else text[1]
             return _t(text, lang, **values)
     return reason
 
@@ -219,6 +229,7 @@ FIXED_SUMMARIES = frozenset({
     "First inquiry", "New inquiry from a known lead", "Spam inquiry (honeypot filled in)", "Claimed",
     "Returned to the unassigned pool", "Returned to the unassigned pool (consultant deactivated)",
     "Reclassification requested", "Personal data erased (PIPEDA request)", "The lead replied to an email",
+    "Reclassified: no change",  # crm.classify.service.UNCHANGED_SUMMARY
 })
 
 

@@ -135,7 +135,8 @@ def test_every_label_has_a_french_entry() -> None:
                *labels.STOP_REASONS.values(), *labels.CONSENT_KINDS.values(), *labels.CONSENT_SOURCES.values(),
                *labels.TRIGGERS.values(), *labels.FACT_LABELS.values(), *labels.FIXED_SUMMARIES,
                *(text for values in labels.FACT_VALUES.values() for text in values.values()),
-               *(text for _pattern, text in labels._ASSIGNMENT)}
+               *(text for _pattern, texts in labels._ASSIGNMENT
+                 for text in (texts if isinstance(texts, tuple) else (texts,)))}
     assert not sorted(phrase for phrase in phrases if phrase not in catalogue)
     # The phrases built in code (t(...) with values) are found by the catalogue test's scan of _t(...).
     source = (PROJECT_ROOT / "crm" / "web" / "labels.py").read_text(encoding="utf-8")
@@ -175,3 +176,36 @@ def test_the_aged_out_skip_line_from_a_stated_age_has_no_day() -> None:
         "35 ans)")
     assert labels.activity_text("email-skipped", summary, data, "en") == (
         "Email of step 2 not sent: the lead passed the IEC age limit (New Zealand: over 35)")
+
+
+@pytest.mark.parametrize(("stored", "lang", "shown"), [
+    ("Round-robin among 1 active consultant(s) covering language fr and stream iec-working-holiday: "
+     "ana@firm.example was assigned longest ago.", "en",
+     "Assigned to ana@firm.example, the only active consultant covering language fr and IEC Working Holiday."),
+    ("Round-robin among 3 active consultant(s) covering language fr and stream iec-working-holiday: "
+     "ana@firm.example was assigned longest ago.", "fr",
+     "Tour de rôle entre les 3 consultants actifs qui couvrent la langue fr et le volet EIC Vacances-travail : "
+     "ana@firm.example avait reçu un prospect le moins récemment."),
+    ("No active consultant covers language en and stream entrepreneur; round-robin among 1 active admin(s): "
+     "boss@firm.example was assigned longest ago.", "fr",
+     "Aucun consultant actif ne couvre la langue en et le volet Entrepreneur : assigné à boss@firm.example, "
+     "seul administrateur actif."),
+])
+def test_assignment_lines_agree_with_their_count(stored: str, lang: str, shown: str) -> None:
+    assert labels.assignment_text(stored, lang) == shown
+
+
+@pytest.mark.parametrize(("count", "french"), [(0, "0 ignoré"), (1, "1 ignoré"), (2, "2 ignorés")])
+def test_french_plurals_follow_the_count(count: int, french: str) -> None:
+    from crm.i18n import translate
+
+    assert translate("{changed} updated, {skipped} skipped.", "fr", changed=3, skipped=count) == \
+        f"3 mis à jour, {french}."
+    assert translate("{count} skipped: an erased lead cannot be changed.", "fr", count=count).startswith(french + " :")
+
+
+def test_a_reclassification_that_changed_nothing_reads_in_french() -> None:
+    from crm.classify.service import UNCHANGED_SUMMARY
+
+    assert labels.activity_text("classified", UNCHANGED_SUMMARY, {"unchanged": True}, "fr") == \
+        "Reclassé : aucun changement"

@@ -267,10 +267,10 @@ def test_bulk_status_offers_only_possible_moves_and_says_why_a_lead_was_skipped(
     response = consultant.post("/leads/bulk", {"lead_ids": [a, c], "action": "status",
                                                "status": "consultation_booked"}, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert {"en": "1 updated, 1 skipped.", "fr": "1 mis à jour, 1 ignorés."}[lang] in page
+    assert {"en": "1 updated, 1 skipped.", "fr": "1 mis à jour, 1 ignoré."}[lang] in page
     assert {"en": "1 skipped: a “received” lead cannot go to “consultation booked” (it can go to: contacted, "
                   "lost, spam).",
-            "fr": "1 ignorés : un prospect « reçu » ne peut pas passer à « consultation réservée » (possible : "
+            "fr": "1 ignoré : un prospect « reçu » ne peut pas passer à « consultation réservée » (possible : "
                   "contacté, perdu, indésirable)."}[lang] in page
     with db.transaction() as session:
         assert [session.get(Lead, i).status for i in (a, c)] == ["consultation_booked", "received"]
