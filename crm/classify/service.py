@@ -41,7 +41,7 @@ from crm.db import UTCDateTime
 from crm.jobs import record_job
 from crm.models import Activity, Classification, Inquiry, Job, JobStatus, Lead, LeadFlag, LeadStatus
 from crm.sequences.enrolment import Classified, on_classified_many
-from crm.sequences.timezones import zone_for
+from crm.sequences.timezones import lead_zone
 
 log = logging.getLogger(__name__)
 
@@ -395,7 +395,7 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
             done.extend(claim.job_ids)
             outcomes[lead.id] = Outcome("spam")
             continue
-        zone = zone_for(lead.country_of_residence, lead.citizenships)
+        zone = lead_zone(lead)  # the form's citizenships, else those read from its messages before
         today = today_in.get(zone)
         if today is None:
             today = today_in[zone] = now.astimezone(zone).date()
@@ -484,7 +484,8 @@ def _store(session: Session, changed: list[tuple[_Claim, ClassificationResult, A
                    citizenships=list(claim.lead.citizenships or []),
                    unsubscribed=claim.lead.unsubscribed_at is not None,
                    primary_stream=result.primary_stream, lead_type=result.lead_type, flags=list(result.flags),
-                   last_inquiry_at=claim.lead.last_inquiry_at)
+                   last_inquiry_at=claim.lead.last_inquiry_at,
+                   message_citizenships=list(result.message_citizenships))
         for claim, result, _previous in changed], now)
     # Last: the consultants' rows are locked until the commit (round-robin without a race).
     assignments = assign_many(session, [

@@ -36,3 +36,21 @@ def test_a_lead_classified_before_the_column_gets_it_without_a_new_row(client: F
         assert classify_and_store(session, lead_id, "reclassify", utcnow(), force=True).status == "unchanged"
     assert lead(db, lead_id).message_citizenships == ["FR"]
     assert len(classifications(db, lead_id)) == 1
+
+
+def test_a_lead_enrolled_by_its_first_classification_is_scheduled_in_the_zone_of_its_message(
+        db: Database) -> None:
+    # 12:00 UTC on 2 March is 13:00 in Paris (daytime: the later steps fall at that hour) and 07:00 in
+    # Toronto (they would wait until 09:00 there)
+    from datetime import UTC, datetime
+
+    from tests.email.helpers import inquire, steps
+
+    t0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    lead_id = inquire(db, t0, first_name="Camille", email="camille.first@example.fr", citizenships=[],
+                      country_of_residence=None, date_of_birth=None, preferred_language="fr",
+                      message="Bonjour, je suis française et j'ai 27 ans.")
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "intake", t0).status == "classified"
+    later = [step for step in steps(db, lead_id) if step.step_index > 0]
+    assert later and all(step.due_at.hour == 12 for step in later), [step.due_at for step in later]
