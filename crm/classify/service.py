@@ -67,7 +67,7 @@ _inquiries: Table = Inquiry.__table__  # type: ignore[assignment]
 _LEAD_COLUMNS = [_leads.c[name] for name in (
     "id", "email_key", "citizenships", "country_of_residence", "date_of_birth", "stated_age", "stated_age_on",
     "facts", "unknown_countries", "preferred_language", "status", "classified_at", "first_inquiry_at",
-    "last_inquiry_at", "assignee_id", "primary_stream", "unsubscribed_at", "message_citizenships")]
+    "last_inquiry_at", "assignee_id", "primary_stream", "unsubscribed_at", "message_citizenships", "anonymised_at")]
 _OPEN_JOB_OF_LEAD = exists().where(_jobs.c.lead_id == _leads.c.id, _jobs.c.kind == KIND,
                                    or_(*(_jobs.c.status == status for status in OPEN_JOB)))
 # The one query a message for an already classified lead costs.
@@ -109,7 +109,7 @@ _UPDATE_LEADS = (
 
 @dataclass
 class Outcome:
-    status: str  # classified, unchanged, spam, duplicate, missing, skipped
+    status: str  # classified, unchanged, spam, erased, duplicate, missing, skipped
     primary_stream: str | None = None
     previous_stream: str | None = None
     # The jobs the transaction closed (on the message's own outcome): once it has committed, the
@@ -319,9 +319,11 @@ def _run(session: Session, lead_id: str, trigger: str, now: datetime, ruleset: R
         select(_jobs.c.id).where(_jobs.c.kind == KIND, _jobs.c.lead_id == lead_id, _jobs.c.status.in_(OPEN_JOB))
         .order_by(_jobs.c.id).with_for_update()
     ).scalars())
-    if lead.status == LeadStatus.SPAM.value:
+    if lead.status == LeadStatus.SPAM.value or lead.anonymised_at is not None:
+        # Spam is not classified; an erased lead (PIPEDA) has nothing left to classify and must not
+        # take a consultant's turn: its jobs are closed.
         _close_jobs(connection, own_jobs, now)
-        return Outcome("spam", closed_jobs=own_jobs)
+        return Outcome("spam" if lead.anonymised_at is None else "erased", closed_jobs=own_jobs)
     if _classified_before(lead.classified_at, lead.status) and not own_jobs and not force:
         return Outcome("duplicate", lead.primary_stream, lead.primary_stream)  # a re-sent or duplicated message
     claims = [_Claim(lead, trigger, own_jobs)]
@@ -391,9 +393,9 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
     today_in: dict[ZoneInfo, date] = {}
     for claim in claims:
         lead = claim.lead
-        if lead.status == LeadStatus.SPAM.value:
+        if lead.status == LeadStatus.SPAM.value or lead.anonymised_at is not None:
             done.extend(claim.job_ids)
-            outcomes[lead.id] = Outcome("spam")
+            outcomes[lead.id] = Outcome("spam" if lead.anonymised_at is None else "erased")
             continue
         zone = lead_zone(lead)  # the form's citizenships, else those read from its messages before
         today = today_in.get(zone)

@@ -23,6 +23,8 @@ from crm.models import (
     Delivery,
     Enrolment,
     Inquiry,
+    Job,
+    JobStatus,
     Lead,
     LeadFlag,
     LeadStatus,
@@ -91,6 +93,10 @@ def erase_person(session: Session, lead: Lead, by: User, now: datetime | None = 
     from crm import sequences
 
     sequences.stop(session, lead_id, "erased", by_user_id=by.id)
+    # Nothing is left to classify: a pending classification must not run on the erased row.
+    session.execute(update(Job).where(Job.lead_id == lead_id, Job.kind == "classify_lead",
+                                      Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]))
+                    .values(status=JobStatus.DONE.value, finished_at=now, last_error="lead erased"))
     if session.scalars(select(Suppression).where(Suppression.email_key == email_key)).first() is None:
         session.add(Suppression(email_key=email_key, reason="erased", source="pipeda-erase", created_at=now))
 

@@ -81,3 +81,24 @@ def test_the_page_of_an_erased_lead_says_so_and_offers_nothing(
     assert "Show the email" not in html and "Raw payload as received" not in html
     assert "Preview emails" not in html
     assert admin.get(f"/leads/{lead_id}/preview/0.html").status_code == 404
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_a_lead_erased_before_its_classification_ran_is_never_classified_or_assigned(
+        db: Database, team: Team, admin: Browser, post_lead: Callable[..., str]) -> None:
+    from sqlalchemy import select
+
+    from crm.classify.service import classify_pending
+    from crm.db import utcnow
+    from crm.models import Classification, Job
+
+    lead_id = post_lead(first_name="Gone")  # its classify job is pending: the workers have not run yet
+    assert admin.post(f"/leads/{lead_id}/erase", {"confirm": "ERASE"}).status_code == 302
+    with db.transaction() as session:
+        assert {job.status for job in session.scalars(select(Job).where(Job.lead_id == lead_id))} == {"done"}
+        outcome = classify_pending(session, lead_id, "intake", utcnow())  # a message already on its way
+    assert outcome.status == "erased"
+    with db.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None and lead.assignee_id is None and lead.status == "lost"
+        assert session.scalars(select(Classification).where(Classification.lead_id == lead_id)).first() is None
