@@ -18,6 +18,7 @@ import pycountry
 import yaml
 
 ALIASES_FILE = Path(__file__).parent / "data" / "country_aliases.yaml"
+ARTICLES_FILE = Path(__file__).parent / "data" / "country_articles.yaml"
 
 
 def fold(text: str) -> str:
@@ -94,6 +95,19 @@ def country_name(code: str, language: str = "en") -> str:
         french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
         return french.gettext(country.name)
     return getattr(country, "common_name", None) or country.name
+
+
+@cache
+def _takes_the() -> frozenset[str]:
+    data = yaml.safe_load(ARTICLES_FILE.read_text(encoding="utf-8")) or {}
+    return frozenset(str(code).upper() for code in data.get("en_the") or [])
+
+
+def country_in_text(code: str, language: str) -> str:
+    """The country's name as a sentence writes it after "of" or "for": "the United Kingdom", "France"
+    (crm/data/country_articles.yaml). French puts the name after a colon or in parentheses: no article."""
+    name = country_name(code, language)
+    return f"the {name}" if language == "en" and code.upper() in _takes_the() else name
 
 
 @lru_cache(maxsize=4096)

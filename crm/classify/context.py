@@ -14,7 +14,7 @@ from crm.classify.ages import AgeKnowledge, known_age
 from crm.classify.model import LeadInput
 from crm.classify.ruleset import Ruleset
 from crm.classify.signals import Signal, keyword_pattern, normalise, read_message
-from crm.countries import country_name
+from crm.countries import country_in_text, country_name
 from crm.i18n import translate
 from crm.intake.provinces import province_name
 
@@ -64,6 +64,10 @@ class Context:
 
     def country(self, code: str) -> str:
         return name_of(code, self.lang)
+
+    def country_after_of(self, code: str) -> str:
+        """The name as it follows "of" in a sentence: "Citizen of the United States"."""
+        return country_in_text(code, self.lang)
 
     def province(self, code: str) -> str:
         return province_name(code, self.lang)

@@ -58,7 +58,7 @@ def iec_candidates(ctx: Context) -> list[Candidate]:
 
 
 def _origin(ctx: Context, country: IecCountry, quote: str | None) -> str:
-    name = ctx.country(country.code)
+    name = ctx.country_after_of(country.code)
     if quote:
         return ctx.t("Citizen of {country} (the message says “{quote}”)", country=name, quote=quote)
     return ctx.t("Citizen of {country}", country=name)

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,7 @@ from crm.db import UTCDateTime
 from crm.jobs import record_job
 from crm.models import Activity, Classification, Inquiry, Job, JobStatus, Lead, LeadFlag, LeadStatus
 from crm.sequences.enrolment import Classified, on_classified_many
-from crm.sequences.timezones import lead_zone
+from crm.sequences.timezones import lead_zone, zone_citizenships, zone_for
 
 log = logging.getLogger(__name__)
 
@@ -405,14 +406,24 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
         if lead.first_inquiry_at != lead.last_inquiry_at:
             found = messages.get(lead.id, [])
             texts = [text for text, _received in found]
-            said_on = [_local_day(received, zone) for _text, received in found]
+            received = [when for _text, when in found]
         else:
             message = (lead.facts or {}).get("message")
             texts = [message] if isinstance(message, str) else []
-            said_on = [_local_day(lead.last_inquiry_at, zone)] if texts else []
+            received = [lead.last_inquiry_at] if texts else []
+        said_on = [_local_day(when, zone) for when in received]
         try:
             facts = lead_input(lead, texts, today, said_on)
             result = classify(facts, ruleset)
+            read_zone = zone_for(lead.country_of_residence, zone_citizenships(
+                SimpleNamespace(citizenships=lead.citizenships, message_citizenships=result.message_citizenships)))
+            if read_zone != zone and now.astimezone(read_zone).date() != today:
+                # The first classification of a lead whose citizenship is only in its message learns its
+                # zone from this very result: classified again on that zone's day, as its emails count it.
+                zone = read_zone
+                said_on = [_local_day(when, zone) for when in received]
+                facts = lead_input(lead, texts, now.astimezone(zone).date(), said_on)
+                result = classify(facts, ruleset)
         except Exception:
             if lead.id == own_id:
                 raise

@@ -159,8 +159,8 @@ def free_trade(ctx: Context) -> Candidate | None:
     _, agreement, code = best
     candidate = _new(ctx, "free-trade-professional", agreement.code, "likely")
     candidate.confidence, candidate.source = agreement.confidence, agreement.source
-    candidate.reasons.append(ctx.t("Citizen of {country}: {agreement} professionals", country=ctx.country(code),
-                                   agreement=agreement.name))
+    candidate.reasons.append(ctx.t("Citizen of {country}: {agreement} professionals",
+                                   country=ctx.country_after_of(code), agreement=agreement.name))
     candidate.missing.append(ctx.t("Occupation on the {agreement} list and the matching degree",
                                    agreement=agreement.name))
     if not ctx.job_offer:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
@@ -18,7 +16,7 @@ from crm.classify.ages import AgeKnowledge, add_months, known_age
 from crm.classify.iec import age_fit, chosen_country
 from crm.classify.ruleset import CATEGORY_STREAM, IecCountry, Ruleset, StreamRule, load_ruleset
 from crm.config import Settings
-from crm.countries import country_name
+from crm.countries import country_in_text, country_name
 from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
@@ -104,20 +102,6 @@ def _country(code: str, lang: str) -> str:
     return country_name(code, lang)
 
 
-ARTICLES_FILE = Path(__file__).parent / "data" / "country_articles.yaml"
-
-
-@cache
-def _takes_the() -> frozenset[str]:
-    data = yaml.safe_load(ARTICLES_FILE.read_text(encoding="utf-8")) or {}
-    return frozenset(str(code).upper() for code in data.get("en_the") or [])
-
-
-def country_in_text(code: str, lang: str) -> str:
-    """The country's name as a sentence writes it after "of" or "for": "the United Kingdom", "France"
-    (crm/sequences/data/country_articles.yaml). French emails put the name in parentheses: no article."""
-    name = _country(code, lang)
-    return f"the {name}" if lang == "en" and code.upper() in _takes_the() else name
 
 
 def local_date(lead: Lead, now: datetime) -> date:

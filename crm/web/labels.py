@@ -187,7 +187,8 @@ _ASSIGNMENT = (
       "was assigned longest ago.")),
     (re.compile(r"No active consultant covers language (?P<code>\w+) and stream (?P<stream>\S+); round-robin among "
                 r"(?P<count>\d+) active admin\(s\): (?P<email>\S+) was assigned longest ago\.\Z"),
-     ("No active consultant covers language {code} and {stream}: assigned to {email}, the only active admin.",
+     ("No active consultant covers language {code} and {stream}: assigned to {email}, the only active admin "
+      "covering them.",
       "No active consultant covers language {code} and {stream}: round-robin among the {count} active admins, "
       "{email} was assigned longest ago.")),
     (re.compile(r"Kept the current assignee \((?P<email>[^()]+)\)\.\Z"), "Kept the current assignee ({email})."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from crm.classify.classifier import classify
 from crm.classify.model import LeadInput
@@ -54,3 +54,31 @@ def test_a_lead_enrolled_by_its_first_classification_is_scheduled_in_the_zone_of
         assert classify_and_store(session, lead_id, "intake", t0).status == "classified"
     later = [step for step in steps(db, lead_id) if step.step_index > 0]
     assert later and all(step.due_at.hour == 12 for step in later), [step.due_at for step in later]
+
+
+def test_the_first_classification_counts_the_day_in_the_zone_of_the_citizenship_it_reads(db: Database) -> None:
+    # 12:00 UTC on 30 November is 01:00 on 1 December in Auckland: her 36th birthday, past IEC's 18-35
+    from datetime import UTC, datetime
+
+    from crm.models import Classification
+    from tests.email.helpers import inquire
+
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    lead_id = inquire(db, now, first_name="Aroha", email="aroha.first@example.nz", citizenships=[],
+                      country_of_residence=None, date_of_birth="1990-12-01",
+                      message="Kia ora, I am a New Zealander and I would love a working holiday in Canada.")
+    with db.transaction() as session:
+        assert classify_and_store(session, lead_id, "intake", now).status == "classified"
+    assert lead(db, lead_id).message_citizenships == ["NZ"]
+    with db.session() as session:
+        current = session.scalars(select(Classification).where(Classification.lead_id == lead_id)).one()
+        assert current.primary_stream != "iec-working-holiday" and "age-out-soon" not in current.flags
+
+
+def test_reasons_name_a_country_as_a_sentence_writes_it() -> None:
+    us = classify(LeadInput(citizenships=["US"], date_of_birth=date(1985, 1, 1),
+                            facts={"occupation": "Civil engineer", "job_offer": True}, today=date(2026, 11, 26)))
+    reasons = [reason for candidate in us.candidates for reason in candidate.reasons]
+    assert "Citizen of the United States: CUSMA professionals" in reasons, reasons
+    uk = classify(LeadInput(citizenships=["GB"], date_of_birth=date(1998, 1, 1), today=date(2026, 11, 26)))
+    assert "Citizen of the United Kingdom" in [reason for c in uk.candidates for reason in c.reasons]

@@ -207,7 +207,7 @@ def test_iec_emails_write_the_before_such_country_names_and_and_before_the_last_
 
 
 def test_a_country_name_takes_the_only_where_english_writes_it() -> None:
-    from crm.sequences.content import country_in_text
+    from crm.countries import country_in_text
 
     assert country_in_text("NL", "en") == "the Netherlands" and country_in_text("PH", "en") == "the Philippines"
     assert country_in_text("US", "en") == "the United States" and country_in_text("FR", "en") == "France"

@@ -189,7 +189,7 @@ def test_the_aged_out_skip_line_from_a_stated_age_has_no_day() -> None:
     ("No active consultant covers language en and stream entrepreneur; round-robin among 1 active admin(s): "
      "boss@firm.example was assigned longest ago.", "fr",
      "Aucun consultant actif ne couvre la langue en et le volet Entrepreneur : assigné à boss@firm.example, "
-     "seul administrateur actif."),
+     "seul administrateur actif qui les couvre."),
 ])
 def test_assignment_lines_agree_with_their_count(stored: str, lang: str, shown: str) -> None:
     assert labels.assignment_text(stored, lang) == shown
