@@ -234,8 +234,9 @@ def _candidate(classification: Classification | None, slug: str | None, lang: st
             # The reasons the classifier marked as the consultant's (an age-out day to act on) are not the lead's.
             hidden = candidate.get("consultant_only") or []
             return {"verdict": candidate.get("verdict"),
-                    "reasons": [dates_in_words(reason, lang) for reason in candidate.get("reasons") or []
-                                if reason not in hidden],
+                    # A quote is the lead's own words: a date in it stays as they wrote it.
+                    "reasons": [reason if "“" in reason or "«" in reason else dates_in_words(reason, lang)
+                                for reason in candidate.get("reasons") or [] if reason not in hidden],
                     "missing": list(candidate.get("missing") or []), "code": candidate.get("exemption_code")}
     return {"verdict": None, "reasons": [], "missing": [], "code": None}
 

@@ -234,3 +234,15 @@ def test_iso_dates_in_text_for_the_lead_are_written_out() -> None:
     assert dates_in_words("Since 2025-01-21: spouses", "en") == "Since January 21, 2025: spouses"
     assert dates_in_words("depuis le 2024-03-01", "fr") == "depuis le 1er mars 2024"
     assert dates_in_words("not a day: 2025-13-40", "en") == "not a day: 2025-13-40"
+
+
+def test_a_date_inside_the_leads_own_words_is_left_as_they_wrote_it() -> None:
+    from types import SimpleNamespace
+
+    from crm.sequences.content import _candidate
+
+    classification = SimpleNamespace(candidates=[{
+        "stream": "iec-working-holiday", "verdict": "likely",
+        "reasons": ["Age from the message: the message says “born 1990-05-12”", "Since 2025-01-21: open"]}])
+    reasons = _candidate(classification, "iec-working-holiday", "en")["reasons"]  # type: ignore[arg-type]
+    assert reasons == ["Age from the message: the message says “born 1990-05-12”", "Since January 21, 2025: open"]

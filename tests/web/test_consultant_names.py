@@ -23,3 +23,17 @@ def test_names_are_shown_with_the_email_as_fallback(db: Database, team: Team, ad
     page = admin.get(f"/leads/{lead_id}").get_data(as_text=True)
     assert '<span title="ana@firm.example">Ana Souza</span>' in page
     assert 'title="ana@firm.example">Ana Souza</option>' in page
+
+
+def test_the_header_names_the_signed_in_user_and_a_blank_name_falls_back_to_the_email(
+        db: Database, team: Team, consultant: Browser, admin: Browser, post_lead: Callable[..., str]) -> None:
+    with db.transaction() as session:
+        session.get(User, team.consultant_id).name = "Ana Souza"
+        session.get(User, team.admin_id).name = "   "
+    lead_id = post_lead(first_name="Named")
+    classify(db, lead_id, assignee_id=team.admin_id)
+    assert 'title="ana@firm.example">Ana Souza</a>' in consultant.get("/leads").get_data(as_text=True)
+    page = admin.get(f"/leads/{lead_id}").get_data(as_text=True)
+    admin_email = page.split('<a href="/account" title="', 1)[1].split('"', 1)[0]
+    assert f'title="{admin_email}">{admin_email}</a>' in page  # the header
+    assert f'<span title="{admin_email}">{admin_email}</span>' in page  # the lead's consultant
