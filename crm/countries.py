@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import pycountry
 import yaml
@@ -54,7 +55,7 @@ def _index() -> tuple[dict[str, str], dict[str, str]]:
                     head, comma, tail = name.partition(", ")
                     if comma:
                         names.setdefault(fold(f"{tail} {head}"), country.alpha_2)
-    data = yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8"))
+    data = _aliases_file()
     for section in ("aliases", "demonyms"):
         for word, code in data[section].items():
             # YAML 1.1 reads an unquoted NO (Norway) as false: a bad value must stop here, not turn
@@ -64,7 +65,7 @@ def _index() -> tuple[dict[str, str], dict[str, str]]:
                                  "not an ISO 3166-1 alpha-2 code (quote codes such as \"NO\")")
     for alias, code in data["aliases"].items():
         names[fold(alias)] = code
-    for code, shown in (data.get("display_names") or {}).items():
+    for code, shown in _display_names().items():
         for name in shown.values():
             names.setdefault(fold(name), code)
     demonyms = {fold(word): code for word, code in data["demonyms"].items()}
@@ -72,9 +73,15 @@ def _index() -> tuple[dict[str, str], dict[str, str]]:
 
 
 @cache
+def _aliases_file() -> dict[str, Any]:
+    """crm/data/country_aliases.yaml, read once."""
+    data: dict[str, Any] = yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
 def _display_names() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8"))
-    names: dict[str, dict[str, str]] = data.get("display_names") or {}
+    names: dict[str, dict[str, str]] = _aliases_file().get("display_names") or {}
     for code in names:
         if not isinstance(code, str) or pycountry.countries.get(alpha_2=code) is None:
             raise ValueError(f"{ALIASES_FILE.name}: display_names {code!r} is not an ISO 3166-1 alpha-2 code")

@@ -24,7 +24,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +41,7 @@ from crm.db import UTCDateTime
 from crm.jobs import record_job
 from crm.models import Activity, Classification, Inquiry, Job, JobStatus, Lead, LeadFlag, LeadStatus
 from crm.sequences.enrolment import Classified, on_classified_many
-from crm.sequences.timezones import lead_zone, zone_citizenships, zone_for
+from crm.sequences.timezones import lead_zone, zone_for
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +234,7 @@ def _same(row: Any, result: ClassificationResult) -> bool:
     return (row.primary_stream, row.lead_type, row.score, row.ruleset_version) == \
         (result.primary_stream, result.lead_type, result.score, result.ruleset_version) and \
         _canonical([row.flags, row.score_reasons, _without_texts(row.candidates)]) == \
-        _canonical([result.flags, result.score_reasons, _without_texts(result.candidates_json())])
+        _canonical([result.flags, result.score_reasons, result.candidates_json()])  # no texts yet: add_texts runs after
 
 
 def classify_pending(session: Session, lead_id: str, trigger: str, now: datetime, ruleset: Ruleset | None = None,
@@ -415,8 +414,8 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
         try:
             facts = lead_input(lead, texts, today, said_on)
             result = classify(facts, ruleset)
-            read_zone = zone_for(lead.country_of_residence, zone_citizenships(
-                SimpleNamespace(citizenships=lead.citizenships, message_citizenships=result.message_citizenships)))
+            read_zone = zone_for(lead.country_of_residence,
+                                 list(lead.citizenships or []) or list(result.message_citizenships))
             if read_zone != zone and now.astimezone(read_zone).date() != today:
                 # The first classification of a lead whose citizenship is only in its message learns its
                 # zone from this very result: classified again on that zone's day, as its emails count it.

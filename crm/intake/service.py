@@ -48,7 +48,7 @@ from crm.intake.schema import field_errors, validate_fields
 from crm.jobs import detached_job, insert_job, job_values, pending_job
 from crm.models import Activity, ConsentKind, ConsentRecord, Inquiry, Job, Lead, LeadFlag, LeadStatus
 from crm.models.lead import last_name_key
-from crm.sequences.timezones import local_date
+from crm.sequences.timezones import lead_zone
 from crm.text import search_key
 
 REPLAY_WINDOW = timedelta(hours=24)
@@ -580,7 +580,7 @@ def _apply_to_lead(lead: Lead | SimpleNamespace, data: NormalisedInquiry, langua
     elif data.stated_age is not None:
         # The day the lead said it, in the lead's own zone (as the classifier and the emails count days).
         lead.date_of_birth, lead.stated_age = None, data.stated_age
-        lead.stated_age_on = local_date(now, lead.country_of_residence, lead.citizenships)
+        lead.stated_age_on = now.astimezone(lead_zone(lead)).date()
     if data.preferred_language:
         lead.preferred_language = data.preferred_language
     elif not lead.preferred_language:

@@ -105,8 +105,10 @@ def create_lead() -> Response:
     token = _form_token(fields)
     # The language of the /apply page we served, from its token even when it has expired: its signature
     # still proves which page (and so which consent wording) it was. A browser gets that page back.
-    page_language = (form_token_language(current_app.config["SECRET_KEY"], fields.get("form_token"))
-                     if kind in FORM_TYPES else None)
+    page_language = None
+    if kind in FORM_TYPES:  # the signature is checked once: a valid token already names its page
+        page_language = token.get("lang") if token else form_token_language(
+            current_app.config["SECRET_KEY"], fields.get("form_token"))
     apply_page = page_language if wants_html() else None
     sender_errors = _check_sender(body, token)
     if sender_errors is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -97,11 +96,6 @@ def _stream(ruleset: Ruleset, slug: str | None, lang: str) -> dict[str, Any] | N
     return _views[key]
 
 
-@cache
-def _country(code: str, lang: str) -> str:
-    return country_name(code, lang)
-
-
 
 
 def local_date(lead: Lead, now: datetime) -> date:
@@ -166,7 +160,7 @@ def iec_view(ruleset: Ruleset, lead: Lead, lang: str, today: date, stream: str |
     verdict = age_fit(country, age)[0]
     return {
         "code": country.code,
-        "country": _country(country.code, lang),
+        "country": country_name(country.code, lang),
         "country_the": country_in_text(country.code, lang),  # "the United Kingdom" (English, in a sentence)
         "categories": categories,
         "category_slugs": slugs,
@@ -291,7 +285,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         # Where the offer is (the form's "employer" field is the lead's current employer, not the offer's).
         "offer_province": province_name(facts["job_offer_province"], lang)
         if isinstance(facts.get("job_offer_province"), str) and facts["job_offer_province"] in PROVINCES else None,
-        "residence": _country(lead.country_of_residence, lang) if lead.country_of_residence else None,
+        "residence": country_name(lead.country_of_residence, lang) if lead.country_of_residence else None,
         "consultant": (lead.assignee.name or None) if lead.assignee_id is not None and lead.assignee is not None
         else None,
         "business": {"name": sender.name, "address": sender.address, "contact": sender.contact,

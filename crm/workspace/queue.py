@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from crm.db import utcnow
 from crm.models import Classification, Lead, LeadFlag, LeadStatus, User
 from crm.models.lead import OPEN_STATUS_VALUES
+from crm.sequences.enrolment import language_of
 from crm.text import search_key
 from crm.workspace.leadview import score_reasons_in
 
@@ -292,7 +293,7 @@ def score_reasons(session: Session, leads: list[Lead], language: str | None = No
     candidates are read only for the page's leads written in another language."""
     if not leads:
         return {}
-    other = {lead.id for lead in leads if language is not None and _text_language(lead) != language}
+    other = {lead.id for lead in leads if language is not None and language_of(lead.preferred_language) != language}
     columns = [Classification.lead_id, Classification.score_reasons]
     if other:
         columns.append(Classification.candidates)
@@ -307,11 +308,6 @@ def score_reasons(session: Session, leads: list[Lead], language: str | None = No
         else:
             found[row.lead_id] = [str(reason) for reason in row.score_reasons or []]
     return found
-
-
-def _text_language(lead: Lead) -> str:
-    """The language the classifier wrote the lead's texts in (crm.classify.context.Context.lang)."""
-    return lead.preferred_language if lead.preferred_language in ("en", "fr") else "en"
 
 
 def stream_counts(session: Session, user: User, flt: QueueFilter, cap: int = COUNT_CAP) -> dict[str, int]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import time
 
 import pytest
@@ -20,12 +19,8 @@ from crm.db import Database
 from crm.models import ConsentRecord, Inquiry, Lead
 from tests.conftest import make_app
 from tests.intake.helpers import counts, lead_payload, post_json
+from tests.intake.test_apply_page import _form_fields
 from tests.intake.test_blackbox_intake import _BrowserForm
-
-
-def _form_fields(html: str) -> dict[str, str]:
-    """The hidden fields of an /apply page."""
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
 
 
 def _submitted(html: str, name: str) -> list[str]:
