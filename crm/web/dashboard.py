@@ -12,7 +12,7 @@ from crm.countries import country_name
 from crm.http import db_session
 from crm.i18n import translator
 from crm.web import charts
-from crm.web.common import language, setup_blueprint, stream_label
+from crm.web.common import language, setup_blueprint, stream_label, workspace_zone
 from crm.workspace import stats
 
 bp = Blueprint("dashboard", __name__)
@@ -31,7 +31,7 @@ def _figures() -> stats.Dashboard:
         cached = _cache.get(key)
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
-    data = stats.dashboard(db_session())
+    data = stats.dashboard(db_session(), zone=workspace_zone())
     with _cache_lock:
         _cache[key] = (time.monotonic(), data)
     return data

@@ -6,9 +6,9 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import Integer, case, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -44,11 +44,27 @@ def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _week_expr(session: Session) -> Any:
-    """The Monday of the lead's first inquiry, as a date string, computed in the database."""
+def _leads_per_week(session: Session, since: datetime, zone: ZoneInfo) -> list[tuple[date, str | None, int]]:
+    """(Monday, stream, leads) for leads whose first inquiry is at or after `since`, the week being the
+    one of `zone` (a Sunday-evening lead in Toronto is that week's, although it is Monday in UTC)."""
+    recent = (Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None), NOT_SPAM)
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("week", func.timezone("UTC", Lead.first_inquiry_at)), "YYYY-MM-DD")
-    return func.date(Lead.first_inquiry_at, "-6 days", "weekday 1")
+        week = func.to_char(func.date_trunc("week", func.timezone(zone.key, Lead.first_inquiry_at)), "YYYY-MM-DD")
+        rows = session.execute(select(week, Lead.primary_stream, func.count()).where(*recent)
+                               .group_by(week, Lead.primary_stream))
+        return [(date.fromisoformat(monday), stream, int(count)) for monday, stream, count in rows]
+    # SQLite knows no time zones: count per quarter of an hour in UTC (every zone's offset today is a
+    # whole number of quarter hours), then give each quarter its week in `zone`.
+    hour = func.strftime("%Y-%m-%d %H", Lead.first_inquiry_at)
+    quarter = cast(func.strftime("%M", Lead.first_inquiry_at), Integer) / 15
+    counts: dict[tuple[date, str | None], int] = defaultdict(int)
+    for at_hour, at_quarter, stream, count in session.execute(
+        select(hour, quarter, Lead.primary_stream, func.count()).where(*recent)
+        .group_by(hour, quarter, Lead.primary_stream)
+    ):
+        moment = datetime.strptime(at_hour, "%Y-%m-%d %H").replace(minute=15 * int(at_quarter), tzinfo=UTC)
+        counts[(_week_start(moment.astimezone(zone).date()), stream)] += int(count)
+    return [(monday, stream, count) for (monday, stream), count in counts.items()]
 
 
 def _nationality_counts(session: Session, since: datetime, limit: int) -> list[tuple[str, int]]:
@@ -80,24 +96,22 @@ def _median_first_contact_hours(session: Session, since: datetime) -> float | No
     return statistics.median(hours) if hours else None
 
 
-def dashboard(session: Session, weeks: int = 12, now: datetime | None = None) -> Dashboard:
-    """Aggregates computed by the database (one pass each), so the page stays usable on large tables."""
-    now = now or utcnow()
-    first_week = _week_start(now.date()) - timedelta(weeks=weeks - 1)
-    since = datetime.combine(first_week, time.min, UTC)
+def dashboard(session: Session, weeks: int = 12, now: datetime | None = None,
+              zone: ZoneInfo | None = None) -> Dashboard:
+    """Aggregates computed by the database (one pass each), so the page stays usable on large tables.
+
+    Weeks run Monday to Sunday in `zone` (the workspace's, CRM_TIMEZONE; UTC when not given).
+    """
+    now, zone = now or utcnow(), zone or ZoneInfo("UTC")
+    first_week = _week_start(now.astimezone(zone).date()) - timedelta(weeks=weeks - 1)
+    since = datetime.combine(first_week, time.min, zone).astimezone(UTC)
     week_list = [first_week + timedelta(weeks=i) for i in range(weeks)]
 
     per_week: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
-    week = _week_expr(session).label("week")
-    rows = session.execute(
-        select(week, Lead.primary_stream, func.count())
-        .where(Lead.first_inquiry_at >= since, Lead.anonymised_at.is_(None), NOT_SPAM)
-        .group_by(week, Lead.primary_stream)
-    )
-    for week_start, stream, count in rows:
-        index = (date.fromisoformat(str(week_start)[:10]) - first_week).days // 7
+    for monday, stream, count in _leads_per_week(session, since, zone):
+        index = (monday - first_week).days // 7
         if 0 <= index < weeks:
-            per_week[stream or "unclassified"][index] += int(count)
+            per_week[stream or "unclassified"][index] += count
 
     status_counts = {status: int(count) for status, count in
                      session.execute(select(Lead.status, func.count()).group_by(Lead.status))}

@@ -84,3 +84,28 @@ def test_numbers_are_written_as_the_language_writes_them(db: Database, team: Tea
     assert {"en": "0,0 h", "fr": "0.0 h"}[lang] not in html and {"en": "0,0", "fr": "0.0%"}[lang] not in html
     queue = consultant.get(f"/leads?lang={lang}").get_data(as_text=True)
     assert {"en": "2 d 3 h", "fr": "2 j 3 h"}[lang] in queue
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_weeks_are_the_workspace_zones(db: Database, team: Team, post_lead: Callable[..., str]) -> None:
+    """A lead that wrote on Sunday evening in Toronto is that week's, though it was Monday in UTC."""
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    toronto = ZoneInfo("America/Toronto")
+    sunday_evening = datetime(2026, 11, 22, 22, 30, tzinfo=toronto)  # Monday 03:30 UTC
+    monday_morning = datetime(2026, 11, 23, 9, 0, tzinfo=toronto)
+    kolkata_monday = datetime(2026, 11, 23, 0, 15, tzinfo=ZoneInfo("Asia/Kolkata"))  # Sunday 18:45 UTC
+    leads = {post_lead(): at for at in (sunday_evening, monday_morning, kolkata_monday)}
+    with db.transaction() as session:
+        for lead_id, at in leads.items():
+            session.get(Lead, lead_id).first_inquiry_at = at.astimezone(UTC)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    with db.transaction() as session:
+        in_toronto = stats.dashboard(session, weeks=2, now=now, zone=toronto)
+        in_kolkata = stats.dashboard(session, weeks=2, now=now, zone=ZoneInfo("Asia/Kolkata"))
+        in_utc = stats.dashboard(session, weeks=2, now=now)
+    assert in_toronto.weeks == [date(2026, 11, 16), date(2026, 11, 23)]
+    assert in_toronto.per_week["unclassified"] == [2, 1]  # Sunday evening and Kolkata's Sunday 13:45
+    assert in_kolkata.per_week["unclassified"] == [0, 3]  # all three on Monday in Kolkata
+    assert in_utc.per_week["unclassified"] == [1, 2]
