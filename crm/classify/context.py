@@ -156,17 +156,18 @@ class Context:
                 return "entrepreneur", self.quote_reason("owns_business")
         return "worker", ""
 
-    def no_permit_needed(self) -> list[str]:
-        """Why the lead needs no work permit at all (a Canadian citizen, ruleset `no_work_permit_needed`):
-        the reasons, from the form's citizenships or the message's own words; empty when nothing says so."""
+    def no_permit_needed(self) -> tuple[str | None, list[str]]:
+        """Why the lead needs no work permit at all (a Canadian citizen, ruleset `no_work_permit_needed`): the
+        status the rule rests on ("citizen") and the reasons, from the form's citizenships or the message's own
+        words; (None, []) when nothing says so."""
         held = [code for code, _ in self.citizenships if code in self.rs.no_permit_citizenships]
         said = self.said("canadian_citizen") if "CA" in self.rs.no_permit_citizenships else None
         if not held and not said:
-            return []
+            return None, []
         reasons = [self.t("Canadian citizen: no work permit needed")]
         if said and not any(quote is None for code, quote in self.citizenships if code in held):
             reasons.append(self.quote_reason("canadian_citizen"))
-        return reasons
+        return "citizen", reasons
 
     @property
     def job_offer(self) -> bool | None:

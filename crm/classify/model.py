@@ -50,6 +50,9 @@ class Candidate:
     # came from the message, (age, day read): the emails name the same country and go by the same age.
     country: str | None = None
     message_age: tuple[int, date] | None = None
+    # On the review candidate of a lead who needs no work permit (ruleset `no_work_permit_needed`): the
+    # status that rule rests on ("citizen"), so the emails speak to it rather than sell a permit.
+    no_permit: str | None = None
     # Reasons (also in `reasons`) that speak to the consultant (an ISO day, "ask for ..."): the emails
     # that quote the reasons to the lead leave them out.
     for_consultant: list[str] = field(default_factory=list)
@@ -79,6 +82,8 @@ class Candidate:
             found["country"] = self.country
         if self.for_consultant:
             found["consultant_only"] = list(self.for_consultant)
+        if self.no_permit is not None:
+            found["no_permit"] = self.no_permit
         if self.message_age is not None:
             found["message_age"] = {"age": self.message_age[0], "on": self.message_age[1].isoformat()}
         if self.texts:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,18 @@ class Definitions:
     sequences: dict[str, SequenceDef]
     lead_types: dict[str, str]
     fallback: str
+    # A classification flag that decides the sequence whatever the stream (`no-permit-needed`: a Canadian
+    # citizen gets an acknowledgement, never the review sequence's work-permit marketing).
+    flags: dict[str, str] = field(default_factory=dict)
 
-    def for_lead(self, primary_stream: str | None, lead_type: str | None) -> SequenceDef:
-        """The sequence for a classification: by lead type first (employers), then by stream."""
+    def for_lead(self, primary_stream: str | None, lead_type: str | None,
+                 flags: Iterable[str] = ()) -> SequenceDef:
+        """The sequence for a classification: by lead type first (employers), then by flag, then by stream."""
         if lead_type and lead_type in self.lead_types:
             return self.sequences[self.lead_types[lead_type]]
+        for flag in flags:
+            if flag in self.flags:
+                return self.sequences[self.flags[flag]]
         return self.sequences.get(primary_stream or "", self.sequences[self.fallback])
 
 
@@ -72,11 +80,12 @@ def definitions(path: Path = DATA_FILE) -> Definitions:
         for name, spec in data["sequences"].items()
     }
     lead_types = {str(k): str(v) for k, v in (data.get("lead_types") or {}).items()}
+    flags = {str(k): str(v) for k, v in (data.get("flags") or {}).items()}
     fallback = str(data["fallback"])
-    for target in [*lead_types.values(), fallback]:
+    for target in [*lead_types.values(), *flags.values(), fallback]:
         if target not in sequences:
             raise DefinitionError(f"sequence {target!r} is referenced but not defined")
-    return Definitions(sequences=sequences, lead_types=lead_types, fallback=fallback)
+    return Definitions(sequences=sequences, lead_types=lead_types, fallback=fallback, flags=flags)
 
 
 def get_sequence(name: str) -> SequenceDef | None:

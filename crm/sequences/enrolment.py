@@ -89,7 +89,7 @@ def decide(primary_stream: str | None, lead_type: str | None, flags: Sequence[st
         return NOTHING
     if held and live_sequence is None:
         return NOTHING
-    sequence = definitions().for_lead(primary_stream, lead_type)
+    sequence = definitions().for_lead(primary_stream, lead_type, flags)
     if live_sequence == sequence.name:
         return KEEP
     if live_sequence is None and completed(sequence.name):

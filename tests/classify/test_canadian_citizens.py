@@ -32,6 +32,10 @@ def _only_review(result, lang: str = "en") -> None:  # type: ignore[no-untyped-d
     assert result.candidates[0].reasons[0] == REASON[lang]
     assert result.candidates[0].source == load_ruleset().no_permit_source.strip()
     assert "age-out-soon" not in result.flags
+    # The flag that chooses the acknowledgement sequence, and the status the email speaks to
+    assert "no-permit-needed" in result.flags
+    assert result.candidates[0].no_permit == "citizen"
+    assert result.candidates_json()[0]["no_permit"] == "citizen"
 
 
 @pytest.mark.parametrize("citizenships", [["CA"], ["KR", "CA"], ["CA", "FR"]])
@@ -67,6 +71,8 @@ def test_someone_else_being_canadian_changes_nothing(message: str) -> None:
     result = classify(LeadInput(citizenships=["FR"], stated_age=27, stated_age_on=TODAY, messages=[message],
                                 today=TODAY))
     assert REASON["en"] not in " ".join(r for c in result.candidates for r in c.reasons)
+    assert "no-permit-needed" not in result.flags
+    assert all(c.no_permit is None for c in result.candidates)
 
 
 def test_the_reason_is_translated_for_the_workspace() -> None:
@@ -83,7 +89,20 @@ def test_the_rule_is_data_with_a_source() -> None:
     assert ruleset.no_permit_confidence == "official"
 
 
-def test_emma_gets_the_review_sequence_not_a_permit_sale(client: FlaskClient, db: Database,
+def test_a_canadian_employer_is_classified_as_an_employer() -> None:
+    # The rule is about the lead's own work: a Canadian hiring abroad needs permits for the hires
+    result = classify(LeadInput(citizenships=["CA"], facts={"interest": "hire"}, today=TODAY,
+                                messages=["We want to hire two welders from the Philippines."]))
+    assert result.lead_type == "employer" and "no-permit-needed" not in result.flags
+
+
+def test_the_flag_has_a_french_label() -> None:
+    from crm.i18n import translate
+
+    assert translate("no-permit-needed", "fr") == "aucun permis requis"
+
+
+def test_emma_gets_the_no_permit_acknowledgement_not_a_permit_sale(client: FlaskClient, db: Database,
                                                          dispatcher: RecordingDispatcher, stub_broker: StubBroker,
                                                          stub_worker: dramatiq.Worker) -> None:
     # Given the inquiry that was sold "IEC through a Recognized Organization"
@@ -99,7 +118,9 @@ def test_emma_gets_the_review_sequence_not_a_permit_sale(client: FlaskClient, db
     assert stored.primary_stream == "needs-review"
     assert [c["stream"] for c in stored.candidates] == ["needs-review"]
     assert stored.candidates[0]["reasons"][0] == REASON["en"]
-    # And the email sequence is the review one, never a stream's sales sequence
+    assert "no-permit-needed" in stored.flags and stored.candidates[0]["no_permit"] == "citizen"
+    # And the email sequence is the one-step acknowledgement: neither a stream's sales sequence nor the
+    # review sequence, whose later steps market work-permit routes (tests/email/test_no_permit.py)
     with db.session() as session:
         assert [e.sequence for e in session.scalars(select(Enrolment).where(Enrolment.lead_id == lead_id))] \
-            == ["needs-review"]
+            == ["no-permit-needed"]
