@@ -120,8 +120,11 @@ def _register_error_handlers(app: Flask) -> None:
         else:
             response = Response(render_template("error.html", status=status, title=exc.name,
                                                 message=exc.description), status=status)
-        if status == 429 and exc.get_response().headers.get("Retry-After"):
-            response.headers["Retry-After"] = exc.get_response().headers["Retry-After"]
+        # Headers the status needs (Allow for 405, Retry-After for 429) come from werkzeug's own response.
+        for name in ("Allow", "Retry-After"):
+            value = exc.get_response().headers.get(name)
+            if value:
+                response.headers[name] = value
         return response
 
     @app.errorhandler(DataError)

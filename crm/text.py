@@ -12,10 +12,13 @@ NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\
 
 
 # Latin letters that Unicode does not decompose into a base letter and an accent, as people type them
-# on a keyboard without them ("Østergaard" as "ostergaard", "Yılmaz" as "yilmaz"). Letters only: the
-# same query is matched against email addresses, whose hyphens and apostrophes must stay.
+# on a keyboard without them ("Østergaard" as "ostergaard", "Yılmaz" as "yilmaz"), and the typographic
+# apostrophes and dashes that phones and word processors put in names ("O’Brien", "Saint–Exupéry") as
+# the ASCII ones a keyboard types. The same query is matched against email addresses, whose ASCII
+# hyphens and apostrophes stay as they are (an address holds no curly ones).
 _AS_TYPED = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
-                           "ħ": "h", "ŧ": "t"})
+                           "ħ": "h", "ŧ": "t", "\u2019": "'", "\u2018": "'", "\u02bc": "'",
+                           "\u2010": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
 
 
 def search_key(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -77,14 +76,26 @@ def normalise_email(address: str) -> tuple[str, str]:
     return normalised, normalised.casefold()
 
 
-def normalise_phone(raw: str, region: str | None) -> str | None:
-    try:
-        number = phonenumbers.parse(raw, region or "CA")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
+def normalise_phone(raw: str, region: str | None, other_region: str | None = None) -> str | None:
+    """E.164, or None when it does not parse as a valid number. A national number is read in `region`
+    (Canada when unknown), else in `other_region`; "00 33 ..." is read as "+33 ...", the prefix most of
+    the world dials abroad with (Canada's is 011, so in Canada's plan "0033" is not international)."""
+    number = _valid_number(raw, region or "CA")
+    if number is None and other_region:
+        number = _valid_number(raw, other_region)
+    if number is None and raw.lstrip().startswith("00"):
+        number = _valid_number("+" + raw.lstrip()[2:], None)
+    if number is None:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _valid_number(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def normalise(fields: IntakeFields) -> NormalisedInquiry:
@@ -133,16 +144,19 @@ def normalise(fields: IntakeFields) -> NormalisedInquiry:
     if errors:
         raise NormaliseError(errors)
 
-    phone_e164 = normalise_phone(fields.phone, residence) if fields.phone else None
+    # A national number is read where the lead lives (Canada when not given), else in their one
+    # country of citizenship ("06 12 34 56 78" from a French citizen who gave no residence).
+    citizenship = citizenships[0] if len(citizenships) == 1 and not residence else None
+    phone_e164 = normalise_phone(fields.phone, residence, citizenship) if fields.phone else None
     facts = {name: getattr(fields, name) for name in FACT_FIELDS if getattr(fields, name) is not None}
     if fields.job_offer_province:
         # None when unreadable: the lead's earlier province, if any, is no longer known to be right.
         facts["job_offer_province"] = province
     return NormalisedInquiry(
-        # One spelling per name (a name typed with combining accents equals its composed form): for
-        # search, de-duplication and the emails; the raw body keeps what was sent.
-        first_name=unicodedata.normalize("NFC", fields.first_name),
-        last_name=unicodedata.normalize("NFC", fields.last_name) if fields.last_name else fields.last_name,
+        # One spelling per name (a name typed with combining accents equals its composed form, made so
+        # by validation): for search, de-duplication and the emails; the raw body keeps what was sent.
+        first_name=fields.first_name,  # NFC already (see schema._name)
+        last_name=fields.last_name,
         email=email,
         email_key=email_key,
         phone=fields.phone,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -91,7 +92,9 @@ def parse_urlencoded(body: bytes, content_type: str | None = None) -> dict[str, 
     try:
         # UTF-8, not ASCII: senders such as `curl -d 'first_name=Zoë'` put the bytes in unescaped, and
         # they are as valid as their percent-encoded form.
-        pairs = parse_qsl(body.decode(charset), keep_blank_values=True, encoding=charset,
+        # A byte order mark before the first field (some senders write one) is not part of its name.
+        text = body.decode("utf-8-sig" if codecs.lookup(charset).name == "utf-8" else charset)
+        pairs = parse_qsl(text, keep_blank_values=True, encoding=charset,
                           errors="strict", max_num_fields=MAX_FIELDS)
     except UnicodeError as exc:
         raise BodyError(400, f"The form data is not valid {charset.upper()[:40]} "
@@ -143,13 +146,21 @@ def parse_multipart(body: bytes, content_type: str | None) -> dict[str, Any]:
     return group_form_fields(pairs)
 
 
+# "citizenships[]" / "citizenships[0]": how PHP, WordPress form plugins and jQuery's $.param name a list.
+_LIST_KEY = re.compile(r"^(?P<name>[a-z_]+)\[\d{0,3}\]$")
+
+
 def group_form_fields(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Repeated keys become lists for list fields; for other fields the last value wins."""
     fields: dict[str, Any] = {}
     for key, value in pairs:
+        bracketed = _LIST_KEY.match(key)
+        if bracketed and bracketed["name"] in LIST_FIELDS:
+            key = bracketed["name"]
         if key in LIST_FIELDS:
             fields.setdefault(key, []).append(value)
-        elif key in BOOLEAN_FIELDS and key in fields and value.lower() in {"", "0", "false", "off", "no"}:
+        elif key in BOOLEAN_FIELDS and key in fields and value.strip().lower() in {
+                "", "0", "false", "off", "no", "non", "faux"}:
             # A checkbox paired with a hidden "false" input: the checked box wins.
             continue
         else:

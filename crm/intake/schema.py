@@ -39,6 +39,34 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _name(value: Any) -> Any:
+    """Trimmed, in Unicode's composed form (NFC) before its length is checked: the form that is stored,
+    searched and emailed. Some letters (Devanagari क़) become two code points in NFC; counted as typed,
+    a name under the limit could be over it once stored."""
+    value = _strip(value)
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+# Booleans as French forms send them too ("oui"/"non"), beside what pydantic reads (true/false/yes/no/on/1/0).
+_FRENCH_BOOLEANS = {"oui": True, "vrai": True, "non": False, "faux": False}
+
+
+def _boolean(value: Any) -> Any:
+    value = _blank_to_none(value)
+    if isinstance(value, str):
+        return _FRENCH_BOOLEANS.get(value.strip().lower(), value)
+    return value
+
+
+def _language_tag(value: Any) -> Any:
+    """'fr-CA', 'fr_CA', 'EN-us' -> 'fr' / 'en': a browser's or a form builder's language tag names its
+    language first (BCP 47); the region is dropped."""
+    value = _lower(value)
+    if isinstance(value, str):
+        return re.split(r"[-_]", value, maxsplit=1)[0]
+    return value
+
+
 def _one_line(value: str | None) -> str | None:
     if value is None:
         return None
@@ -73,14 +101,32 @@ def _as_list(value: Any) -> Any:
                 # An unused select ("Second citizenship: None" on /apply) posts an empty value.
                 continue
             if isinstance(item, str) and "," in item and lookup_country(item, allow_close=False) is None:
-                # "France, Ireland" is two countries; "Korea, Republic of" is one ISO name.
-                items.extend(part.strip() for part in item.split(",") if part.strip())
+                # "France, Ireland" is two countries; "Korea, Republic of" is one ISO name, also in a list.
+                items.extend(_comma_list(item))
             elif isinstance(item, str):
                 items.append(item.strip())
             else:
                 items.append(item)
         return items
     return value
+
+
+def _comma_list(text: str) -> list[str]:
+    """'Korea, Republic of, France' -> ['Korea, Republic of', 'France']: comma-separated countries, where
+    a part and the one after it that together make a country name (ISO writes some so) stay together."""
+    parts = [part.strip() for part in text.split(",")]
+    items: list[str] = []
+    index = 0
+    while index < len(parts):
+        pair = ", ".join(parts[index:index + 2])
+        if index + 1 < len(parts) and parts[index] and lookup_country(pair, allow_close=False) is not None:
+            items.append(pair)
+            index += 2
+            continue
+        if parts[index]:
+            items.append(parts[index])
+        index += 1
+    return items
 
 
 def _date_string(value: Any) -> Any:
@@ -140,10 +186,10 @@ def _optional_text(max_length: int, after: Any = _one_line) -> Any:
                      AfterValidator(after)]
 
 
-Name = _optional_text(100)
+Name = Annotated[Annotated[str, Field(max_length=100)] | None, BeforeValidator(_name), AfterValidator(_one_line)]
 Short = _optional_text(200)
 Url = _optional_text(2000)
-Bool = Annotated[bool | None, BeforeValidator(_blank_to_none)]
+Bool = Annotated[bool | None, BeforeValidator(_boolean)]
 Ability = Annotated[Literal["none", "basic", "intermediate", "advanced", "native"] | None,
                     BeforeValidator(_lower)]
 CountryText = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
@@ -154,7 +200,7 @@ class IntakeFields(BaseModel):
 
     # Field before the validators: its limits then apply to the string itself (string_too_long), not
     # as a generic length check after them ("Value should have at most 100 items").
-    first_name: Annotated[str, Field(min_length=1, max_length=100), BeforeValidator(_strip),
+    first_name: Annotated[str, Field(min_length=1, max_length=100), BeforeValidator(_name),
                           AfterValidator(_one_line)]
     last_name: Name = None
     email: Annotated[str, Field(max_length=320), BeforeValidator(_strip), AfterValidator(_one_line)]
@@ -164,7 +210,7 @@ class IntakeFields(BaseModel):
     country_of_residence: Annotated[CountryText | None, BeforeValidator(_strip)] = None
     date_of_birth: Annotated[date | None, BeforeValidator(_date_string), AfterValidator(_past_date)] = None
     age: Annotated[Annotated[int, Field(ge=0, le=120)] | None, BeforeValidator(_no_float_age)] = None
-    preferred_language: Annotated[Literal["en", "fr"] | None, BeforeValidator(_lower)] = None
+    preferred_language: Annotated[Literal["en", "fr"] | None, BeforeValidator(_language_tag)] = None
     french_ability: Ability = None
     english_ability: Ability = None
     interest: Annotated[Literal["work", "hire", "business", "study", "family", "other"] | None,

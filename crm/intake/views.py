@@ -94,6 +94,8 @@ def create_lead() -> Response:
     if kind not in JSON_TYPES | FORM_TYPES:
         return json_error(415, {"Content-Type": [
             "Send application/json or application/x-www-form-urlencoded (or multipart/form-data)."]})
+    if (request.content_encoding or "identity").strip().lower() != "identity":
+        return json_error(415, {"Content-Encoding": ["Send the body uncompressed (no Content-Encoding)."]})
     body = request.get_data(cache=True)
     if len(body) > current_app.config["CRM_MAX_BODY_BYTES"]:
         raise RequestEntityTooLarge()  # a chunked body (no Content-Length) over the limit
@@ -117,10 +119,10 @@ def create_lead() -> Response:
             return _render_form(apply_page, fields, {"form": [FORM_EXPIRED]}, status=status)
         return json_error(status, sender_errors)
 
-    idempotency_key = request.headers.get("Idempotency-Key")
-    if idempotency_key is not None and (not 1 <= len(idempotency_key.strip()) <= 255
-                                        or not idempotency_key.isprintable()):
-        return json_error(422, {"Idempotency-Key": ["Must be 1 to 255 printable characters."]})
+    # A blank header is no key: form builders send one when the variable mapped to it is empty.
+    idempotency_key = request.headers.get("Idempotency-Key", "").strip() or None
+    if idempotency_key is not None and (len(idempotency_key) > 255 or not idempotency_key.isprintable()):
+        return json_error(422, {"Idempotency-Key": ["Must be at most 255 printable characters."]})
     page = token or ({"lang": page_language} if page_language else {})
     intake = IntakeRequest(
         body=body,
@@ -128,7 +130,7 @@ def create_lead() -> Response:
         fields=fields,
         headers={name: request.headers[name][:500] for name in KEPT_HEADERS if name in request.headers},
         remote_addr=request.remote_addr,
-        idempotency_key=idempotency_key.strip() if idempotency_key else None,
+        idempotency_key=idempotency_key,
         form_language=_form_language(page),
         consent_wording=consent_wording(page["lang"]) if page.get("lang") in ("en", "fr") else None,
     )
@@ -141,7 +143,7 @@ def create_lead() -> Response:
 
     if result.created and result.jobs:
         current_app.extensions["crm.dispatcher"].dispatch(result.jobs)
-    if wants_html():
+    if kind in FORM_TYPES and wants_html():  # a browser's form post; a JSON sender gets JSON whatever it accepts
         return redirect(url_for("intake.thanks", lang=result.language), code=303)  # type: ignore[return-value]
     note_intake(result.lead_id, result.inquiry_id)
     response = jsonify(result.as_json())
@@ -162,9 +164,14 @@ def _unlimited_when_off(state: BlueprintSetupState) -> None:
             state.app.view_functions[endpoint] = create_lead.__wrapped__  # type: ignore[attr-defined]
 
 
-def _form_language(token: dict[str, str]) -> str | None:
-    language = (token.get("lang") or request.args.get("lang") or "").strip().lower()
+def _language_of_tag(tag: str | None) -> str | None:
+    """'fr', 'fr-CA', 'FR_ca' -> 'fr'; None for a tag in neither English nor French."""
+    language = (tag or "").strip().lower().replace("_", "-").split("-", 1)[0]
     return language if language in ("en", "fr") else None
+
+
+def _form_language(token: dict[str, str]) -> str | None:
+    return _language_of_tag(token.get("lang") or request.args.get("lang"))
 
 
 def _store(intake: IntakeRequest) -> IntakeResult:
@@ -183,8 +190,8 @@ def _store(intake: IntakeRequest) -> IntakeResult:
 
 
 def _page_language() -> str:
-    language = request.args.get("lang", "").strip().lower()
-    if language in ("en", "fr"):
+    language = _language_of_tag(request.args.get("lang"))
+    if language:
         return language
     best = request.accept_languages.best_match(["en", "fr"])
     return best or "en"
