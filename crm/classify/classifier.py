@@ -28,20 +28,21 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         return ClassificationResult("needs-review", "worker", 0, [], ["spam"], [], rs.version,
                                     lead.language if lead.language in ("en", "fr") else "en")
     ctx = Context(lead, rs)
-    no_permit_status, no_permit = ctx.no_permit_needed() if ctx.lead_type != "employer" else (None, [])
-    for reason in no_permit:  # a Canadian citizen: no work-permit stream is offered at all
-        ctx.review(reason)
-    if no_permit:  # chooses the acknowledgement sequence instead of the review one (sequences.yaml `flags`)
+    no_permit = ctx.no_permit_needed() if ctx.lead_type != "employer" else None
+    if no_permit is not None:  # a Canadian citizen or permanent resident: no work-permit stream is offered at all
+        for reason in no_permit.reasons:
+            ctx.review(reason)
+        # chooses the acknowledgement sequence instead of the review one (sequences.yaml `flags`)
         ctx.flag("no-permit-needed")
-    candidates = [] if no_permit else _candidates(ctx)
+    candidates = [] if no_permit is not None else _candidates(ctx)
     candidates.sort(key=Candidate.sort_key)
     primary = _primary(ctx, candidates)
     if primary == "needs-review":
         ctx.flag("needs-review")
         review = _review_candidate(ctx, candidates)
-        if no_permit:  # the rule the review rests on, with its own source
-            review.confidence, review.source = rs.no_permit_confidence, rs.no_permit_source
-            review.no_permit = no_permit_status
+        if no_permit is not None:  # the rule the review rests on, with its own source
+            review.confidence, review.source = no_permit.confidence, no_permit.source
+            review.no_permit = no_permit.status
         candidates.insert(0, review)
     else:  # the primary stream leads the list (it may not be the first by rank, see _primary)
         candidates.sort(key=lambda c: c.stream != primary)

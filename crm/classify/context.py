@@ -6,6 +6,7 @@ every reason built from one quotes the words it came from.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -24,6 +25,17 @@ FRENCH_LEVELS = {"none": 0, "basic": 1, "intermediate": 2, "advanced": 3, "nativ
 @cache
 def name_of(code: str, language: str) -> str:
     return country_name(code, language)
+
+
+@dataclass(frozen=True)
+class NoPermit:
+    """Why a lead needs no work permit: the status ("citizen", "permanent-resident"), the reasons, and the rule's
+    confidence and source."""
+
+    status: str
+    reasons: list[str]
+    confidence: str
+    source: str
 
 
 class Context:
@@ -156,18 +168,22 @@ class Context:
                 return "entrepreneur", self.quote_reason("owns_business")
         return "worker", ""
 
-    def no_permit_needed(self) -> tuple[str | None, list[str]]:
-        """Why the lead needs no work permit at all (a Canadian citizen, ruleset `no_work_permit_needed`): the
-        status the rule rests on ("citizen") and the reasons, from the form's citizenships or the message's own
-        words; (None, []) when nothing says so."""
+    def no_permit_needed(self) -> NoPermit | None:
+        """Why the lead needs no work permit at all (ruleset `no_work_permit_needed`): a Canadian citizen (the
+        form's citizenships or the message's own words), else a permanent resident of Canada (the message's
+        words: the intake has no field for it); None when nothing says so."""
         held = [code for code, _ in self.citizenships if code in self.rs.no_permit_citizenships]
         said = self.said("canadian_citizen") if "CA" in self.rs.no_permit_citizenships else None
-        if not held and not said:
-            return None, []
-        reasons = [self.t("Canadian citizen: no work permit needed")]
-        if said and not any(quote is None for code, quote in self.citizenships if code in held):
-            reasons.append(self.quote_reason("canadian_citizen"))
-        return "citizen", reasons
+        if held or said:
+            reasons = [self.t("Canadian citizen: no work permit needed")]
+            if said and not any(quote is None for code, quote in self.citizenships if code in held):
+                reasons.append(self.quote_reason("canadian_citizen"))
+            return NoPermit("citizen", reasons, self.rs.no_permit_confidence, self.rs.no_permit_source)
+        if self.rs.no_permit_permanent_residents and self.said("permanent_resident"):
+            return NoPermit("permanent-resident", [self.t("Permanent resident of Canada: no work permit needed"),
+                                                   self.quote_reason("permanent_resident")],
+                            self.rs.no_permit_pr_confidence, self.rs.no_permit_pr_source)
+        return None
 
     @property
     def job_offer(self) -> bool | None:

@@ -51,7 +51,8 @@ class Candidate:
     country: str | None = None
     message_age: tuple[int, date] | None = None
     # On the review candidate of a lead who needs no work permit (ruleset `no_work_permit_needed`): the
-    # status that rule rests on ("citizen"), so the emails speak to it rather than sell a permit.
+    # status that rule rests on ("citizen", "permanent-resident"), so the emails speak to it rather than sell a
+    # permit.
     no_permit: str | None = None
     # Reasons (also in `reasons`) that speak to the consultant (an ISO day, "ask for ..."): the emails
     # that quote the reasons to the lead leave them out.

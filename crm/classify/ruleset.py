@@ -93,6 +93,10 @@ class Ruleset:
     no_permit_citizenships: frozenset[str] = frozenset()
     no_permit_confidence: str = "official"
     no_permit_source: str = ""
+    # Permanent residents of Canada need none either (`no_work_permit_needed.permanent_residents`).
+    no_permit_permanent_residents: bool = False
+    no_permit_pr_confidence: str = "official"
+    no_permit_pr_source: str = ""
 
     def iec_country(self, code: str) -> IecCountry | None:
         return self.countries.get(code.upper()) if code else None
@@ -226,6 +230,11 @@ def validate_data(data: Any) -> list[str]:
         for code in no_permit.get("citizenships") or []:
             if pycountry.countries.get(alpha_2=str(code)) is None:
                 problems.append(f"no_work_permit_needed: {code} is not an ISO 3166-1 alpha-2 code")
+        residents = no_permit.get("permanent_residents")
+        if residents is not None:
+            check_rule("no_work_permit_needed.permanent_residents", residents)
+            if not isinstance(residents.get("applies"), bool):
+                problems.append("no_work_permit_needed.permanent_residents: applies must be true or false")
     gts = data.get("gts_occupations") or {}
     check_rule("gts_occupations", gts)
     if any(not (isinstance(c, str) and c.isdigit() and len(c) == 5) for c in gts.get("noc_codes") or []):
@@ -261,6 +270,7 @@ def _build(data: dict[str, Any]) -> Ruleset:
     }
     gts = data.get("gts_occupations") or {}
     no_permit = data.get("no_work_permit_needed") or {}
+    residents = no_permit.get("permanent_residents") or {}
     return Ruleset(
         version=str(data["version"]), effective_date=data["effective_date"], countries=countries,
         streams_by_slug=streams, agreements=agreements, gts_noc_codes=frozenset(gts.get("noc_codes") or []),
@@ -270,4 +280,7 @@ def _build(data: dict[str, Any]) -> Ruleset:
         no_permit_citizenships=frozenset(str(code).upper() for code in no_permit.get("citizenships") or []),
         no_permit_confidence=str(no_permit.get("confidence") or "official"),
         no_permit_source=_source_url(sources, no_permit.get("source")),
+        no_permit_permanent_residents=residents.get("applies") is True,
+        no_permit_pr_confidence=str(residents.get("confidence") or "official"),
+        no_permit_pr_source=_source_url(sources, residents.get("source")),
     )

@@ -66,6 +66,23 @@ _CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON
            "fredericton": "NB", "montreal": "QC", "gatineau": "QC", "laval": "QC", "sherbrooke": "QC",
            "charlottetown": "PE", "whitehorse": "YT", "yellowknife": "NT", "iqaluit": "NU"}
 _CITY_NAMES = "|".join(_CITIES)
+# Places in Canada, for "a permanent resident of Canada / in Toronto / au Québec".
+_CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova scotia|nouvelle-ecosse|new brunswick|"
+                 r"nouveau-brunswick|british columbia|colombie-britannique|prince edward island|newfoundland|yukon|"
+                 r"nunavut|northwest territories|" + _CITY_NAMES + ")")
+# A permanent residence held elsewhere ("a permanent resident of Germany", "résidente permanente en France").
+_MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"
+           r"mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
+_PR_ELSEWHERE = (r"(?!\s+(?:here\s+)?(?:(?:of|in|at|en|au|aux|du|de)\s+|d')(?:the\s+|la\s+|l')?(?!(?:" + _CANADA_PLACE
+                 + "|" + _MONTHS + r")\b|\d))")
+# Words after "permanent residence" that make it a plan or a file, not a status held.
+_PR_NOT_YET = (r"(?!\s+(?:application|applications|applicant|applicants|candidate|pathway|program|programs|stream|"
+               r"process|pending|in process|interview|appointment|invitation|file|approval|permit|visa|demande|"
+               r"dossier))")
+# What may follow the abbreviation "PR" when it is a status held ("I have PR.", "I'm PR since 2020"): anything
+# else may be public relations ("I have PR experience") or a file ("PR application").
+_PR_THEN = (r"(?=\s*(?:[,.;!?)]|$|(?:status|card|holder|since|already|now|here|and|but|so|too|also|last|"
+            r"two|three|\d+|in (?:\d{4}|" + _CANADA_PLACE + r")|of canada|depuis|au canada|du canada|et|mais)\b))")
 _WORKPLACE = "(?:office|branch|subsidiary|headquarters|site|team)"
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "age": [re.compile(p) for p in (
@@ -188,14 +205,55 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # citizenship). First person only: "my wife is a Canadian citizen" is about someone else.
     "canadian_citizen": [re.compile(p) for p in (
         r"\b(?:i am|i'm|im|i m) (?:also |a |also a )?canadian(?: citizen)?\b(?! (?:company|employer|business|firm|"
-        r"recruiter|startup|organi[sz]ation|corporation|agency|permanent|resident|student|graduate|job|work))",
+        r"recruiter|startup|organi[sz]ation|corporation|agency|permanent|resident|pr\b|student|graduate|job|work))",
         r"\bi (?:hold|have) (?:a |the )?canadian (?:citizenship|passport)\b|\bmy canadian (?:citizenship|passport)\b",
         r"\bi am a citizen of canada\b|\bi'm a citizen of canada\b",
         r"\bje suis (?:aussi )?(?:canadien|canadienne|citoyen canadien|citoyenne canadienne)\b(?! (?:d'origine|"
         r"residente?|resident))",
         r"\bj'ai (?:la )?(?:citoyennete|nationalite) canadienne\b|\bmon passeport canadien\b",
     )],
+    # The lead says they are a permanent resident of Canada (status held, not sought: "I want to get PR",
+    # "apply for permanent residence" or "my goal is PR" are not matched, and a match inside a clause about
+    # someone else or a wish is dropped: see _the_leads_own_status).
+    "permanent_resident": [re.compile(p) for p in (
+        r"\b(?:i am|i'm|im|i m|i became|i have been|i've been) (?:now |also |already |currently )?(?:a |an )?"
+        r"(?:canadian )?permanent resident\b(?:\s+(?:of|in)\s+canada\b)?" + _PR_ELSEWHERE + _PR_NOT_YET,
+        r"\bi (?:have|hold|got|received|obtained|already have|now have|'ve got) (?:my |a |the )?(?:canadian )?"
+        r"(?:permanent residen(?:ce|cy)|permanent resident status)\b(?:\s+(?:of|in)\s+canada\b)?" + _PR_ELSEWHERE
+        + _PR_NOT_YET,
+        r"\bi (?:have|hold|got|received|obtained|already have|now have|'ve got) (?:my |the )?(?:canadian )?pr"
+        r"(?: status)?\b" + _PR_THEN,
+        r"\b(?:i am|i'm|im|i m) (?:a |now a |also a |already a |currently |now |also |already )?(?:canadian )?pr"
+        r"(?: holder)?\b" + _PR_THEN,
+        r"\b(?:canadian )?(?:pr|permanent resident)(?: card)? holder\b|\bholder of a (?:canadian )?(?:pr|permanent "
+        r"resident) card\b",
+        r"\b(?:i have|i hold|i got|i received|my) (?:a |my )?(?:canadian )?(?:pr|permanent resident) card\b",
+        r"\bje suis (?:un |une |maintenant |deja |aussi )?(?:resident|residente) permanente?\b"
+        r"(?:\s+(?:du|au)\s+canada\b)?" + _PR_ELSEWHERE + _PR_NOT_YET,
+        r"\bj'ai (?:obtenu |recu )?(?:la |ma )(?:residence permanente|rp)\b(?:\s+(?:du|au)\s+canada\b)?"
+        + _PR_ELSEWHERE + _PR_NOT_YET,
+        r"\b(?:titulaire|detenteur|detentrice) (?:de la |d'une |de ma )?carte de (?:rp|resident permanent)\b|"
+        r"\bma carte de (?:rp|resident permanent)\b",
+    )],
 }
+# In the clause before a permanent-resident match: someone else's status ("my husband is a PR card holder"), a
+# negation, or a wish, a plan or a condition ("if I am a permanent resident", "I hope I have PR by then").
+_CLAUSE_BREAK = re.compile(r"[.!?;,:]|\b(?:and|but|et|mais)\b")
+_NOT_THE_LEADS = re.compile(
+    r"n't|\b(?:not|never|no|want|wants|wish|hope|hoping|would|will|could|should|plan|planning|goal|dream|aim|try|"
+    r"trying|to|become|becoming|get|getting|apply|applying|applied|once|when|after|before|until|if|soon|eventually|"
+    r"he|she|they|his|her|their|pas|ne|n|jamais|veux|voudrais|souhaite|souhaiterais|espere|obtenir|devenir|demander|"
+    r"quand|lorsque|si|apres|avant|pour|il|elle|ils|elles|son|sa|ses|leur|"
+    r"(?:my|mon|ma) (?:wife|husband|spouse|partner|fiance|fiancee|mother|father|mom|dad|parents?|brother|sister|son|"
+    r"daughter|child|children|kids?|friend|boyfriend|girlfriend|mari|conjoint|conjointe|epoux|epouse|femme|fils|"
+    r"fille|frere|soeur|pere|mere|ami|amie|copain|copine))\b")
+
+
+def _the_leads_own_status(text: str, start: int) -> bool:
+    """Whether a status read at `start` is the lead's own and held now: nothing in the clause before it says it
+    is someone else's, denied, wished for or conditional."""
+    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    return _NOT_THE_LEADS.search(text, clause_start, start) is None
 # One alternation per kind (fewer scans of the text); "age" keeps its patterns apart for their groups.
 _COMBINED = {kind: [re.compile("|".join(f"(?:{p.pattern})" for p in patterns))] for kind, patterns in PATTERNS.items()}
 _NEGATION = re.compile(r"(?:\bno\b|n't|\bnot\b|without|\bpas\b|\bsans\b|\baucune?\b|\bnever\b)[^.!?]{0,14}$")
@@ -259,7 +317,10 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = ()) -> list[Sig
     found: list[Signal] = []
     for kind, patterns in PATTERNS.items():
         for pattern in (patterns if kind == "age" else _COMBINED[kind]):
-            match = pattern.search(text)
+            if kind == "permanent_resident":
+                match = next((m for m in pattern.finditer(text) if _the_leads_own_status(text, m.start())), None)
+            else:
+                match = pattern.search(text)
             if match is None:
                 continue
             quote = _quote(original, match.start(), match.end())

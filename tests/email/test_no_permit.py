@@ -58,29 +58,45 @@ def test_the_sequence_is_one_answer_that_needs_no_consent() -> None:
     assert sequence.steps[0].content_key == "answer:no-permit-needed"
 
 
-@pytest.mark.parametrize(("language", "says", "spouse"), [
-    ("en", "A Canadian citizen does not need a work permit to work in Canada.",
-     "reply to you personally if you asked us about something else, for example about a spouse, partner or "
-     "family member who is not Canadian"),
-    ("fr", "Une personne qui a la citoyenneté canadienne n'a pas besoin de permis de travail pour travailler au "
-           "Canada.",
-     "vous répondra personnellement si vous nous avez écrit à un autre sujet, par exemple pour un conjoint, un "
-     "partenaire ou un membre de votre famille qui n'a pas la citoyenneté canadienne"),
-])
-@pytest.mark.parametrize("how", ["form", "message"])
-def test_a_canadian_citizen_is_told_no_permit_is_needed_and_nothing_is_sold(
-        db: Database, smtp_settings: Settings, sink: Sink, language: str, says: str, spouse: str, how: str) -> None:
-    # Given Emma, a Canadian citizen living in France (on the form, or only in her message), who gave
-    # express consent to marketing emails
-    email = f"emma.{how}.{language}@example.ca"
+SAYS = {
+    ("citizen", "en"): "A Canadian citizen does not need a work permit to work in Canada.",
+    ("citizen", "fr"): "Une personne qui a la citoyenneté canadienne n'a pas besoin de permis de travail pour "
+                       "travailler au Canada.",
+    ("permanent-resident", "en"): "A permanent resident of Canada does not need a work permit to work in Canada.",
+    ("permanent-resident", "fr"): "Une personne qui a la résidence permanente au Canada n'a pas besoin de permis de "
+                                  "travail pour travailler au Canada.",
+}
+SPOUSE = {
+    "en": "reply to you personally if you asked us about something else, for example about a spouse, partner or "
+          "family member who is neither a Canadian citizen nor a permanent resident",
+    "fr": "vous répondra personnellement si vous nous avez écrit à un autre sujet, par exemple pour un conjoint, un "
+          "partenaire ou un membre de votre famille qui n'a ni la citoyenneté canadienne ni la résidence permanente",
+}
+MESSAGES = {
+    ("citizen", "en"): "I am Canadian, living in Lyon, and want to move back to work in Canada.",
+    ("citizen", "fr"): "Je suis canadienne et j'habite à Lyon depuis cinq ans.",
+    ("permanent-resident", "en"): "I'm a permanent resident of Canada. My husband would like to work here too.",
+    ("permanent-resident", "fr"): "Je suis résidente permanente au Canada depuis 2021. Mon mari voudrait "
+                                  "travailler ici.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize(("status", "how"), [("citizen", "form"), ("citizen", "message"),
+                                             ("permanent-resident", "message")])
+def test_someone_who_needs_no_permit_is_told_so_and_nothing_is_sold(
+        db: Database, smtp_settings: Settings, sink: Sink, language: str, status: str, how: str) -> None:
+    # Given Emma, a Canadian citizen (on the form, or only in her message) or a permanent resident of Canada (in
+    # her message: the form has no field for it), living in France, who gave express consent to marketing emails
+    says, spouse = SAYS[(status, language)], SPOUSE[language]
+    email = f"emma.{status}.{how}.{language}@example.ca"
     fields: dict[str, Any] = {"first_name": "Emma", "email": email, "age": 25, "country_of_residence": "France",
                               "preferred_language": language, "consent_marketing": True,
                               "consent_text": "Send me news about programs that fit me."}
     if how == "form":
         fields.update(citizenships=["Canada"], message="I want to move back to work in Canada.")
     else:
-        fields.update(message="I am Canadian, living in Lyon, and want to move back to work in Canada."
-                      if language == "en" else "Je suis canadienne et j'habite à Lyon depuis cinq ans.")
+        fields.update(message=MESSAGES[(status, language)])
     lead_id = _classified(db, **fields)
     # When the scheduler runs every day for a month
     transport = transport_from_url(smtp_settings.mail_url)
@@ -102,6 +118,8 @@ def test_a_canadian_citizen_is_told_no_permit_is_needed_and_nothing_is_sold(
         # It says plainly that she needs no permit, and that a consultant answers any other question
         assert says in part, part
         assert spouse in part
+        other = "citizen" if status == "permanent-resident" else "permanent-resident"
+        assert SAYS[(other, language)] not in part
         # Nothing in it sells a work permit or a consultation
         for words in MARKETING:
             assert words not in part, words
@@ -149,3 +167,15 @@ def test_a_lead_moved_from_the_review_sequence_gets_the_acknowledgement(db: Data
     received = sink.to(email)
     assert [str(m["Subject"]) for m in received] == ["We received your inquiry, Zoé",
                                                      "Your inquiry about working in Canada, Zoé"]
+
+
+@pytest.mark.parametrize("message", ["I'm Irish, 27, and my goal is PR in Canada one day.",
+                                     "I want to get PR after a working holiday.",
+                                     "My wife is a permanent resident of Canada."])
+def test_someone_who_wants_pr_or_whose_spouse_has_it_gets_the_sequence_of_their_stream(
+        db: Database, settings: Settings, message: str) -> None:
+    lead_id = _classified(db, first_name="Aoife", email="aoife.pr@example.ie", citizenships=["Ireland"], age=27,
+                          message=message)
+    [enrolment] = enrolments(db, lead_id)
+    assert enrolment.sequence != "no-permit-needed"
+    assert "permanent resident of Canada does not need" not in _flat(_first_email(db, settings, lead_id).text)

@@ -1,0 +1,161 @@
+"""A permanent resident of Canada needs no work permit either (IRPA s. 30(1) is about foreign nationals, and s. 2
+says a permanent resident is not one): read from the message, in English and French, the lead's own status
+only ("I want to get PR" is a plan, "my wife has PR" is someone else's), then classified like a Canadian citizen."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crm.classify.classifier import add_texts, classify
+from crm.classify.model import LeadInput
+from crm.classify.ruleset import RULESET_FILE, load_ruleset, validate_ruleset
+from crm.classify.signals import read_message
+
+TODAY = date(2026, 3, 15)
+REASON = {"en": "Permanent resident of Canada: no work permit needed",
+          "fr": "Résidence permanente au Canada : aucun permis de travail n'est nécessaire"}
+
+
+def _said(text: str) -> str | None:
+    found = [signal.quote for signal in read_message(text) if signal.kind == "permanent_resident"]
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(("text", "quote"), [
+    ("I am a permanent resident of Canada", "I am a permanent resident of Canada"),
+    ("Hi! I'm a Canadian permanent resident living in Calgary.", "I'm a Canadian permanent resident"),
+    ("I'm a permanent resident here in Toronto", "I'm a permanent resident"),
+    ("I have been a permanent resident since 2019", "I have been a permanent resident"),
+    ("I have PR", "I have PR"),
+    ("I have PR. My wife is from Brazil and wants to work.", "I have PR"),
+    ("I'm French and I have PR, my wife needs a permit", "I have PR"),
+    ("I got my PR last year", "I got my PR"),
+    ("I hold Canadian PR status", "I hold Canadian PR status"),
+    ("I'm PR since 2020", "I'm PR"),
+    ("PR card holder", "PR card holder"),
+    ("Status: PR card holder, 34 years old", "PR card holder"),
+    ("I have my PR card", "I have my PR"),
+    ("I have permanent residence in Canada.", "I have permanent residence in Canada"),
+    ("je suis résident permanent", "je suis résident permanent"),
+    ("Bonjour, je suis résidente permanente au Québec depuis 2019", "je suis résidente permanente"),
+    ("Je suis résidente permanente du Canada", "Je suis résidente permanente du Canada"),
+    ("j'ai la résidence permanente", "j'ai la résidence permanente"),
+    ("J'ai obtenu ma résidence permanente en 2022", "J'ai obtenu ma résidence permanente"),
+    ("j'ai ma RP depuis 2021", "j'ai ma RP"),
+    ("titulaire de la carte de RP", "titulaire de la carte de RP"),
+])
+def test_the_leads_own_permanent_residence_is_read_with_their_words(text: str, quote: str) -> None:
+    assert _said(text) == quote
+
+
+@pytest.mark.parametrize("text", [
+    # a plan, a wish or a file, not a status held
+    "I want to get PR", "I want to apply for permanent residence", "My goal is PR.", "my goal is PR",
+    "I applied for PR last year", "I have a PR application pending", "my PR application is in process",
+    "I am a permanent resident applicant", "I'm a PR applicant", "I would like to become a permanent resident",
+    "I hope I have PR by 2027", "Once I have PR I will bring my wife",
+    "If I am a permanent resident, do I need a permit?",
+    "Je veux obtenir la résidence permanente", "J'ai fait une demande de résidence permanente",
+    "je voudrais avoir la résidence permanente",
+    # a denial
+    "I am not a permanent resident", "I don't have PR yet", "Je ne suis pas résident permanent",
+    # someone else's status
+    "My husband is a permanent resident", "my wife is a PR card holder", "My husband has PR",
+    "Mon mari a la résidence permanente", "mon mari est résident permanent", "ma femme a sa carte de RP",
+    # another country's permanent residence
+    "I'm a permanent resident of Germany", "I am a US permanent resident", "I'm a permanent resident in the UK",
+    "I have PR in Australia", "I have a permanent residence permit in Spain", "je suis résidente permanente en France",
+    "je suis résident permanent d'Australie",
+    # public relations
+    "I have PR experience in marketing", "I'm a PR manager", "I work in PR",
+])
+def test_plans_denials_other_people_and_other_countries_are_not_read_as_permanent_residence(text: str) -> None:
+    assert _said(text) is None
+
+
+def test_a_canadian_pr_is_not_read_as_a_canadian_citizen() -> None:
+    kinds = {signal.kind for signal in read_message("I'm a Canadian PR")}
+    assert "permanent_resident" in kinds and "canadian_citizen" not in kinds
+
+
+@pytest.mark.parametrize(("message", "lang", "quote"), [
+    ("I am a permanent resident of Canada, 29, and my wife is Brazilian.", "en", "I am a permanent resident of Canada"),
+    ("Hi, I have PR and I'm Irish, 27. Do I need a working holiday permit?", "en", "I have PR"),
+    ("Je suis résidente permanente au Canada et française, 28 ans.", "fr", "Je suis résidente permanente au Canada"),
+])
+def test_a_permanent_resident_is_offered_no_work_permit(message: str, lang: str, quote: str) -> None:
+    ruleset = load_ruleset()
+    for form in ([], ["IE"]):  # even with an IEC partner citizenship on the form
+        result = classify(LeadInput(citizenships=form, stated_age=28, stated_age_on=TODAY, messages=[message],
+                                    language=lang, today=TODAY))
+        assert result.primary_stream == "needs-review"
+        assert [c.stream for c in result.candidates] == ["needs-review"], result.candidates_json()
+        review = result.candidates[0]
+        assert review.reasons[0] == REASON[lang]
+        assert review.reasons[1] == ("The message says “{quote}”" if lang == "en"
+                                     else "Le message indique « {quote} »").format(quote=quote)
+        assert review.no_permit == "permanent-resident"
+        assert (review.source, review.confidence) == (ruleset.no_permit_pr_source, ruleset.no_permit_pr_confidence)
+        assert "no-permit-needed" in result.flags and "age-out-soon" not in result.flags
+
+
+def test_a_canadian_citizen_who_also_mentions_pr_is_a_citizen() -> None:
+    result = classify(LeadInput(citizenships=["CA"], messages=["I have PR too"], today=TODAY))
+    assert result.candidates[0].no_permit == "citizen"
+    assert result.candidates[0].reasons == ["Canadian citizen: no work permit needed"]
+
+
+@pytest.mark.parametrize(("message", "stream"), [
+    ("I'm Irish, 27, and my goal is PR in Canada.", "iec-working-holiday"),
+    ("I'm Irish, 27. My husband is a permanent resident of Canada.", "iec-working-holiday"),
+    ("I'm Irish, 27, working in Toronto, and I applied for PR last month.", "bridging-open-work-permit"),
+])
+def test_wanting_pr_or_a_spouse_having_it_changes_nothing(message: str, stream: str) -> None:
+    result = classify(LeadInput(messages=[message], today=TODAY, country_of_residence="CA"))
+    assert result.primary_stream == stream, result.candidates_json()
+    assert "no-permit-needed" not in result.flags
+
+
+def test_a_permanent_resident_employer_is_classified_as_an_employer() -> None:
+    result = classify(LeadInput(facts={"interest": "hire"}, today=TODAY,
+                                messages=["I have PR and we want to hire two developers for our startup."]))
+    assert result.lead_type == "employer" and "no-permit-needed" not in result.flags
+
+
+def test_the_reason_is_translated_for_the_workspace() -> None:
+    lead = LeadInput(messages=["I am a permanent resident of Canada"], today=TODAY)
+    result = classify(lead)
+    add_texts(result, lead)
+    assert result.candidates[0].texts["fr"]["reasons"][0] == REASON["fr"]
+
+
+def test_the_rule_is_data_with_its_own_source() -> None:
+    ruleset = load_ruleset()
+    assert ruleset.no_permit_permanent_residents is True
+    assert ruleset.no_permit_pr_source == "https://laws.justice.gc.ca/eng/acts/i-2.5/section-30.html"
+    assert ruleset.no_permit_pr_confidence == "official"
+    assert ruleset.version == "2026.02.3"
+
+
+def test_switched_off_in_the_ruleset_a_permanent_resident_is_classified_as_before(tmp_path: Path) -> None:
+    data = yaml.safe_load(RULESET_FILE.read_text(encoding="utf-8"))
+    data["no_work_permit_needed"]["permanent_residents"]["applies"] = False
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = classify(LeadInput(citizenships=["IE"], stated_age=27, stated_age_on=TODAY, today=TODAY,
+                                messages=["I have PR"]), load_ruleset(path))
+    assert result.primary_stream == "iec-working-holiday" and "no-permit-needed" not in result.flags
+
+
+def test_the_check_catches_a_rule_without_source_or_switch(tmp_path: Path) -> None:
+    data = yaml.safe_load(RULESET_FILE.read_text(encoding="utf-8"))
+    data["no_work_permit_needed"]["permanent_residents"] = {"applies": "yes", "confidence": "official"}
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = validate_ruleset(path)
+    assert "no_work_permit_needed.permanent_residents: applies must be true or false" in problems
+    assert any(p.startswith("no_work_permit_needed.permanent_residents: source") for p in problems)
