@@ -244,6 +244,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
     primary_slug = classification.primary_stream if classification else sequence.stream
     alternatives = []
     beside_iec = []  # the IEC answer names the lead's IEC categories itself: the other routes
+    other_routes = []  # the same routes with what the classification found: why they fit, what to ask
     for candidate in (classification.candidates if classification else None) or []:
         slug = candidate.get("stream")
         if slug and slug not in (primary_slug, "needs-review") and candidate.get("verdict") in ("eligible", "likely"):
@@ -252,6 +253,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
                 alternatives.append(view)
                 if not slug.startswith("iec-"):
                     beside_iec.append(view)
+                other_routes.append({**view, **_candidate(classification, slug, lang)})
     facts = lead.facts or {}
     candidate = _candidate(classification, primary_slug, lang)
     primary, stream = _stream(ruleset, primary_slug, lang), _stream(ruleset, sequence.stream, lang)
@@ -278,6 +280,12 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         # the employer prepares, not as a list of their own.
         "employer_file": sequence.stream == "global-talent-stream" and sequence.name != "employer",
         "alternatives": alternatives[:3],
+        # {name, description, code, reasons, missing, ...} of those routes: the in-Canada answer says why each
+        # may fit (a graduate of a Canadian school whose primary permit is another one reads about the PGWP)
+        "other_routes": other_routes[:3],
+        # Everything still to ask, the primary stream's first, then the other routes' (each once)
+        "to_ask": list(dict.fromkeys([*candidate["missing"], *(item for route in other_routes[:3]
+                                                                 for item in route["missing"])])),
         "routes_beside_iec": beside_iec[:3],
         "iec": iec,
         "facts": {key: facts.get(key) for key in FACT_KEYS},
