@@ -79,6 +79,8 @@ _PR_ELSEWHERE = (r"(?!\s+(?:here\s+)?(?:(?:of|in|at|en|au|aux|du|de)\s+|d')(?:th
 _PR_NOT_YET = (r"(?!\s+(?:application|applications|applicant|applicants|candidate|pathway|program|programs|stream|"
                r"process|pending|in process|interview|appointment|invitation|file|approval|permit|visa|demande|"
                r"dossier))")
+# The start of the text or of a clause (after a punctuation mark and at most one space).
+_CLAUSE_OPENING = r"(?:^|(?<=[,.;:!?(])|(?<=[,.;:!?(]\s))"
 # What may follow the abbreviation "PR" when it is a status held ("I have PR.", "I'm PR since 2020"): anything
 # else may be public relations ("I have PR experience") or a file ("PR application").
 _PR_THEN = (r"(?=\s*(?:[,.;!?)]|$|(?:status|card|holder|since|already|now|here|and|but|so|too|also|last|"
@@ -225,6 +227,12 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"(?: status)?\b" + _PR_THEN,
         r"\b(?:i am|i'm|im|i m) (?:a |now a |also a |already a |currently |now |also |already )?(?:canadian )?pr"
         r"(?: holder)?\b" + _PR_THEN,
+        # "As a PR, do I need...": only opening a clause ("can I work as a permanent resident?" asks about one)
+        _CLAUSE_OPENING + r"as an? (?:canadian )?permanent resident\b(?:\s+(?:of|in)\s+canada\b)?" + _PR_ELSEWHERE
+        + _PR_NOT_YET,
+        _CLAUSE_OPENING + r"as an? (?:canadian )?pr\b" + _PR_THEN,
+        _CLAUSE_OPENING + r"en tant que (?:resident|residente) permanente?\b(?:\s+(?:du|au)\s+canada\b)?"
+        + _PR_ELSEWHERE + _PR_NOT_YET,
         r"\b(?:canadian )?(?:pr|permanent resident)(?: card)? holder\b|\bholder of a (?:canadian )?(?:pr|permanent "
         r"resident) card\b",
         r"\b(?:i have|i hold|i got|i received|my) (?:a |my )?(?:canadian )?(?:pr|permanent resident) card\b",

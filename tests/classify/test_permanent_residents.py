@@ -47,6 +47,11 @@ def _said(text: str) -> str | None:
     ("J'ai obtenu ma résidence permanente en 2022", "J'ai obtenu ma résidence permanente"),
     ("j'ai ma RP depuis 2021", "j'ai ma RP"),
     ("titulaire de la carte de RP", "titulaire de la carte de RP"),
+    ("As a permanent resident, do I need a work permit?", "As a permanent resident"),
+    ("Hi, as a PR, can my wife work here?", "as a PR"),
+    ("As a permanent resident of Canada I want to bring my husband", "As a permanent resident of Canada"),
+    ("Bonjour. En tant que résident permanent du Canada, ma femme peut-elle travailler ?",
+     "En tant que résident permanent du Canada"),
 ])
 def test_the_leads_own_permanent_residence_is_read_with_their_words(text: str, quote: str) -> None:
     assert _said(text) == quote
@@ -71,7 +76,11 @@ def test_the_leads_own_permanent_residence_is_read_with_their_words(text: str, q
     "I have PR in Australia", "I have a permanent residence permit in Spain", "je suis résidente permanente en France",
     "je suis résident permanent d'Australie",
     # public relations
-    "I have PR experience in marketing", "I'm a PR manager", "I work in PR",
+    "I have PR experience in marketing", "I'm a PR manager", "I work in PR", "As a PR professional I need a visa",
+    # "as a permanent resident" inside a question is about the status, not the lead's
+    "Can I work as a permanent resident?", "What rights would I have as a permanent resident?",
+    "Quels droits en tant que résident permanent ?", "As a permanent resident applicant, can I work?",
+    "As a permanent resident of Germany, can I apply?",
 ])
 def test_plans_denials_other_people_and_other_countries_are_not_read_as_permanent_residence(text: str) -> None:
     assert _said(text) is None
