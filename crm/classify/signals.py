@@ -257,6 +257,10 @@ _NOT_THE_LEADS = re.compile(
     r"fille|frere|soeur|pere|mere|ami|amie|copain|copine))\b")
 
 
+# Every permanent-resident pattern contains one of these words.
+_PR_GATE = re.compile(r"\b(?:pr|rp)\b|permanent")
+
+
 def _the_leads_own_status(text: str, start: int) -> bool:
     """Whether a status read at `start` is the lead's own and held now: nothing in the clause before it says it
     is someone else's, denied, wished for or conditional."""
@@ -326,7 +330,9 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = ()) -> list[Sig
     for kind, patterns in PATTERNS.items():
         for pattern in (patterns if kind == "age" else _COMBINED[kind]):
             if kind == "permanent_resident":
-                match = next((m for m in pattern.finditer(text) if _the_leads_own_status(text, m.start())), None)
+                # The patterns are costly (lookarounds at every position): most messages fail the gate.
+                match = next((m for m in pattern.finditer(text) if _the_leads_own_status(text, m.start())),
+                             None) if _PR_GATE.search(text) else None
             else:
                 match = pattern.search(text)
             if match is None:
