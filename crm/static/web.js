@@ -7,12 +7,18 @@
       document.querySelectorAll('input[name="lead_ids"]').forEach(function (box) { box.checked = all.checked; });
     });
   }
-  // On a phone the filter form folds away unless a filter is in use.
+  // On a phone the filter form folds away, filters in use or not (a stream tab is one): open, it fills the
+  // first screen and pushes the leads below it. Its summary counts the filters in use.
   var filters = document.querySelector("details.filters");
-  if (filters && window.matchMedia("(max-width: 640px)").matches && !/[?&](q|stream|status|nationality|language|consultant|flag|from|to)=/.test(location.search)) {
+  if (filters && window.matchMedia("(max-width: 640px)").matches) {
     filters.open = false;
   }
   var tabs = document.querySelector("[data-counts-url]");
+  // The tabs are one row that scrolls sideways on a phone: bring the current one into view.
+  var current = tabs && tabs.querySelector('[aria-current="page"]');
+  if (current && tabs.scrollWidth > tabs.clientWidth) {
+    tabs.scrollLeft += current.getBoundingClientRect().left - tabs.getBoundingClientRect().left - 16;
+  }
   if (tabs && window.fetch) {
     fetch(tabs.getAttribute("data-counts-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
