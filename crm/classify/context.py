@@ -16,7 +16,7 @@ from crm.classify.model import LeadInput
 from crm.classify.ruleset import Ruleset
 from crm.classify.signals import Signal, keyword_pattern, normalise, read_message
 from crm.countries import country_in_text, country_name
-from crm.i18n import translate
+from crm.i18n import message_language, translate
 from crm.intake.provinces import province_name
 
 FRENCH_LEVELS = {"none": 0, "basic": 1, "intermediate": 2, "advanced": 3, "native": 4}
@@ -87,6 +87,10 @@ class Context:
     def _signal_value(self, kind: str) -> Any:
         signal = self.signals.get(kind)
         return signal.value if signal else None
+
+    def wrote_in(self, language: str) -> bool:
+        """One of the lead's messages is clearly written in `language` (crm.i18n.message_language)."""
+        return any(message_language(message) == language for message in self.lead.messages[:5])
 
     def said(self, kind: str) -> str | None:
         """The quoted words for a message signal, or None."""

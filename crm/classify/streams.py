@@ -121,7 +121,8 @@ def francophone(ctx: Context) -> Candidate | None:
     elif ctx.said("french_speaker"):
         why = ctx.quote_reason("french_speaker")
     elif ctx.lead_lang == "fr":
-        why = ctx.t("Wrote to us in French")
+        # French chosen on the form (or the French form) is not the same evidence as a message in French.
+        why = ctx.t("Wrote to us in French") if ctx.wrote_in("fr") else ctx.t("Asked to be answered in French")
     else:
         return None
     candidate = _new(ctx, "francophone-mobility", "C16", "eligible" if (level or 0) >= 3 else "likely")

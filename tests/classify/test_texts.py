@@ -102,3 +102,19 @@ def test_a_row_stored_before_the_translations_is_the_same_classification(client:
     with db.transaction() as session:
         assert classify_and_store(session, lead_id, "reclassify", utcnow(), force=True).status == "unchanged"
     assert len(classifications(db, lead_id)) == 1
+
+
+@pytest.mark.parametrize(("messages", "reason"), [
+    ([], "Asked to be answered in French"),  # French chosen on the form: no message to show it
+    (["I have a job offer in Toronto, thank you for your help"], "Asked to be answered in French"),
+    (["Bonjour, je voudrais savoir si je peux travailler au Canada avec mon offre"], "Wrote to us in French"),
+])
+def test_french_as_the_leads_language_is_said_as_it_was_shown(messages: list[str], reason: str) -> None:
+    lead = LeadInput(citizenships=["BE"], facts={"job_offer": True, "job_offer_province": "ON"}, language="fr",
+                     today=TODAY, messages=messages)
+    mobility = next(c for c in classify(replace(lead, text_language="en")).candidates
+                    if c.stream == "francophone-mobility")
+    assert reason in mobility.reasons
+    french = {"Asked to be answered in French": "A demandé une réponse en français",
+              "Wrote to us in French": "Nous a écrit en français"}[reason]
+    assert french in next(c for c in classify(lead).candidates if c.stream == "francophone-mobility").reasons
