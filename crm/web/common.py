@@ -43,7 +43,7 @@ LABELS_EN = {
     "failed": "failed", "needs_info": "needs info", "age-out-soon": "age-out soon",
     "email-failed": "email failed", "free-text": "read from the message", "unconfirmed-rule": "unconfirmed rule",
     "unknown-country": "unknown country", "contradiction": "contradiction",
-    "classification-failed": "classification failed",
+    "classification-failed": "classification failed", "no-permit-needed": "no permit needed",
 }
 
 
