@@ -172,12 +172,19 @@ def _ascii_digits(value: Any) -> Any:
     return value
 
 
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")  # "1,500" is no decimal: refused as before
+
+
 def _no_bool_number(value: Any) -> Any:
     # pydantic would read true as 1 year; "nan" and "inf" are refused by allow_inf_nan=False.
     value = _blank_to_none(value)
     if isinstance(value, bool):
         raise ValueError("must be a number")
-    return value.strip() if isinstance(value, str) else value
+    if isinstance(value, str):
+        value = value.strip()
+        # "1,5": a decimal comma, as French (and most of the world's) forms write numbers.
+        return value.replace(",", ".") if _DECIMAL_COMMA.match(value) else value
+    return value
 
 
 def _optional_text(max_length: int, after: Any = _one_line) -> Any:

@@ -177,3 +177,16 @@ def test_a_checked_box_beside_a_hidden_french_no(client: FlaskClient, db: Databa
                                   ("job_offer", "oui"), ("job_offer", "non")])
     assert response.status_code == 201
     assert _lead(db, "zoe@example.com").facts["job_offer"] is True
+
+
+@pytest.mark.parametrize(("value", "years"), [("1,5", 1.5), ("2.5", 2.5), ("3", 3.0)])
+def test_a_decimal_comma(client: FlaskClient, db: Database, value: str, years: float) -> None:
+    response = post_form(client, {"first_name": "Zoé", "email": "zoe@example.com", "years_with_employer": value})
+    assert response.status_code == 201, response.get_json()
+    assert _lead(db, "zoe@example.com").facts["years_with_employer"] == years
+
+
+@pytest.mark.parametrize("value", ["1,500", "1,5,2", "1.5,2"])
+def test_a_comma_that_is_not_a_decimal_one_is_still_refused(client: FlaskClient, value: str) -> None:
+    response = post_form(client, {"first_name": "Zoé", "email": "zoe@example.com", "years_with_employer": value})
+    assert response.status_code == 422 and "years_with_employer" in response.get_json()["errors"]
