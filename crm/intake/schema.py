@@ -114,17 +114,16 @@ def _as_list(value: Any) -> Any:
 def _comma_list(text: str) -> list[str]:
     """'Korea, Republic of, France' -> ['Korea, Republic of', 'France']: comma-separated countries, where
     a part and the one after it that together make a country name (ISO writes some so) stay together."""
-    parts = [part.strip() for part in text.split(",")]
+    parts = [part.strip() for part in text.split(",") if part.strip()]
     items: list[str] = []
     index = 0
     while index < len(parts):
         pair = ", ".join(parts[index:index + 2])
-        if index + 1 < len(parts) and parts[index] and lookup_country(pair, allow_close=False) is not None:
+        if index + 1 < len(parts) and lookup_country(pair, allow_close=False) is not None:
             items.append(pair)
             index += 2
             continue
-        if parts[index]:
-            items.append(parts[index])
+        items.append(parts[index])
         index += 1
     return items
 

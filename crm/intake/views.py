@@ -57,6 +57,11 @@ def _origin_allowed(origin: str | None) -> bool:
     return bool(origin) and origin.lower() in listed
 
 
+# A compressed body is refused rather than read as garbage; any other Content-Encoding value (some
+# clients send "UTF-8" there by mistake) is ignored, as it always was.
+_COMPRESSED = re.compile(r"\b(?:x-)?(?:gzip|deflate|br|compress|zstd)\b", re.IGNORECASE)
+
+
 def _read_fields(kind: str, body: bytes) -> dict[str, Any]:
     if kind in JSON_TYPES:
         return parse_json(body)
@@ -94,7 +99,7 @@ def create_lead() -> Response:
     if kind not in JSON_TYPES | FORM_TYPES:
         return json_error(415, {"Content-Type": [
             "Send application/json or application/x-www-form-urlencoded (or multipart/form-data)."]})
-    if (request.content_encoding or "identity").strip().lower() != "identity":
+    if _COMPRESSED.search(request.content_encoding or ""):
         return json_error(415, {"Content-Encoding": ["Send the body uncompressed (no Content-Encoding)."]})
     body = request.get_data(cache=True)
     if len(body) > current_app.config["CRM_MAX_BODY_BYTES"]:
