@@ -48,6 +48,10 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         candidates.sort(key=lambda c: c.stream != primary)
     if ctx.signals:
         ctx.flag("free-text")
+    if ctx.fact("job_offer") is None and "job_offer" in ctx.signals:
+        offer = (bool(ctx.job_offer), ctx.job_province if ctx.job_offer else None)
+        for candidate in candidates:
+            candidate.message_offer = offer
     score, score_reasons = _score(ctx, primary, candidates)
     return ClassificationResult(
         primary_stream=primary, lead_type=ctx.lead_type, score=score, score_reasons=score_reasons,

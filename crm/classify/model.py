@@ -54,6 +54,9 @@ class Candidate:
     # status that rule rests on ("citizen", "permanent-resident"), so the emails speak to it rather than sell a
     # permit.
     no_permit: str | None = None
+    # A job offer read from the message when the form said nothing of one: (has one?, province code or None),
+    # so that the emails speak of the offer as the classifier took it ("You mentioned a job offer in Alberta").
+    message_offer: tuple[bool, str | None] | None = None
     # Reasons (also in `reasons`) that speak to the consultant (an ISO day, "ask for ..."): the emails
     # that quote the reasons to the lead leave them out.
     for_consultant: list[str] = field(default_factory=list)
@@ -85,6 +88,8 @@ class Candidate:
             found["consultant_only"] = list(self.for_consultant)
         if self.no_permit is not None:
             found["no_permit"] = self.no_permit
+        if self.message_offer is not None:
+            found["message_job_offer"] = {"has": self.message_offer[0], "province": self.message_offer[1]}
         if self.message_age is not None:
             found["message_age"] = {"age": self.message_age[0], "on": self.message_age[1].isoformat()}
         if self.texts:

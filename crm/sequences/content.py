@@ -237,6 +237,14 @@ def _candidate(classification: Classification | None, slug: str | None, lang: st
     return {"verdict": None, "reasons": [], "missing": [], "code": None, "no_permit": None}
 
 
+def _message_offer(classification: Classification | None) -> dict[str, Any] | None:
+    """The job offer the classifier read from the message (stored on each candidate), if any."""
+    for candidate in (classification.candidates if classification else None) or []:
+        if isinstance(candidate, dict) and isinstance(candidate.get("message_job_offer"), dict):
+            return candidate["message_job_offer"]
+    return None
+
+
 def build_context(lead: Lead, classification: Classification | None, sequence: SequenceDef, lang: str,
                   sender: Sender, unsubscribe_url: str, now: datetime,
                   ruleset: Ruleset | None = None) -> dict[str, Any]:
@@ -254,7 +262,13 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
                 if not slug.startswith("iec-"):
                     beside_iec.append(view)
                 other_routes.append({**view, **_candidate(classification, slug, lang)})
-    facts = lead.facts or {}
+    facts = dict(lead.facts or {})
+    read_offer = _message_offer(classification)
+    if facts.get("job_offer") is None and read_offer is not None:
+        # The form said nothing of an offer and the message did: the emails go by what the classifier read.
+        facts["job_offer"] = read_offer.get("has") is True
+        if facts["job_offer"] and not facts.get("job_offer_province"):
+            facts["job_offer_province"] = read_offer.get("province")
     candidate = _candidate(classification, primary_slug, lang)
     primary, stream = _stream(ruleset, primary_slug, lang), _stream(ruleset, sequence.stream, lang)
     iec = iec_view(ruleset, lead, lang, local_date(lead, now), primary_slug,
