@@ -225,7 +225,9 @@ def _recognized_organization(ctx: Context, non_partner: list[tuple[str, str | No
     if ctx.residence and ctx.rs.iec_country(ctx.residence) and ctx.residence not in [c for c, _ in non_partner]:
         reasons.append(ctx.t("Lives in {country}, but IEC depends on citizenship, not residence",
                              country=ctx.country(ctx.residence)))
-    candidate = Candidate("iec-recognized-organization", "C21", "likely", reasons, [], "secondary",
+    # Each organization chooses the countries whose citizens it takes: the route is only as real as that check.
+    missing = [ctx.t("Whether a Recognized Organization takes citizens of {countries}", countries=names)]
+    candidate = Candidate("iec-recognized-organization", "C21", "likely", reasons, missing, "secondary",
                           ctx.rs.stream("iec-recognized-organization").source, PRIORITY["iec-recognized-organization"])
     age = ctx.age
     if age is None:
