@@ -175,7 +175,8 @@ class Context:
     def no_permit_needed(self) -> NoPermit | None:
         """Why the lead needs no work permit at all (ruleset `no_work_permit_needed`): a Canadian citizen (the
         form's citizenships or the message's own words), else a permanent resident of Canada (the message's
-        words: the intake has no field for it); None when nothing says so."""
+        words: the intake has no field for it) unless a pending PR application says otherwise (then the flag
+        `contradiction`); None when nothing says so."""
         held = [code for code, _ in self.citizenships if code in self.rs.no_permit_citizenships]
         said = self.said("canadian_citizen") if "CA" in self.rs.no_permit_citizenships else None
         if held or said:
@@ -184,6 +185,14 @@ class Context:
                 reasons.append(self.quote_reason("canadian_citizen"))
             return NoPermit("citizen", reasons, self.rs.no_permit_confidence, self.rs.no_permit_source)
         if self.rs.no_permit_permanent_residents and self.said("permanent_resident"):
+            # A pending PR application (form or message) beside PR said to be held: the lead may well need a permit
+            # (a bridging permit, say), so the evidence is reported to the consultant and the permit routes stay.
+            pending = _pending_reason(self)
+            if pending is not None:
+                self.flag("contradiction")
+                self.review(self.quote_reason("permanent_resident"))
+                self.review(pending)
+                return None
             return NoPermit("permanent-resident", [self.t("Permanent resident of Canada: no work permit needed"),
                                                    self.quote_reason("permanent_resident")],
                             self.rs.no_permit_pr_confidence, self.rs.no_permit_pr_source)
@@ -220,3 +229,10 @@ class Context:
             return self.t("The message mentions “{quote}”, a Global Talent occupation",
                           quote=self.signals["tech"].quote)
         return None
+
+
+def _pending_reason(ctx: Context) -> str | None:
+    """Why a PR application is pending (the form's `pr_application_pending`, else the message's words), or None."""
+    if ctx.fact("pr_application_pending"):
+        return ctx.t("Has applied for permanent residence")
+    return ctx.quote_reason("pr_pending") if ctx.said("pr_pending") else None

@@ -225,13 +225,19 @@ def validate_data(data: Any) -> list[str]:
             if pycountry.countries.get(alpha_2=str(code)) is None:
                 problems.append(f"{where}: {code} is not an ISO 3166-1 alpha-2 code")
     no_permit = data.get("no_work_permit_needed")
-    if no_permit is not None:
+    if no_permit is not None and not isinstance(no_permit, dict):
+        problems.append("no_work_permit_needed: must be a mapping (citizenships, confidence, source)")
+    elif no_permit is not None:
         check_rule("no_work_permit_needed", no_permit)
         for code in no_permit.get("citizenships") or []:
             if pycountry.countries.get(alpha_2=str(code)) is None:
                 problems.append(f"no_work_permit_needed: {code} is not an ISO 3166-1 alpha-2 code")
         residents = no_permit.get("permanent_residents")
-        if residents is not None:
+        if residents is not None and not isinstance(residents, dict):
+            # the shorthand `permanent_residents: true` leaves the rule without its source
+            problems.append("no_work_permit_needed.permanent_residents: must be a mapping (applies, confidence, "
+                            "source), not a single value")
+        elif residents is not None:
             check_rule("no_work_permit_needed.permanent_residents", residents)
             if not isinstance(residents.get("applies"), bool):
                 problems.append("no_work_permit_needed.permanent_residents: applies must be true or false")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -68,23 +69,14 @@ _CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON
 _CITY_NAMES = "|".join(_CITIES)
 # Places in Canada, for "a permanent resident of Canada / in Toronto / au Québec".
 _CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova scotia|nouvelle-ecosse|new brunswick|"
-                 r"nouveau-brunswick|british columbia|colombie-britannique|prince edward island|newfoundland|yukon|"
-                 r"nunavut|northwest territories|" + _CITY_NAMES + ")")
-# A permanent residence held elsewhere ("a permanent resident of Germany", "résidente permanente en France").
+                 r"nouveau-brunswick|british columbia|colombie-britannique|prince edward island|"
+                 r"ile-du-prince-edouard|newfoundland(?: and labrador)?|terre-neuve|yukon|nunavut|"
+                 r"northwest territories|greater toronto area|gta|brampton|markham|vaughan|richmond hill|oakville|"
+                 r"burlington|oshawa|barrie|kingston|guelph|windsor|sudbury|thunder bay|niagara falls|scarborough|"
+                 r"etobicoke|north york|burnaby|coquitlam|kelowna|abbotsford|nanaimo|kamloops|red deer|lethbridge|"
+                 r"longueuil|levis|trois-rivieres|saguenay|" + _CITY_NAMES + ")")
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"
            r"mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
-_PR_ELSEWHERE = (r"(?!\s+(?:here\s+)?(?:(?:of|in|at|en|au|aux|du|de)\s+|d')(?:the\s+|la\s+|l')?(?!(?:" + _CANADA_PLACE
-                 + "|" + _MONTHS + r")\b|\d))")
-# Words after "permanent residence" that make it a plan or a file, not a status held.
-_PR_NOT_YET = (r"(?!\s+(?:application|applications|applicant|applicants|candidate|pathway|program|programs|stream|"
-               r"process|pending|in process|interview|appointment|invitation|file|approval|permit|visa|demande|"
-               r"dossier))")
-# The start of the text or of a clause (after a punctuation mark and at most one space).
-_CLAUSE_OPENING = r"(?:^|(?<=[,.;:!?(])|(?<=[,.;:!?(]\s))"
-# What may follow the abbreviation "PR" when it is a status held ("I have PR.", "I'm PR since 2020"): anything
-# else may be public relations ("I have PR experience") or a file ("PR application").
-_PR_THEN = (r"(?=\s*(?:[,.;!?)]|$|(?:status|card|holder|since|already|now|here|and|but|so|too|also|last|"
-            r"two|three|\d+|in (?:\d{4}|" + _CANADA_PLACE + r")|of canada|depuis|au canada|du canada|et|mais)\b))")
 _WORKPLACE = "(?:office|branch|subsidiary|headquarters|site|team)"
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "age": [re.compile(p) for p in (
@@ -214,36 +206,75 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"residente?|resident))",
         r"\bj'ai (?:la )?(?:citoyennete|nationalite) canadienne\b|\bmon passeport canadien\b",
     )],
-    # The lead says they are a permanent resident of Canada (status held, not sought: "I want to get PR",
-    # "apply for permanent residence" or "my goal is PR" are not matched, and a match inside a clause about
-    # someone else or a wish is dropped: see _the_leads_own_status).
-    "permanent_resident": [re.compile(p) for p in (
-        r"\b(?:i am|i'm|im|i m|i became|i have been|i've been) (?:now |also |already |currently )?(?:a |an )?"
-        r"(?:canadian )?permanent resident\b(?:\s+(?:of|in)\s+canada\b)?" + _PR_ELSEWHERE + _PR_NOT_YET,
-        r"\bi (?:have|hold|got|received|obtained|already have|now have|'ve got) (?:my |a |the )?(?:canadian )?"
-        r"(?:permanent residen(?:ce|cy)|permanent resident status)\b(?:\s+(?:of|in)\s+canada\b)?" + _PR_ELSEWHERE
-        + _PR_NOT_YET,
-        r"\bi (?:have|hold|got|received|obtained|already have|now have|'ve got) (?:my |the )?(?:canadian )?pr"
-        r"(?: status)?\b" + _PR_THEN,
-        r"\b(?:i am|i'm|im|i m) (?:a |now a |also a |already a |currently |now |also |already )?(?:canadian )?pr"
-        r"(?: holder)?\b" + _PR_THEN,
-        # "As a PR, do I need...": only opening a clause ("can I work as a permanent resident?" asks about one)
-        _CLAUSE_OPENING + r"as an? (?:canadian )?permanent resident\b(?:\s+(?:of|in)\s+canada\b)?" + _PR_ELSEWHERE
-        + _PR_NOT_YET,
-        _CLAUSE_OPENING + r"as an? (?:canadian )?pr\b" + _PR_THEN,
-        _CLAUSE_OPENING + r"en tant que (?:resident|residente) permanente?\b(?:\s+(?:du|au)\s+canada\b)?"
-        + _PR_ELSEWHERE + _PR_NOT_YET,
-        r"\b(?:canadian )?(?:pr|permanent resident)(?: card)? holder\b|\bholder of a (?:canadian )?(?:pr|permanent "
-        r"resident) card\b",
-        r"\b(?:i have|i hold|i got|i received|my) (?:a |my )?(?:canadian )?(?:pr|permanent resident) card\b",
-        r"\bje suis (?:un |une |maintenant |deja |aussi )?(?:resident|residente) permanente?\b"
-        r"(?:\s+(?:du|au)\s+canada\b)?" + _PR_ELSEWHERE + _PR_NOT_YET,
-        r"\bj'ai (?:obtenu |recu )?(?:la |ma )(?:residence permanente|rp)\b(?:\s+(?:du|au)\s+canada\b)?"
-        + _PR_ELSEWHERE + _PR_NOT_YET,
-        r"\b(?:titulaire|detenteur|detentrice) (?:de la |d'une |de ma )?carte de (?:rp|resident permanent)\b|"
-        r"\bma carte de (?:rp|resident permanent)\b",
-    )],
 }
+# -- Permanent residence of Canada ------------------------------------------------------------------------------
+# Read only as the lead's own status, held now, in Canada. A lead read so is offered no work permit and told they
+# need none, so precision comes before recall: in any doubt the message is left unread (a consultant still reads
+# it). The phrase must have a first-person subject ("I am", "I have", "we are", "je suis", "j'ai", or "As a PR, ..."
+# opening a clause), and what follows it must be the end of the clause or a word of a short list: "I have PR status
+# pending", "a PR card applicant", "a PR and communications specialist", "PR in Australia" stop there.
+_ADVERB = r"(?:(?:now|also|already|currently|officially|finally|just|recently|both|all) )?"
+_EN_BE = (r"(?:(?:i am|i'm|im|i m|i've been|ive been|i have been) " + _ADVERB + r"|i " + _ADVERB + r"became |"
+          r"(?:i've|ive|i have) " + _ADVERB + r"become )")
+_EN_HAVE = (r"(?:i " + _ADVERB + r"(?:have|hold|got|received|obtained)|(?:i've|ive|i have) " + _ADVERB
+            + r"(?:got|had|held|received|obtained)) ")
+_EN_WE = (r"(?:we|(?:me and )?my (?:husband|wife|spouse|partner)(?: and i)?|(?:husband|wife|spouse|partner) and i)"
+          r"(?: are|'re| have been|'ve been) " + _ADVERB)
+_EN_ONE = r"(?:an? )?(?:canadian )?(?:permanent resident(?: card holder)?|pr card holder|pr holder|pr)"
+_EN_HELD = (r"(?:(?:my|a|an|the) )?(?:canadian )?(?:permanent residen(?:ce|cy)(?: status)?|permanent resident "
+            r"(?:status|card)|pr (?:status|card)|pr)")
+_EN_MANY = r"(?:canadian )?(?:permanent residents|prs|pr holders|pr card holders)"
+_FR_BE = (r"(?:je suis|nous sommes|(?:mon mari|ma femme|mon epoux|mon epouse|mon conjoint|ma conjointe) et moi "
+          r"sommes) (?:(?:maintenant|deja|aussi|enfin|desormais|officiellement|devenue?s?|tous|toutes|deux|un|une) )"
+          r"{0,3}")
+_FR_ONE = (r"(?:(?:resident|residente|residents|residentes) permanente?s?|rp|titulaire (?:de la residence permanente"
+           r"|d'une carte de (?:rp|resident permanent)|de (?:la|ma) carte de (?:rp|resident permanent)))")
+_FR_HAVE = (r"(?:j'ai|je detiens|je possede) (?:(?:obtenu|recu|eu|deja|maintenant|aussi|enfin|finalement) ){0,2}"
+            r"(?:la |ma |une )(?:residence permanente|rp|carte de (?:rp|resident permanent))")
+# The start of the text, of a line or of a clause (after a punctuation mark and at most one space).
+_CLAUSE_OPENING = r"(?:^|(?<=[,.;:!?(\n])|(?<=[,.;:!?(\n]\s))"
+_AS = (r"(?:as an? (?:canadian )?(?:permanent resident(?: card holder)?|pr card holder|pr holder|pr)|"
+       r"en tant que (?:(?:resident|residente) permanente?|rp))")
+# What may follow a status held: the end of a clause or of the text, or one of these words.
+_HELD_THEN = (r"(?:\s*(?:$|\n|[,.;:!?)(])|\s+[-–]\s|\s+(?:since|already|now|here|too|also|and|but|so|with|who|which|"
+              r"living|residing|based|myself|for (?:\d+|two|three|four|five|six|seven|eight|nine|ten|a few|several|"
+              r"many) (?:years?|months?)|(?:in|of|at) (?:the )?(?:" + _CANADA_PLACE + r"|\d{4}|" + _MONTHS + r")|"
+              r"(?:last|this) (?:year|month|week|spring|summer|fall|autumn|winter)|"
+              r"(?:\d+|two|three|four|five|six|a|one) (?:years?|months?) ago|depuis|deja|maintenant|ici|aussi|et|mais|"
+              r"donc|car|avec|qui|canadienne?|(?:du|au|en|a|dans) (?:le |la |l')?(?:" + _CANADA_PLACE + r"|\d{4}|"
+              + _MONTHS + r")|l'an (?:dernier|passe)|l'annee (?:derniere|passee)|il y a|cette annee)\b)")
+# After "As a PR" a question may follow at once ("As a PR do I need a permit?").
+_AS_THEN = (r"(?:" + _HELD_THEN + r"|\s+(?:do|does|can|could|may|might|should|would|will|am|is|are|what|how|where|"
+            r"i|i'm|my|we|our|dois-je|puis-je|ai-je|est-ce|je|j'ai|mon|ma|mes|quels?|quelles?)\b)")
+_CANADA_SAID = r"(?:\s+(?:of|in)\s+canada\b|\s+(?:du|au)\s+canada\b)?"
+_PR_HELD = re.compile(
+    r"\b(?:" + _EN_BE + _EN_ONE + "|" + _EN_HAVE + _EN_HELD + "|" + _EN_WE + _EN_MANY + "|" + _FR_BE + _FR_ONE
+    + "|" + _FR_HAVE + r")\b" + _CANADA_SAID + r"(?=" + _HELD_THEN + r")"
+    + "|" + _CLAUSE_OPENING + _AS + r"\b" + _CANADA_SAID + r"(?=" + _AS_THEN + r")")
+# Canada named with the status ("of Canada", "Canadian PR", "here in Toronto", "la résidence permanente
+# canadienne"): then other places in the sentence are where the lead lives or comes from, not where the status is.
+_CANADA_NEXT = re.compile(r"\s+(?:(?:here|now|currently)\s+)?(?:(?:of|in|du|au|a|en|dans)\s+(?:the\s+|le\s+|la\s+|l')?"
+                          + _CANADA_PLACE + r"|canadienne?)\b")
+_CANADA_PLACE_RE = re.compile(r"\b" + _CANADA_PLACE + r"\b")
+# Places abroad that are not countries, or that the country names leave out.
+_REGIONS = re.compile(r"\b(?:(?:the|l') ?(?:eu|ue)|european union|union europeenne|europe|schengen|dubai|abu dhabi|"
+                      r"sharjah|emirats|emirates|the gulf|middle east|moyen-orient|(?:in|to|from|of) the us|uk|"
+                      r"the states)\b")
+# A place named after a preposition, capitalised by the lead ("here in Dubai", "à Dubaï", "living in Sydney").
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|dans|en|au|aux|a)\s+(?:the\s+|le\s+|la\s+|les\s+|l')?(?=[a-z])")
+_NOT_A_PLACE = frozenset(_MONTHS.split("|")) | {
+    "i", "on", "ab", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lundi", "mardi",
+    "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "pr", "rp"}
+# A sentence ends at . ! ? or ; (not at the dots of "U.S."); a line break does not end it, so a place on the next
+# line ("I am a permanent resident\nin Germany") is still seen.
+_SENTENCE_BREAK = re.compile(r"[!?;]|\.(?![a-z])")
+# "PR" is also public relations ("I'm a PR and communications specialist"): with one of these words in the
+# sentence the abbreviation is not read.
+_PUBLIC_RELATIONS = re.compile(
+    r"\b(?:marketing|communications?|media|medias|relations|publicity|publicist|advertising|branding|brand|"
+    r"campaigns?|journalism|journalist|events?|agency|agence|specialist|specialiste|consultant|consultante|"
+    r"coordinator|background|officer|executive|manager|experience|career|carriere|industry|secteur|firm|"
+    r"professional|skills|press|presse|strategist|attache|attachee|chargee?|evenementiel|publicite|responsable)\b")
 # In the clause before a permanent-resident match: someone else's status ("my husband is a PR card holder"), a
 # negation, or a wish, a plan or a condition ("if I am a permanent resident", "I hope I have PR by then").
 _CLAUSE_BREAK = re.compile(r"[.!?;,:]|\b(?:and|but|et|mais)\b")
@@ -255,17 +286,75 @@ _NOT_THE_LEADS = re.compile(
     r"(?:my|mon|ma) (?:wife|husband|spouse|partner|fiance|fiancee|mother|father|mom|dad|parents?|brother|sister|son|"
     r"daughter|child|children|kids?|friend|boyfriend|girlfriend|mari|conjoint|conjointe|epoux|epouse|femme|fils|"
     r"fille|frere|soeur|pere|mere|ami|amie|copain|copine))\b")
+# A question right after the words ("I'm a permanent resident? not sure", "I have PR now? How do I check").
+_QUESTION_NEXT = re.compile(r"\s*(?:[^\s,.;:!?]+\s*){0,2}\?")
+# Every permanent-resident phrase contains one of these words: most messages are not scanned further.
+_PR_GATE = re.compile(r"\b(?:pr|rp|prs)\b|permanent")
 
 
-# Every permanent-resident pattern contains one of these words.
-_PR_GATE = re.compile(r"\b(?:pr|rp)\b|permanent")
+def _permanent_resident(original: str, text: str) -> Signal | None:
+    """The lead's own permanent residence of Canada, held now, with the words it was read from; None in any doubt.
+
+    One pass over the text whatever its length: the clause and sentence of each candidate phrase are found by
+    bisection in lists made once, and a sentence is judged once."""
+    if not _PR_GATE.search(text):
+        return None
+    clause_ends = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+    others = [m.start() for m in _NOT_THE_LEADS.finditer(text)]
+    sentence_starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+    judged: dict[tuple[int, bool], bool] = {}
+    for match in _PR_HELD.finditer(text):
+        start, end = match.span()
+        words = match.group(0)
+        # someone else's, denied, wished for or conditional: a word of _NOT_THE_LEADS earlier in its clause
+        index = bisect_right(clause_ends, start) - 1
+        clause_start = clause_ends[index] if index >= 0 else 0
+        other = bisect_left(others, clause_start)
+        if other < len(others) and others[other] < start:
+            continue
+        asked = words.startswith(("as ", "en tant que"))
+        if not asked and _QUESTION_NEXT.match(text, end):
+            continue
+        index = bisect_right(sentence_starts, start) - 1
+        sentence = (sentence_starts[index],
+                    sentence_starts[index + 1] if index + 1 < len(sentence_starts) else len(text))
+        abbreviated = "permanen" not in words and "residen" not in words
+        canada = "canad" in words or _CANADA_NEXT.match(text, end) is not None
+        key = (index, abbreviated and not canada)
+        if key not in judged:
+            judged[key] = ((not canada and _elsewhere(original, text, *sentence))
+                           or (abbreviated and _PUBLIC_RELATIONS.search(text, *sentence) is not None))
+        if judged[key]:
+            continue
+        return Signal("permanent_resident", True, _quote(original, start, end))
+    return None
 
 
-def _the_leads_own_status(text: str, start: int) -> bool:
-    """Whether a status read at `start` is the lead's own and held now: nothing in the clause before it says it
-    is someone else's, denied, wished for or conditional."""
-    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
-    return _NOT_THE_LEADS.search(text, clause_start, start) is None
+def _elsewhere(original: str, text: str, start: int, end: int) -> bool:
+    """Whether the sentence text[start:end] names a place outside Canada: a country (other than Canada), a region
+    such as the EU or Dubai, or a capitalised place after "in", "at", "from", "à", "dans", "en"."""
+    # Canadian places are blanked first ("Prince Edward Island" holds the name of Iceland in English).
+    part = _CANADA_PLACE_RE.sub(lambda m: " " * len(m.group(0)), text[start:end])
+    if _REGIONS.search(part):
+        return True
+    names = _country_words()[1]
+    tokens = _WORD.findall(part)
+    if any(" ".join(tokens[i:i + size]) in names for i in range(len(tokens)) for size in (1, 2, 3, 4)):
+        return True
+    demonyms = _country_words()[0]
+    capitals = len(original) == len(text)  # positions match (see normalise): the lead's capitals can be read
+    for place in _PLACE_BEFORE.finditer(part):
+        at = start + place.end()
+        if place.group(0).startswith("a ") and (not capitals or original[start + place.start()] not in "àÀ"):
+            continue  # "a" is French "à" only when written so
+        word = _WORD.match(text, at)
+        if word is None or word.group(0) in _NOT_A_PLACE or word.group(0) in demonyms:
+            continue  # "in March", "fluent in French"
+        if capitals and original[at].isupper():
+            return True
+    return False
+
+
 # One alternation per kind (fewer scans of the text); "age" keeps its patterns apart for their groups.
 _COMBINED = {kind: [re.compile("|".join(f"(?:{p.pattern})" for p in patterns))] for kind, patterns in PATTERNS.items()}
 _NEGATION = re.compile(r"(?:\bno\b|n't|\bnot\b|without|\bpas\b|\bsans\b|\baucune?\b|\bnever\b)[^.!?]{0,14}$")
@@ -329,12 +418,7 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = ()) -> list[Sig
     found: list[Signal] = []
     for kind, patterns in PATTERNS.items():
         for pattern in (patterns if kind == "age" else _COMBINED[kind]):
-            if kind == "permanent_resident":
-                # The patterns are costly (lookarounds at every position): most messages fail the gate.
-                match = next((m for m in pattern.finditer(text) if _the_leads_own_status(text, m.start())),
-                             None) if _PR_GATE.search(text) else None
-            else:
-                match = pattern.search(text)
+            match = pattern.search(text)
             if match is None:
                 continue
             quote = _quote(original, match.start(), match.end())
@@ -352,6 +436,9 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = ()) -> list[Sig
             else:
                 found.append(Signal(kind, True, quote))
             break
+    resident = _permanent_resident(original, text)
+    if resident is not None:
+        found.append(resident)
     tech = keyword_pattern(tech_keywords)
     if tech is not None:
         match = tech.search(text)

@@ -39,7 +39,8 @@ class Definitions:
     lead_types: dict[str, str]
     fallback: str
     # A classification flag that decides the sequence whatever the stream (`no-permit-needed`: a Canadian
-    # citizen gets an acknowledgement, never the review sequence's work-permit marketing).
+    # citizen or a permanent resident of Canada gets an acknowledgement, never the review sequence's
+    # work-permit marketing).
     flags: dict[str, str] = field(default_factory=dict)
 
     def for_lead(self, primary_stream: str | None, lead_type: str | None,

@@ -12,7 +12,7 @@ import yaml
 
 from crm.classify.classifier import add_texts, classify
 from crm.classify.model import LeadInput
-from crm.classify.ruleset import RULESET_FILE, load_ruleset, validate_ruleset
+from crm.classify.ruleset import RULESET_FILE, RulesetError, load_ruleset, validate_ruleset
 from crm.classify.signals import read_message
 
 TODAY = date(2026, 3, 15)
@@ -36,9 +36,8 @@ def _said(text: str) -> str | None:
     ("I got my PR last year", "I got my PR"),
     ("I hold Canadian PR status", "I hold Canadian PR status"),
     ("I'm PR since 2020", "I'm PR"),
-    ("PR card holder", "PR card holder"),
-    ("Status: PR card holder, 34 years old", "PR card holder"),
-    ("I have my PR card", "I have my PR"),
+    ("I am a PR card holder", "I am a PR card holder"),
+    ("I have my PR card", "I have my PR card"),
     ("I have permanent residence in Canada.", "I have permanent residence in Canada"),
     ("je suis résident permanent", "je suis résident permanent"),
     ("Bonjour, je suis résidente permanente au Québec depuis 2019", "je suis résidente permanente"),
@@ -46,12 +45,33 @@ def _said(text: str) -> str | None:
     ("j'ai la résidence permanente", "j'ai la résidence permanente"),
     ("J'ai obtenu ma résidence permanente en 2022", "J'ai obtenu ma résidence permanente"),
     ("j'ai ma RP depuis 2021", "j'ai ma RP"),
-    ("titulaire de la carte de RP", "titulaire de la carte de RP"),
+    ("je suis titulaire de la carte de RP", "je suis titulaire de la carte de RP"),
     ("As a permanent resident, do I need a work permit?", "As a permanent resident"),
     ("Hi, as a PR, can my wife work here?", "as a PR"),
     ("As a permanent resident of Canada I want to bring my husband", "As a permanent resident of Canada"),
     ("Bonjour. En tant que résident permanent du Canada, ma femme peut-elle travailler ?",
      "En tant que résident permanent du Canada"),
+    # said without "I've" spelled out, just obtained, or by a couple (review of the first version)
+    ("I've got PR", "I've got PR"),
+    ("I've got my permanent residence", "I've got my permanent residence"),
+    ("I have got PR since 2021", "I have got PR"),
+    ("I just got my PR", "I just got my PR"),
+    ("I received my PR in March", "I received my PR"),
+    ("I recently became a permanent resident", "I recently became a permanent resident"),
+    ("I've been a PR for 3 years", "I've been a PR"),
+    ("My husband and I are permanent residents", "My husband and I are permanent residents"),
+    ("We are permanent residents and our daughter wants to work", "We are permanent residents"),
+    ("Hi\nAs a PR do I need a permit to change jobs", "As a PR"),
+    ("Hello,\nAs a permanent resident, can I work anywhere?", "As a permanent resident"),
+    ("Je suis RP", "Je suis RP"),
+    ("Bonjour, je suis RP depuis 2022.", "je suis RP"),
+    ("En tant que RP, dois-je demander un permis ?", "En tant que RP"),
+    ("Je suis devenue résidente permanente en 2020", "Je suis devenue résidente permanente"),
+    ("Mon mari et moi sommes résidents permanents", "Mon mari et moi sommes résidents permanents"),
+    ("J'ai la résidence permanente canadienne", "J'ai la résidence permanente"),
+    # Canada named with the status: another country in the sentence is where the lead lives or comes from
+    ("I am a permanent resident of Canada and a citizen of India", "I am a permanent resident of Canada"),
+    ("I'm a Canadian PR living in Dubai for now", "I'm a Canadian PR"),
 ])
 def test_the_leads_own_permanent_residence_is_read_with_their_words(text: str, quote: str) -> None:
     assert _said(text) == quote
@@ -81,6 +101,39 @@ def test_the_leads_own_permanent_residence_is_read_with_their_words(text: str, q
     "Can I work as a permanent resident?", "What rights would I have as a permanent resident?",
     "Quels droits en tant que résident permanent ?", "As a permanent resident applicant, can I work?",
     "As a permanent resident of Germany, can I apply?",
+    # no first-person subject: the status may be anyone's (review of the first version)
+    "PR card holder", "Status: PR card holder, 34 years old", "titulaire de la carte de RP", "PR holder here",
+    "I am the spouse of a PR card holder and need an open work permit",
+    "What can a PR card holder do? I am a French student finishing my college program in Montreal",
+    "Spouse of a PR holder here, can I get a work permit?", "My daughter, who is a PR holder, lives in Toronto",
+    "My employer is a PR card holder", "Is a PR card holder allowed to sponsor?", "I am a PR holder's wife",
+    "Mon mari, titulaire d'une carte de RP, m'a conseillé", "my wife, a PR card holder, and I",
+    "My PR card holder husband",
+    "My PR card expired", "ma carte de RP expire", "Husband is PR card holder, I need an open work permit",
+    "I have a sponsor who is a PR card holder",
+    # permanent residence of another country, wherever the place stands in the sentence
+    "I have PR status in Singapore", "I have PR status in Singapore and want to work in Canada",
+    "I have PR here in Dubai", "I have PR here in Dubai and a job offer in Toronto",
+    "I have PR since 2018 in Australia", "I have PR now in the UK",
+    "I am a PR holder in Australia", "I am a PR card holder in the UAE", "PR card holder of Singapore",
+    "Singapore PR card holder", "I hold a Singapore PR card", "I am a Singapore PR card holder", "I'm an Australian PR",
+    "I have a PR card from Australia", "I am a permanent resident living in Germany",
+    "I am a permanent resident residing in Germany", "I am a permanent resident from Germany",
+    "I am a permanent resident\nin Germany", "I am a permanent resident (Australia)", "I live in Sydney and I have PR",
+    "je suis résident permanent à Dubaï", "je suis résident permanent à Dubaï et j'ai une offre d'emploi à Montréal",
+    "je suis résident permanent dans l'UE", "ma carte de résident permanent de Belgique",
+    "j'ai ma carte de résident permanent de Belgique", "je suis titulaire d'une carte de résident permanent en France",
+    "J'ai la RP en France", "je suis RP aux Émirats",
+    # a file or a plan, not a status held
+    "I have PR status pending", "I have PR status application in progress", "I'm PR status pending",
+    "I have PR card application submitted", "I am a PR card applicant", "I am a permanent resident hopeful",
+    "I'm a permanent resident-to-be", "Je suis résident permanent en attente", "j'ai ma RP en cours de traitement",
+    # a question, not a statement
+    "I'm a permanent resident? not sure", "I have PR now? How do I check",
+    # public relations
+    "I'm a PR and communications specialist with 5 years experience, I'd like to work in Canada",
+    "I have PR and marketing background; looking for working holiday", "I'm a PR, events and media coordinator",
+    "Je suis RP dans une agence de communication",
 ])
 def test_plans_denials_other_people_and_other_countries_are_not_read_as_permanent_residence(text: str) -> None:
     assert _said(text) is None
@@ -168,3 +221,74 @@ def test_the_check_catches_a_rule_without_source_or_switch(tmp_path: Path) -> No
     problems = validate_ruleset(path)
     assert "no_work_permit_needed.permanent_residents: applies must be true or false" in problems
     assert any(p.startswith("no_work_permit_needed.permanent_residents: source") for p in problems)
+
+
+@pytest.mark.parametrize("data", [{"no_work_permit_needed": {"permanent_residents": True}},
+                                  {"no_work_permit_needed": True}])
+def test_a_shorthand_rule_is_a_problem_not_a_crash(tmp_path: Path, data: dict[str, object]) -> None:
+    ruleset = yaml.safe_load(RULESET_FILE.read_text(encoding="utf-8"))
+    if data["no_work_permit_needed"] is True:
+        ruleset["no_work_permit_needed"] = True
+    else:
+        ruleset["no_work_permit_needed"]["permanent_residents"] = True
+    path = tmp_path / "ruleset.yaml"
+    path.write_text(yaml.safe_dump(ruleset, allow_unicode=True), encoding="utf-8")
+    problems = validate_ruleset(path)
+    assert len(problems) == 1 and "must be a mapping" in problems[0], problems
+    with pytest.raises(RulesetError, match="must be a mapping"):
+        load_ruleset(path)
+
+
+# The reviewer's end-to-end cases: a permanent residence of another country, someone else's card, public relations
+# or a pending file leaves the lead with their work-permit routes and without the no-permit answer.
+@pytest.mark.parametrize(("citizenship", "residence", "lang", "message", "expected"), [
+    ("IE", "DE", "en", "I am a permanent resident living in Germany, Irish citizen, want to do a working holiday",
+     "iec-working-holiday"),
+    ("IN", "SG", "en", "I have PR status in Singapore and want to work in Canada as a software engineer.",
+     "global-talent-stream"),
+    ("IN", "AE", "en", "I have PR here in Dubai and a job offer in Toronto as a software developer.",
+     "global-talent-stream"),
+    ("FR", "AE", "fr", "Je suis résident permanent à Dubaï et j'ai une offre d'emploi à Montréal.",
+     "iec-young-professionals"),
+    ("IE", "IE", "en", "I'm a PR and communications specialist with 5 years experience, I'd like to work in Canada",
+     "iec-working-holiday"),
+    ("FR", "CA", "en", "What can a PR card holder do? I am a French student finishing my college program in Montreal",
+     "post-graduation-work-permit"),
+])
+def test_a_permanent_residence_that_is_not_the_leads_own_in_canada_keeps_the_routes(
+        citizenship: str, residence: str, lang: str, message: str, expected: str) -> None:
+    result = classify(LeadInput(citizenships=[citizenship], country_of_residence=residence,
+                                date_of_birth=date(1998, 1, 1), facts={"interest": "work", "job_offer": True},
+                                messages=[message], language=lang, today=TODAY))
+    assert "no-permit-needed" not in result.flags
+    assert expected in [c.stream for c in result.candidates], result.candidates_json()
+    assert all(c.no_permit is None for c in result.candidates)
+
+
+def test_a_pending_pr_status_keeps_the_bridging_permit() -> None:
+    result = classify(LeadInput(
+        citizenships=["IN"], country_of_residence="CA", date_of_birth=date(1995, 1, 1), today=TODAY,
+        facts={"interest": "work", "pr_application_pending": True},
+        messages=["I work in Toronto on a work permit expiring in May and I have PR status pending through Express "
+                  "Entry."]))
+    assert result.primary_stream == "bridging-open-work-permit", result.candidates_json()
+    assert "no-permit-needed" not in result.flags
+
+
+@pytest.mark.parametrize(("facts", "message", "pending"), [
+    ({"pr_application_pending": True}, "I am a permanent resident of Canada and I work in Toronto.",
+     "Has applied for permanent residence"),
+    ({}, "I have PR. I applied for PR through Express Entry and my work permit expires in May.",
+     "The message says “applied for PR”"),
+])
+def test_pr_held_beside_a_pending_application_is_a_contradiction_that_keeps_the_routes(
+        facts: dict[str, object], message: str, pending: str) -> None:
+    # Never tell a lead they need no permit on contradictory evidence: the consultant sees both, the routes stay
+    result = classify(LeadInput(citizenships=["IN"], country_of_residence="CA", date_of_birth=date(1995, 1, 1),
+                                facts={"interest": "work", **facts}, messages=[message], today=TODAY))
+    assert "no-permit-needed" not in result.flags and "contradiction" in result.flags
+    assert result.primary_stream == "needs-review"
+    review = result.candidates[0]
+    assert review.no_permit is None
+    assert review.reasons[:2] == [f"The message says “{_said(message)}”", pending]
+    assert "bridging-open-work-permit" in [c.stream for c in result.candidates], result.candidates_json()

@@ -1,6 +1,7 @@
-"""A lead who needs no work permit (a Canadian citizen, ruleset `no_work_permit_needed`) gets one email that
-says so plainly, in their language, and nothing after it: the review sequence they used to get went on to
-market work-permit routes and consultations to someone who needs no permit (found in a lead trial)."""
+"""A lead who needs no work permit (a Canadian citizen or a permanent resident of Canada, ruleset
+`no_work_permit_needed`) gets one email that says so plainly, in their language, and nothing after it: the review
+sequence they used to get went on to market work-permit routes and consultations to someone who needs no permit
+(found in a lead trial). A lead who does need one is never told otherwise."""
 
 from __future__ import annotations
 
@@ -171,7 +172,14 @@ def test_a_lead_moved_from_the_review_sequence_gets_the_acknowledgement(db: Data
 
 @pytest.mark.parametrize("message", ["I'm Irish, 27, and my goal is PR in Canada one day.",
                                      "I want to get PR after a working holiday.",
-                                     "My wife is a permanent resident of Canada."])
+                                     "My wife is a permanent resident of Canada.",
+                                     # another country's PR, someone else's card, public relations, a pending file
+                                     "I have PR here in Dubai and want a working holiday in Canada.",
+                                     "I am a permanent resident living in Germany and want a working holiday.",
+                                     "Je suis résidente permanente à Dubaï et je voudrais un PVT.",
+                                     "I am the spouse of a PR card holder.",
+                                     "I'm a PR and communications specialist.",
+                                     "I have PR status pending."])
 def test_someone_who_wants_pr_or_whose_spouse_has_it_gets_the_sequence_of_their_stream(
         db: Database, settings: Settings, message: str) -> None:
     lead_id = _classified(db, first_name="Aoife", email="aoife.pr@example.ie", citizenships=["Ireland"], age=27,
