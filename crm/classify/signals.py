@@ -12,6 +12,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from crm.countries import demonym_index, name_index
@@ -372,13 +373,55 @@ _NOT_CITIZEN_AFTER = frozenset({"speaker", "speakers", "speaking", "language", "
                                 "instructor", "translator", "interpreter", "clients", "customers", "culture",
                                 "literature", "studies", "dancer", "dancing", "music", "car", "cars", "brand",
                                 "visa", "embassy", "government", "partner", "partners", "teachers", "lessons"})
-_FROM = frozenset({"from", "of", "de", "du", "d"})
-# "three engineers from India", "des cuisiniers du Mexique": the people an employer wants, not the lead.
-_OTHER_PEOPLE = frozenset({"engineers", "developers", "programmers", "workers", "employees", "staff", "people",
-                           "candidates", "nurses", "cooks", "chefs", "drivers", "welders", "caregivers", "someone",
-                           "talent", "professionals", "labourers", "laborers", "technicians", "travailleurs",
-                           "employes", "ingenieurs", "developpeurs", "cuisiniers", "infirmieres", "infirmiers",
-                           "candidats", "soudeurs", "chauffeurs", "personnes"})
+# "I'm from Australia", "je viens du Maroc": a country after one of these is the lead's only when the lead is the
+# subject (_says_where_from); "my husband comes from", "back from", "recruter ... de France" are not.
+_FROM = frozenset({"from", "de", "du", "d", "des"})
+_ARTICLES = frozenset({"the", "le", "la", "l", "les"})
+# The lead right before "from" (fillers left out): "I am (originally) from", "I come from", "je suis (originaire) de".
+_SELF_FROM = (("i", "am"), ("i", "m"), ("im",), ("i", "come"), ("je", "viens"), ("je", "suis"))
+_SELF_IS = (("i", "am"), ("i", "m"), ("je", "suis"))
+_SELF_FILLERS = frozenset({"originally", "also", "actually", "aussi", "originaire", "natif", "native"})
+_GREETINGS = frozenset({"hi", "hello", "hey", "dear", "bonjour", "bonsoir", "salut", "madame", "monsieur"})
+# Words that end a self-description before "from" ("I'm a nurse from ..." is; "I'm a nurse married to a man
+# from ...", "I'm a developer working remotely from ...", "I'm a recruiter from ..." (a business) are not).
+_NOT_A_DESCRIPTION = frozenset({"a", "an", "the", "un", "une", "le", "la", "les", "des", "to", "with", "for", "at",
+                                "in", "on", "by", "about", "of", "and", "or", "but", "who", "that", "avec", "pour",
+                                "chez", "en", "au", "aux", "dans", "sur", "et", "ou", "mais", "qui", "de", "du", "d",
+                                "working", "living", "based", "staying", "moving", "relocating", "remotely",
+                                "currently", "now", "here", "there", "just", "recently", "married", "marie", "mariee",
+                                "company", "business", "firm", "startup", "agency", "recruiter", "employer",
+                                "entreprise", "societe", "agence", "recruteur", "employeur", "cabinet"})
+# In the clause before a country (after the lead's last "I"/"je"): it is someone else's or a place visited, left
+# or hired from ("my wife is French", "back from Australia", "we want to hire Filipino caregivers").
+_SOMEONE_ELSE = frozenset({
+    "husband", "wife", "spouse", "partner", "fiance", "fiancee", "boyfriend", "girlfriend", "brother", "sister",
+    "mother", "father", "mom", "mum", "dad", "parents", "son", "daughter", "child", "children", "kids", "cousin",
+    "uncle", "aunt", "grandmother", "grandfather", "grandparents", "family", "friend", "friends", "colleague",
+    "colleagues", "boss", "he", "she", "they", "his", "her", "their", "mari", "femme", "epoux", "epouse",
+    "conjoint", "conjointe", "frere", "soeur", "pere", "mere", "fils", "fille", "enfants", "cousine", "oncle",
+    "tante", "famille", "ami", "amie", "amis", "copain", "copine", "collegue", "patron", "il", "elle", "ils",
+    "elles", "sa", "ses", "leur",
+    "back", "returned", "return", "returning", "travel", "travelled", "traveled", "travelling", "traveling", "trip",
+    "visit", "visited", "visiting", "vacation", "rentre", "rentree", "rentrer", "revenu", "revenue", "retour",
+    "voyage", "voyager", "sejour", "visite",
+    "hire", "hiring", "recruit", "recruiting", "recruitment", "sponsor", "sponsoring", "recruter", "recrutons",
+    "recrutement", "embaucher", "embauchons", "engager", "cherchons", "recherchons"})
+_SOMEONE_ELSE_PAIRS = frozenset({("married", "to"), ("marie", "a"), ("mariee", "a"), ("marie", "avec"),
+                                 ("mariee", "avec"), ("looking", "for"), ("searching", "for")})
+_SELF = frozenset({"i", "im", "je", "j", "me", "moi"})
+# Between "citizen(ship)", "passport"... and the country: "citizen of the", "citizenship: Italy and Brazil".
+_CITIZEN_LINKS = frozenset({"of", "de", "du", "d", "des", "the", "le", "la", "l", "les", "and", "et", "or", "ou",
+                            "is", "est", "are", "both", "from", "in", "en", "holder", "holders", "dual", "double"})
+_CITIZEN_WORDS = frozenset({"citizen", "citizens", "citizenship", "nationality", "nationalite", "passport",
+                            "passports", "passeport", "passeports", "citoyen", "citoyenne", "citoyennete", "national"})
+# "UK" and "US" are read only tied to one of _CITIZEN_WORDS ("a UK citizen", "citizen of the US", "passeport
+# US"); "us" is also a pronoun ("send us passport copies"), so it must be written "US" or follow a word it cannot
+# follow as a pronoun.
+_SHORT_NAMES = {"uk": "GB", "us": "US"}
+_BEFORE_US = frozenset({"a", "an", "the", "am", "m", "im", "my", "dual"})
+# What may follow "a UK national" when it is a person ("a UK national living in Dubai"), not "a US national park".
+_AFTER_A_NATIONAL = frozenset({"and", "but", "or", "living", "working", "residing", "based", "currently", "now",
+                               "with", "who", "since", "looking", "here", "in", "et", "mais"})
 # How far back "I am" may stand from a nationality: "I am a 31 year old Australian".
 _CLAUSE_WORDS = 6
 _RESIDENCE_BEFORE = (("live", "in"), ("living", "in"), ("based", "in"), ("reside", "in"), ("residing", "in"),
@@ -467,12 +510,19 @@ def _countries(original: str, text: str) -> list[Signal]:
             if key in names:
                 hit = ("name", names[key], size)
                 break
+        if hit is None and tokens[i] not in _SHORT_NAMES:
+            i += 1
+            continue
+        clause_start = max(text.rfind(mark, 0, words[i][1]) for mark in ".!?;") + 1
+        before = [w for w, start, _ in words[max(0, i - _CLAUSE_WORDS):i] if start >= clause_start]
         if hit is None:
+            tied = _short_name_tied(original, words, i, clause_start)
+            if tied and not _someone_elses(before):
+                start, end = words[max(0, i - 3)][1], words[i + 1][2] if tied == "after" else words[i][2]
+                found.append(Signal("citizenship", _SHORT_NAMES[tokens[i]], _quote(original, start, end)))
             i += 1
             continue
         how, code, size = hit
-        clause_start = max(text.rfind(mark, 0, words[i][1]) for mark in ".!?;") + 1
-        before = [w for w, start, _ in words[max(0, i - _CLAUSE_WORDS):i] if start >= clause_start]
         after = tokens[i + size:i + size + 2]
         start, end = words[max(0, i - 3)][1], words[min(len(words), i + size) - 1][2]
         if after and after[0] in _CITIZEN_AFTER:
@@ -484,18 +534,97 @@ def _countries(original: str, text: str) -> list[Signal]:
             citizen = ((after and after[0] in _CITIZEN_AFTER)
                        or (described and (not after or after[0] not in _NOT_CITIZEN_AFTER)
                            and any(word in _CITIZEN_BEFORE for word in before)))
-            if citizen:
+            if citizen and not _someone_elses(before):
                 found.append(Signal("citizenship", code, quote))
         else:
-            about_others = previous in _FROM and len(before) >= 2 and before[-2] in _OTHER_PEOPLE
             pair = tuple(before[-2:])
             if pair in _RESIDENCE_BEFORE or (len(before) >= 3 and tuple(before[-3:-1]) in _RESIDENCE_BEFORE):
                 found.append(Signal("residence", code, quote))
-            elif not about_others and (previous in _FROM or (after and after[0] in _CITIZEN_AFTER) or any(
-                    word in ("citizen", "citizenship", "nationality", "nationalite", "passport") for word in before)):
+            elif not _someone_elses(before) and ((after and after[0] in _CITIZEN_AFTER) or _after_citizen_word(before)
+                                                 or _says_where_from(original, words, i, clause_start)):
                 found.append(Signal("citizenship", code, quote))
         i += size
     return found
+
+
+def _someone_elses(before: list[str]) -> bool:
+    """Whether the clause since the lead last said "I"/"je" makes the country someone else's or a place visited,
+    left or hired from."""
+    own = max((k for k, word in enumerate(before) if word in _SELF), default=-1)
+    rest = before[own + 1:]
+    return any(word in _SOMEONE_ELSE for word in rest) or any(pair in _SOMEONE_ELSE_PAIRS for pair in pairwise(rest))
+
+
+def _after_citizen_word(before: list[str]) -> bool:
+    """"citizen of the", "citizenship: Italy and": a citizen word, then only links or other countries' names."""
+    for word in reversed(before):
+        if word in _CITIZEN_WORDS:
+            return True
+        if word not in _CITIZEN_LINKS and word not in _country_tokens():
+            return False
+    return False
+
+
+def _says_where_from(original: str, words: list[tuple[str, int, int]], i: int, clause_start: int) -> bool:
+    """Whether the lead says they are from the country starting at word i: "I'm from", "I am originally from",
+    "I come from", "I'm a nurse from", "I'm Maria from", "je viens du", "je suis originaire de", and
+    "Originally from" opening a sentence."""
+    k = i - 1
+    if k >= 1 and words[k][0] in _ARTICLES and words[k - 1][0] in _FROM:  # "from the Philippines"
+        k -= 1
+    if k < 0 or words[k][0] not in _FROM or words[k][1] < clause_start:
+        return False
+    sentence = [w for w, start, _ in words[:k] if start >= clause_start]
+    if [w for w in sentence if w not in _GREETINGS] in (["originally"], ["originaire"]):
+        return True
+    tail = [(w, start) for w, start, _ in words[max(0, k - 10):k] if start >= clause_start and w not in _SELF_FILLERS]
+    said = [w for w, _ in tail]
+    if any(tuple(said[-len(frame):]) == frame for frame in _SELF_FROM):
+        return True
+    # Where the words after the lead's last "I am" / "je suis" start.
+    subject = max([n + 2 for n in range(len(said) - 1) if (said[n], said[n + 1]) in _SELF_IS]
+                  + [n + 1 for n, w in enumerate(said) if w == "im"], default=-1)
+    if subject < 0:
+        return False
+    gap = tail[subject:]
+    if any(w in _NOT_A_DESCRIPTION or w in _SOMEONE_ELSE for w, _ in gap[1:]):
+        return False
+    if gap and gap[0][0] in ("a", "an", "un", "une"):  # "I'm a 30 year old nurse from"
+        return 2 <= len(gap) <= 6
+    # "I'm Maria from Brazil": a name, written with a capital, right after "I'm"
+    return said[subject - 1] != "suis" and 1 <= len(gap) <= 2 and all(
+        original[start].isupper() and w not in _NOT_A_DESCRIPTION and w not in _SOMEONE_ELSE for w, start in gap)
+
+
+def _short_name_tied(original: str, words: list[tuple[str, int, int]], i: int, clause_start: int) -> str | None:
+    """"after" for "UK citizen", "before" for "citizen of the US", else None (see _SHORT_NAMES)."""
+    token = words[i][0]
+    if token not in _SHORT_NAMES:
+        return None
+    if token == "us":
+        written = original[words[i][1]:words[i][2]]
+        capitals = written == "US" and any(c.islower() for c in original)
+        if not capitals and (i == 0 or words[i - 1][0] not in _BEFORE_US):
+            return None
+    following = [w for w, _, _ in words[i + 1:i + 3]]
+    if following and following[0] in _CITIZEN_AFTER - {"national"}:
+        return "after"
+    if following and following[0] == "national" and i > 0 and words[i - 1][0] in ("a", "an") and (
+            len(following) == 1 or following[1] in _AFTER_A_NATIONAL
+            or re.search(r"[,.;:!?(]", original[words[i + 1][2]:words[i + 2][1]])):
+        return "after"  # "a UK national", not "a US national park"
+    k = i - 1
+    while k >= 0 and words[k][0] in _ARTICLES:
+        k -= 1
+    if k >= 0 and words[k][0] in ("of", "de", "du", "des", "d"):
+        k -= 1
+    return "before" if k >= 0 and words[k][1] >= clause_start and words[k][0] in _CITIZEN_WORDS else None
+
+
+@cache
+def _country_tokens() -> frozenset[str]:
+    demonyms, names = _country_words()
+    return frozenset(word for key in (*demonyms, *names) for word in key.split())
 
 
 def _province(original: str, text: str) -> list[Signal]:
