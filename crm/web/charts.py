@@ -41,8 +41,9 @@ def _nice_max(value: int) -> int:
 
 
 def stacked_columns(title: str, labels: Sequence[str], series: dict[str, list[int]],
-                    names: dict[str, str] | None = None) -> Markup:
-    """One column per label, stacked by series (new leads per week by stream)."""
+                    names: dict[str, str] | None = None, colon: str = ":") -> Markup:
+    """One column per label, stacked by series (new leads per week by stream). `colon` is the page
+    language's (crm.web.common.colon: French puts a no-break space before it)."""
     width, height, top, bottom, left = WIDE, 280, 14, 30, 40
     plot_h = height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
@@ -64,13 +65,14 @@ def stacked_columns(title: str, labels: Sequence[str], series: dict[str, list[in
             y -= h
             name = escape((names or {}).get(key, key))
             body.append(f'<rect class="series-{index % 10}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
-                        f'height="{h:.1f}"><title>{escape(label)} · {name}: {value}</title></rect>')
+                        f'height="{h:.1f}"><title>{escape(label)} · {name}{colon} {value}</title></rect>')
         body.append(f'<text class="tick" x="{x + bar / 2:.1f}" y="{height - 8}" text-anchor="middle">'
                     f'{escape(label)}</text>')
     return _svg(width, height, title, body)
 
 
-def horizontal_bars(title: str, rows: Sequence[tuple[str, int]], css: str = "series-0") -> Markup:
+def horizontal_bars(title: str, rows: Sequence[tuple[str, int]], css: str = "series-0",
+                    colon: str = ":") -> Markup:
     """Labelled horizontal bars (top nationalities, the funnel)."""
     width, row_h, left = NARROW, 26, 160
     height = max(row_h * len(rows) + 10, 40)
@@ -81,7 +83,7 @@ def horizontal_bars(title: str, rows: Sequence[tuple[str, int]], css: str = "ser
         w = (width - left - 50) * value / peak
         body.append(f'<text class="label" x="{left - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
                     f'<rect class="{css}" x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 8}">'
-                    f'<title>{escape(label)}: {value}</title></rect>'
+                    f'<title>{escape(label)}{colon} {value}</title></rect>'
                     f'<text class="value" x="{left + w + 6:.1f}" y="{y + 16}">{value}</text>')
     if not rows:
         body.append(f'<text class="label" x="{width / 2}" y="24" text-anchor="middle">—</text>')

@@ -138,12 +138,15 @@ def template_context() -> dict[str, Any]:
             "sequence_label": lambda name: labels.sequence_label(name, lang),
             "stop_reason": lambda reason: labels.stop_reason(reason, lang),
             "consent_kind": lambda kind: labels.consent_kind(kind, lang),
+            "consent_heading": lambda record: labels.consent_heading(record.kind, record.wording, lang),
+            "implied_consent_end": lambda record: labels.implied_consent_end(record.kind, record.recorded_at, lang),
             "consent_source": lambda source: labels.consent_source(source, lang),
             "trigger_label": lambda trigger: labels.trigger_label(trigger, lang),
             "fact_label": lambda name: labels.fact_label(name, lang),
             "fact_value": lambda name, value: labels.fact_value(name, value, lang),
             "assignment_text": lambda reason: labels.assignment_text(reason, lang),
             "score_lines": lambda score, reasons: labels.score_lines(score, reasons, lang),
+            "language_name": lambda code: language_name(code, lang), "colon": colon(lang),
             "number": lambda value, digits=1: number(value, lang, digits),
             "percent": lambda value, digits=1: percent(value, lang, digits)}
 
@@ -209,6 +212,28 @@ def number(value: float, lang: str, digits: int = 1) -> str:
     """A decimal number as the language writes it: 12.5 in English, 12,5 in French."""
     text = f"{value:.{digits}f}"
     return text.replace(".", ",") if lang == "fr" else text
+
+
+def colon(lang: str) -> str:
+    """The colon after a label: French puts a no-break space before it ("Volet principal :"), so that
+    the colon never starts a line; English none."""
+    return "\u00a0:" if lang == "fr" else ":"
+
+
+# A lead's language (its preferred_language, a consultant's coverage), named in the interface language.
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+
+
+def language_name(code: str | None, lang: str) -> str:
+    """ "French" for "fr" ("français" in the French interface); an unknown code as stored. The French
+    names are the form's (apply.fr.yaml: one translation per text across the catalogues), capitalised
+    there as a choice in a list; French writes a language's name in lower case in a sentence or a value."""
+    if not code:
+        return ""
+    if code not in LANGUAGE_NAMES:
+        return code
+    name = translate(LANGUAGE_NAMES[code], lang)
+    return name.lower() if lang == "fr" else name
 
 
 def percent(value: float, lang: str, digits: int = 1) -> str:

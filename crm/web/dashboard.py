@@ -12,7 +12,7 @@ from crm.countries import country_name
 from crm.http import db_session
 from crm.i18n import translator
 from crm.web import charts
-from crm.web.common import language, setup_blueprint, stream_label, workspace_zone
+from crm.web.common import colon, language, setup_blueprint, stream_label, workspace_zone
 from crm.workspace import stats
 
 bp = Blueprint("dashboard", __name__)
@@ -49,8 +49,9 @@ def index() -> str:
     funnel = [(t(label.replace("_", " ").capitalize()), count) for label, count in data.funnel]
     return render_template(
         "web/dashboard.html", data=data,
-        weekly_chart=charts.stacked_columns(t("New leads per week by stream"), week_labels, data.per_week, names),
+        weekly_chart=charts.stacked_columns(t("New leads per week by stream"), week_labels, data.per_week, names,
+                                            colon(lang)),
         weekly_legend=charts.legend(data.per_week, names),
-        nationality_chart=charts.horizontal_bars(t("Top nationalities"), nationalities, "series-1"),
-        funnel_chart=charts.horizontal_bars(t("Funnel from received to retained"), funnel, "series-2"),
+        nationality_chart=charts.horizontal_bars(t("Top nationalities"), nationalities, "series-1", colon(lang)),
+        funnel_chart=charts.horizontal_bars(t("Funnel from received to retained"), funnel, "series-2", colon(lang)),
     )

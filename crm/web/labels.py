@@ -9,13 +9,17 @@ nothing new is ever hidden. Stored rows are not changed: older rows render the s
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm.classify.classifier import BASE_POINTS
 from crm.countries import country_name
+from crm.db import utcnow
 from crm.i18n import translate
+from crm.models import ConsentKind
+from crm.sequences.consent import IMPLIED_CONSENT_DAYS
 from crm.sequences.enrolment import AGED_OUT
-from crm.web.common import stream_label
+from crm.web.common import language_name, local_day, stream_label
 
 # Activity kinds (crm/workspace/actions.py, crm/intake, crm/classify, crm/sequences/history.py).
 KIND_LABELS = {
@@ -32,13 +36,15 @@ TEMPLATE_LABELS = {
     "answer-iec": "Answer to the inquiry", "answer-worker": "Answer to the inquiry",
     "answer-in-canada": "Answer to the inquiry", "answer-entrepreneur": "Answer to the inquiry",
     "answer-employer": "Answer to the inquiry", "answer-review": "Answer to the inquiry",
+    "answer-no-permit": "Answer to the inquiry",
     "documents": "Document checklist", "iec-fit": "How IEC works", "job-offer": "What makes a job offer work",
     "status-timing": "Dates to watch", "business-plan": "The business plan", "consultation": "Consultation offer",
     "checkin": "Check-in", "employer-options": "Hiring routes for employers", "more-info": "Details we need",
 }
 
-# Sequences named other than by a stream slug.
-SEQUENCE_LABELS = {"employer": "Employers"}
+# Sequences named other than by their stream's slug (crm/sequences/data/sequences.yaml). The others are
+# named by the stream: a sequence named after a flag would otherwise show the flag's lower-case label.
+SEQUENCE_LABELS = {"employer": "Employers", "no-permit-needed": "No work permit needed"}
 
 STOP_REASONS = {
     "consultant": "by a consultant", "replied": "the lead replied", "unsubscribed": "the lead unsubscribed",
@@ -148,6 +154,27 @@ def consent_kind(kind: str, lang: str) -> str:
     return _t(CONSENT_KINDS[kind], lang) if kind in CONSENT_KINDS else kind
 
 
+def consent_heading(kind: str, wording: str | None, lang: str) -> str:
+    """What a consent record is. An implied-consent record from the form that still has the checkbox's
+    wording is one whose box was not ticked (crm/intake/service.py records a ticked box with its wording
+    as express consent): shown bare, the wording read as an opt-in that was never given."""
+    if kind == ConsentKind.IMPLIED.value and wording:
+        return _t("Box not ticked: implied consent", lang)
+    return consent_kind(kind, lang)
+
+
+def implied_consent_end(kind: str, recorded_at: datetime | None, lang: str, now: datetime | None = None) -> str:
+    """When the implied consent of this record runs out (6 months after its inquiry,
+    crm/sequences/consent.py), "" for any other kind. A later inquiry starts a record of its own."""
+    if kind != ConsentKind.IMPLIED.value or recorded_at is None:
+        return ""
+    end = recorded_at + timedelta(days=IMPLIED_CONSENT_DAYS)
+    day = local_day(end)
+    if end.replace(tzinfo=end.tzinfo or UTC) <= (now or utcnow()):
+        return _t("expired on {day}", lang, day=day)
+    return _t("expires on {day}", lang, day=day)
+
+
 def consent_source(source: str | None, lang: str) -> str:
     if not source:
         return ""
@@ -182,19 +209,19 @@ def fact_value(name: str, value: Any, lang: str) -> str:
 _ASSIGNMENT = (
     (re.compile(r"Round-robin among (?P<count>\d+) active consultant\(s\) covering language (?P<code>\w+) and "
                 r"stream (?P<stream>\S+): (?P<email>\S+) was assigned longest ago\.\Z"),
-     ("Assigned to {email}, the only active consultant covering language {code} and {stream}.",
-      "Round-robin among the {count} active consultants covering language {code} and {stream}: {email} "
+     ("Assigned to {email}, the only active consultant covering {language_name} and {stream}.",
+      "Round-robin among the {count} active consultants covering {language_name} and {stream}: {email} "
       "was assigned longest ago.")),
     (re.compile(r"No active consultant covers language (?P<code>\w+) and stream (?P<stream>\S+); round-robin among "
                 r"(?P<count>\d+) active admin\(s\): (?P<email>\S+) was assigned longest ago\.\Z"),
-     ("No active consultant covers language {code} and {stream}: assigned to {email}, the only active admin "
+     ("No active consultant covers {language_name} and {stream}: assigned to {email}, the only active admin "
       "covering them.",
-      "No active consultant covers language {code} and {stream}: round-robin among the {count} active admins, "
+      "No active consultant covers {language_name} and {stream}: round-robin among the {count} active admins, "
       "{email} was assigned longest ago.")),
     (re.compile(r"Kept the current assignee \((?P<email>[^()]+)\)\.\Z"), "Kept the current assignee ({email})."),
     (re.compile(r"Unassigned: there is no active consultant\.\Z"), "Unassigned: there is no active consultant."),
     (re.compile(r"Unassigned: no active consultant covers language (?P<code>\w+) and stream (?P<stream>\S+)\.\Z"),
-     "Unassigned: no active consultant covers language {code} and {stream}."),
+     "Unassigned: no active consultant covers {language_name} and {stream}."),
 )
 
 
@@ -208,6 +235,8 @@ def assignment_text(reason: str | None, lang: str) -> str:
             values = found.groupdict()
             if "stream" in values:
                 values["stream"] = stream_label(values["stream"], lang)
+            if "code" in values:
+                values["language_name"] = language_name(values.pop("code"), lang)
             if isinstance(text, tuple):
                 text = text[0] if values["count"] == "1" else text[1]
             return _t(text, lang, **values)

@@ -46,6 +46,11 @@ STREAMS = (
 )
 
 
+# Status filter values as the queue shows them: a classified lead is shown as "new" (crm/web/common.py
+# LABELS_EN), so `?status=new` means the stored `classified` rather than "Filter ignored".
+STATUS_ALIASES = {"new": "classified"}
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """What the consultant asked for. `scope` "mine" = my leads plus the unassigned ones."""
@@ -82,6 +87,7 @@ class QueueFilter:
         scope = text("scope") or "mine"
         stream = text("stream", 64)
         status = text("status") or "open"
+        status = STATUS_ALIASES.get(status, status)
         if status not in {"open", "any"} | {s.value for s in LeadStatus}:
             status = "open"
         consultant = text("consultant")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -204,3 +205,67 @@ def test_no_page_scrolls_sideways_on_a_phone(page: Any, server: Seeded, db: Data
     context.close()
     assert len(wide) == 2 * (2 + 7 + len(server.leads) + 2)  # every page, in both languages
     assert {url: width for url, width in wide.items() if width > size["width"]} == {}
+
+
+def _box(page: Any, selector: str) -> dict[str, float]:
+    """The element's box in page coordinates, or {} when it is not rendered (display: none)."""
+    return page.evaluate(f"""(s => {{ const e = document.querySelector(s); const r = e.getBoundingClientRect();
+        return r.width && r.height ? {{left: r.left + scrollX, right: r.right + scrollX, top: r.top + scrollY,
+        bottom: r.bottom + scrollY}} : {{}}; }})({json.dumps(selector)})""")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_queue_row_reads_whole_on_a_phone(phone: Any, server: Seeded, lang: str, tmp_path: Path) -> None:
+    """A trial at 390 px found the queue a 7-column table scrolling sideways in its box: the first screen
+    showed the name and half the stream, not the score, the status or a flag such as "age-out soon". Each
+    row is now a card: every cell of the first rows on the first screen, none cut at the right edge."""
+    screen, width = PHONE["height"], PHONE["width"]
+    phone.goto(f"/leads?scope=all&lang={lang}")
+    wrap = "document.querySelector('.table-wrap')"
+    assert phone.evaluate(f"{wrap}.scrollWidth <= {wrap}.clientWidth"), "the table scrolls sideways"
+    rows = phone.locator("table.queue tbody tr")
+    flagged = [n for n in range(1, rows.count() + 1)
+               if phone.locator(f"table.queue tbody tr:nth-child({n}) .tag.flag").count()]
+    assert flagged and flagged[0] <= 3, "the demo queue has a flagged lead among its first rows"
+    cells = {"name": 2, "stream": 3, "score": 4, "status": 5, "waiting": 7, "consultant": 8, "flags": 9}
+    for n in sorted({1, flagged[0]}):
+        for what, column in cells.items():
+            if what == "flags" and n not in flagged:
+                continue
+            box = _box(phone, f"table.queue tbody tr:nth-child({n}) td:nth-child({column})")
+            assert box, f"row {n}: {what} is not shown"
+            assert box["left"] >= 0 and box["right"] <= width, f"row {n}: {what} is cut at the edge: {box}"
+            assert box["bottom"] <= screen, f"row {n}: {what} is below the first screen: {box}"
+    # The bare numbers say what they are (the header row is gone): the score and the waiting time.
+    first = rows.first
+    said = phone.evaluate("""[4, 7].map(n => getComputedStyle(
+        document.querySelector(`table.queue tbody tr td:nth-child(${n})`), '::before').content)""")
+    assert said == {"en": ['"Score "', '"Waiting "'], "fr": ['"Score "', '"Attente "']}[lang]
+    assert rows.nth(flagged[0] - 1).locator(".tag.flag").first.is_visible()
+    assert _scroll_width(phone) <= width
+    phone.screenshot(path=str(tmp_path / f"queue-phone-{lang}.png"))
+
+    # Bulk selection still works on a phone: the box to tick every lead is there, with its words, and
+    # tapping a row's box ticks that lead only.
+    select_all = phone.locator("#select-all")
+    assert select_all.is_visible()
+    assert phone.locator("label.select-all-label").is_visible()
+    box = first.locator("input[name=lead_ids]")
+    assert box.is_visible() and box.bounding_box()["width"] >= 18
+    box.tap()
+    assert phone.locator("input[name=lead_ids]:checked").count() == 1
+    phone.locator("label.select-all-label").tap()
+    assert phone.locator("input[name=lead_ids]:checked").count() == rows.count()
+    assert phone.console_errors == []
+
+
+def test_the_wide_queue_is_still_a_table(page: Any, server: Seeded) -> None:
+    """The card layout is the phone's: a desktop keeps the nine columns and its header row."""
+    _sign_in(page)
+    page.goto("/leads?scope=all")
+    assert page.locator("table.queue thead th:nth-child(9)").is_visible()
+    assert not page.locator("label.select-all-label").is_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('table.queue tbody tr')).display") == "table-row"
+    cells = page.locator("table.queue tbody tr").first.locator("td")
+    tops = {round(cells.nth(i).bounding_box()["y"]) for i in range(cells.count())}
+    assert len(tops) == 1  # one line of cells

@@ -57,7 +57,9 @@ def lead_id(db: Database, team: Team, admin: Browser, post_lead: Callable[..., s
 
 RAW_KEYS = ("email-sent", ">sequence<", ">inquiry<", "documents:iec-working-holiday", "iec-fit", "checkin",
             "status:contacted", "english_ability", "job_offer", "True", "intake", "new-inquiry",
-            "iec-working-holiday", "covering language en and stream", "Status: classified")
+            "iec-working-holiday", "covering language en and stream", "Status: classified",
+            # The lead's language by its name, not its code (the contact card and the assignment line).
+            "Language en", "Langue en", "language en", "la langue en")
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -75,8 +77,8 @@ def test_the_lead_page_shows_no_stored_key(consultant: Browser, lead_id: str, la
                "Sequence IEC Working Holiday stopped (the status changed to contacted)", "Status: new → contacted",
                "English level", "advanced", "Canadian job offer", "yes", "Implied consent", "inquiry form",
                "after the first inquiry", "after a new inquiry", "Enrolled in the IEC Working Holiday sequence",
-               "First inquiry", "Classified as IEC Working Holiday",
-               "Round-robin among the 3 active consultants covering language en and IEC Working Holiday"),
+               "First inquiry", "Classified as IEC Working Holiday", "Language English",
+               "Round-robin among the 3 active consultants covering English and IEC Working Holiday"),
         "fr": ("Séquence de courriels", "Demande", "Courriel envoyé : Your IEC options", "EIC Vacances-travail",
                "arrêtée · le statut est passé à « contacté »",
                "Séquence EIC Vacances-travail arrêtée (le statut est passé à « contacté »)",
@@ -84,8 +86,9 @@ def test_the_lead_page_shows_no_stored_key(consultant: Browser, lead_id: str, la
                "avancé", "Offre d'emploi canadienne", "oui", "Consentement tacite", "formulaire de demande",
                "après la première demande", "après une nouvelle demande",
                "Inscrit à la séquence EIC Vacances-travail", "Première demande", "Classé en EIC Vacances-travail",
-               "Tour de rôle entre les 3 consultants actifs qui couvrent la langue en et le volet "
-               "EIC Vacances-travail"),
+               "Langue anglais",
+               "Tour de rôle entre les 3 consultants actifs qui couvrent le volet EIC Vacances-travail "
+               "en anglais"),
     }[lang]
     missing = [phrase for phrase in expected if phrase not in text]
     assert not missing, missing
@@ -181,14 +184,14 @@ def test_the_aged_out_skip_line_from_a_stated_age_has_no_day() -> None:
 @pytest.mark.parametrize(("stored", "lang", "shown"), [
     ("Round-robin among 1 active consultant(s) covering language fr and stream iec-working-holiday: "
      "ana@firm.example was assigned longest ago.", "en",
-     "Assigned to ana@firm.example, the only active consultant covering language fr and IEC Working Holiday."),
+     "Assigned to ana@firm.example, the only active consultant covering French and IEC Working Holiday."),
     ("Round-robin among 3 active consultant(s) covering language fr and stream iec-working-holiday: "
      "ana@firm.example was assigned longest ago.", "fr",
-     "Tour de rôle entre les 3 consultants actifs qui couvrent la langue fr et le volet EIC Vacances-travail : "
+     "Tour de rôle entre les 3 consultants actifs qui couvrent le volet EIC Vacances-travail en français : "
      "ana@firm.example avait reçu un prospect le moins récemment."),
     ("No active consultant covers language en and stream entrepreneur; round-robin among 1 active admin(s): "
      "boss@firm.example was assigned longest ago.", "fr",
-     "Aucun consultant actif ne couvre la langue en et le volet Entrepreneur : assigné à boss@firm.example, "
+     "Aucun consultant actif ne couvre le volet Entrepreneur en anglais : assigné à boss@firm.example, "
      "seul administrateur actif qui les couvre."),
 ])
 def test_assignment_lines_agree_with_their_count(stored: str, lang: str, shown: str) -> None:

@@ -149,7 +149,7 @@ def test_french_page_names_the_entrepreneur_stream_and_the_lead_type_apart(
             row.lead_type = "entrepreneur"
     html = consultant.get(f"/leads/{lead_id}?lang=fr").get_data(as_text=True)
     assert "<strong>Entrepreneur</strong>" in html
-    assert "Type de prospect: entrepreneur ·" in html
+    assert "Type de prospect\u00a0: entrepreneur ·" in html
 
 
 def _contact_card(html: str) -> str:
