@@ -13,12 +13,16 @@ from crm.classify.context import Context
 from crm.classify.iec import iec_candidates
 from crm.classify.model import Candidate, ClassificationResult, LeadInput
 from crm.classify.ruleset import Ruleset, load_ruleset
+from crm.classify.signals import relative_mentioned
 
 MAX_CANDIDATES = 8
 TEXT_LANGUAGES = ("en", "fr")  # the workspace's languages: the texts are kept in each
 # The points every lead starts with before _score adds its reasons (each with its value); the score is
 # this plus the listed reasons, clamped to 0-100. The workspace shows it as the "starting points" line.
 BASE_POINTS = 10
+# A lead who needs no permit but asks about a relative: above an ordinary review lead (base, review and message: 20,
+# 30 with a job offer), below a likely fit (40 or more).
+FAMILY_POINTS = 15
 
 
 def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationResult:
@@ -46,6 +50,9 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         candidates.insert(0, review)
     else:  # the primary stream leads the list (it may not be the first by rank, see _primary)
         candidates.sort(key=lambda c: c.stream != primary)
+    if candidates:  # the consultant's notes go on the first candidate, which the workspace shows first
+        for note in ctx.consultant_notes:
+            candidates[0].note_for_consultant(note)
     if ctx.signals:
         ctx.flag("free-text")
     if ctx.fact("job_offer") is None and "job_offer" in ctx.signals:
@@ -160,6 +167,14 @@ def _score(ctx: Context, primary: str, candidates: list[Candidate]) -> tuple[int
         add(5, ctx.t("needs a consultant's review"))
     if "age-out-soon" in ctx.flags:
         add(25, ctx.t("ages out of IEC within {months} months", months=ctx.rs.age_out_warning_months))
+    expiry = ctx.permit_expiry
+    if "permit-expires-soon" in ctx.flags and expiry is not None:
+        # As urgent as an age-out: past that day the lead may no longer work (or stay) while PR is processed.
+        if expiry < ctx.today:
+            add(25, ctx.t("current work permit expired on {day}", day=expiry.isoformat()))
+        else:
+            add(25, ctx.t("current work permit expires on {day}, within {months} months", day=expiry.isoformat(),
+                          months=ctx.rs.permit_expiry_warning_months))
     if ctx.job_offer:
         add(10, ctx.t("has a Canadian job offer"))
     if ctx.lead_type == "employer":
@@ -175,4 +190,12 @@ def _score(ctx: Context, primary: str, candidates: list[Candidate]) -> tuple[int
         add(5, ctx.t("no missing facts"))
     if any(ctx.lead.messages):
         add(5, ctx.t("wrote a message"))
+    if "no-permit-needed" in ctx.flags:
+        relative = next((quote for message in ctx.lead.messages[:5] if message
+                         and (quote := relative_mentioned(message))), None)
+        if relative is not None:
+            # The acknowledgement told this lead a consultant would reply in person: without these points the lead
+            # would rank below every review lead (a Canadian asking about a spouse's permit scores 20).
+            add(FAMILY_POINTS, ctx.t("asks about a family member (“{quote}”): the acknowledgement promised a personal "
+                                     "reply", quote=relative))
     return max(0, min(100, points)), reasons

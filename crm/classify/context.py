@@ -50,12 +50,14 @@ class Context:
         self.facts: dict[str, Any] = lead.facts or {}
         self.flags: set[str] = set()
         self.review_reasons: list[str] = []
+        # Reasons only the consultant reads, put on the first candidate (Candidate.note_for_consultant).
+        self.consultant_notes: list[str] = []
         self.signals: dict[str, Signal] = {}
         self.citizen_signals: list[Signal] = []
         self.age_said_on: date | None = None  # the day the message the age was read from was received
         for index, message in enumerate(lead.messages[:5]):  # newest first: the latest words win
             if message:
-                for signal in read_message(message, ruleset.gts_keywords):
+                for signal in read_message(message, ruleset.gts_keywords, _programs(ruleset)):
                     if signal.kind not in self.signals:
                         self.signals[signal.kind] = signal
                         if signal.kind == "age" and index < len(lead.message_dates):
@@ -116,6 +118,10 @@ class Context:
 
     def flag(self, name: str) -> None:
         self.flags.add(name)
+
+    def note(self, reason: str) -> None:
+        if reason not in self.consultant_notes:
+            self.consultant_notes.append(reason)
 
     def review(self, reason: str) -> None:
         if reason not in self.review_reasons:
@@ -206,6 +212,12 @@ class Context:
         return value if value is None else bool(value)
 
     @property
+    def permit_expiry(self) -> date | None:
+        """The current work permit's expiry day, as the message states it (the intake has no field for it)."""
+        value = self._signal_value("permit_expiry")
+        return date.fromisoformat(value) if isinstance(value, str) else None
+
+    @property
     def job_province(self) -> str | None:
         return self.fact("job_offer_province") or self._signal_value("province")
 
@@ -229,6 +241,11 @@ class Context:
             return self.t("The message mentions “{quote}”, a Global Talent occupation",
                           quote=self.signals["tech"].quote)
         return None
+
+
+def _programs(ruleset: Ruleset) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The PR programs' words as signals.read_message takes them (hashable: its pattern is cached on them)."""
+    return tuple((program.key, program.words) for program in ruleset.pr_programs)
 
 
 def _pending_reason(ctx: Context) -> str | None:

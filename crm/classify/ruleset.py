@@ -77,6 +77,17 @@ class Agreement:
 
 
 @dataclass(frozen=True)
+class PrProgram:
+    """A permanent residence program a lead may name (ruleset `bridging.programs`)."""
+
+    key: str
+    name: dict[str, str]
+    bridging: bool  # listed by the bridging permit's instructions
+    words: tuple[str, ...]  # lower case, without accents
+    note: dict[str, str] = field(default_factory=dict)  # for the consultant, by language
+
+
+@dataclass(frozen=True)
 class Ruleset:
     version: str
     effective_date: date
@@ -97,6 +108,13 @@ class Ruleset:
     no_permit_permanent_residents: bool = False
     no_permit_pr_confidence: str = "official"
     no_permit_pr_source: str = ""
+    # A post-graduation work permit is issued once (`post_graduation.once_in_a_lifetime`): not offered to a holder.
+    pgwp_once: bool = False
+    pgwp_once_source: str = ""
+    # The bridging permit's PR programs and the months before a permit expires when the lead should apply.
+    pr_programs: tuple[PrProgram, ...] = ()
+    permit_expiry_warning_months: int = 4
+    bridging_source: str = ""
 
     def iec_country(self, code: str) -> IecCountry | None:
         return self.countries.get(code.upper()) if code else None
@@ -241,6 +259,33 @@ def validate_data(data: Any) -> list[str]:
             check_rule("no_work_permit_needed.permanent_residents", residents)
             if not isinstance(residents.get("applies"), bool):
                 problems.append("no_work_permit_needed.permanent_residents: applies must be true or false")
+    post_graduation = data.get("post_graduation")
+    if post_graduation is not None:
+        check_rule("post_graduation", post_graduation)
+        if not isinstance(post_graduation.get("once_in_a_lifetime"), bool):
+            problems.append("post_graduation: once_in_a_lifetime must be true or false")
+    bridging = data.get("bridging")
+    if bridging is not None:
+        check_rule("bridging", bridging)
+        check_rule("bridging (expiry)", {"confidence": bridging.get("expiry_confidence"),
+                                         "source": bridging.get("expiry_source")})
+        months = bridging.get("expiry_warning_months")
+        if not (isinstance(months, int) and not isinstance(months, bool) and months > 0):
+            problems.append("bridging: expiry_warning_months must be a positive whole number")
+        for key, program in (bridging.get("programs") or {}).items():
+            where = f"bridging.programs.{key}"
+            if not isinstance(program, dict):
+                problems.append(f"{where}: must be a mapping (name, bridging, words)")
+                continue
+            if not isinstance(program.get("bridging"), bool):
+                problems.append(f"{where}: bridging must be true or false")
+            if not all((program.get("name") or {}).get(language) for language in LANGUAGES):
+                problems.append(f"{where}: name needs en and fr")
+            if not program.get("words") or not all(isinstance(w, str) and w for w in program["words"]):
+                problems.append(f"{where}: words must be a list of phrases")
+            note = program.get("note")
+            if note is not None and not all((note or {}).get(language) for language in LANGUAGES):
+                problems.append(f"{where}: note needs en and fr")
     gts = data.get("gts_occupations") or {}
     check_rule("gts_occupations", gts)
     if any(not (isinstance(c, str) and c.isdigit() and len(c) == 5) for c in gts.get("noc_codes") or []):
@@ -277,6 +322,12 @@ def _build(data: dict[str, Any]) -> Ruleset:
     gts = data.get("gts_occupations") or {}
     no_permit = data.get("no_work_permit_needed") or {}
     residents = no_permit.get("permanent_residents") or {}
+    post_graduation = data.get("post_graduation") or {}
+    bridging = data.get("bridging") or {}
+    programs = tuple(
+        PrProgram(key=str(key), name=dict(rule["name"]), bridging=rule["bridging"] is True,
+                  words=tuple(str(word).casefold() for word in rule["words"]), note=dict(rule.get("note") or {}))
+        for key, rule in (bridging.get("programs") or {}).items())
     return Ruleset(
         version=str(data["version"]), effective_date=data["effective_date"], countries=countries,
         streams_by_slug=streams, agreements=agreements, gts_noc_codes=frozenset(gts.get("noc_codes") or []),
@@ -289,4 +340,8 @@ def _build(data: dict[str, Any]) -> Ruleset:
         no_permit_permanent_residents=residents.get("applies") is True,
         no_permit_pr_confidence=str(residents.get("confidence") or "official"),
         no_permit_pr_source=_source_url(sources, residents.get("source")),
+        pgwp_once=post_graduation.get("once_in_a_lifetime") is True,
+        pgwp_once_source=_source_url(sources, post_graduation.get("source")),
+        pr_programs=programs, permit_expiry_warning_months=int(bridging.get("expiry_warning_months", 4)),
+        bridging_source=_source_url(sources, bridging.get("source")),
     )

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -79,6 +80,12 @@ _CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova s
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"
            r"mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
 _WORKPLACE = "(?:office|branch|subsidiary|headquarters|site|team)"
+_PGWP = (r"(?:pgwp|ptpd|post-?grad(?:uation|uate)? (?:open )?work permit|permis de travail post-?diplome)"
+         r"(?![-'\w])")
+# What makes "my PGWP" a file, a question or a refusal rather than a permit held.
+_NOT_HELD = (r"(?! (?:application|applications|applicant|app\b|eligibility|question|questions|is pending|"
+             r"was refused|was rejected|was denied|got refused|got rejected|is being processed|is in process|"
+             r"is in progress|demande|a ete refuse|est en attente|est en cours))")
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "age": [re.compile(p) for p in (
         r"\b(?:i am|i'm|im|i m)\s+(\d{2})\b(?!\s*(?:%|k\b|months?|kids|children|employees|staff|people|percent))",
@@ -195,6 +202,23 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "exceptional": [re.compile(p) for p in (
         r"\b(?:award-?winning|internationally (?:recognized|renowned|known|acclaimed)|renowned|acclaimed|"
         r"olympic|world champion|reconnue? internationalement|de renommee internationale|prix international)\b",
+    )],
+    # The lead holds or held a post-graduation work permit (issued once: not offered again). The lead's own only
+    # ("I am on a PGWP", "my PGWP expires", "I had a PGWP", "j'ai un PTPD", "mon PTPD"); never a plan, a question
+    # about one, an application or someone else's ("I want a PGWP", "my PGWP application", "my wife's PGWP").
+    "pgwp_held": [re.compile(p) for p in (
+        r"\b(?:i am|i'm|im|i m|i've been|ive been|i have been|i was) (?:currently |still |now |already )?on "
+        r"(?:a |an |my |the )?" + _PGWP + _NOT_HELD,
+        r"\bi (?:currently |already |still )?(?:have|hold|had|held|got|received|obtained|used) (?:a |an |my |the )?"
+        + _PGWP + _NOT_HELD,
+        r"\b(?:i've|ive|i have) (?:already |previously )?(?:had|held|got|gotten|received|obtained|used) "
+        r"(?:a |an |my |the )?" + _PGWP + _NOT_HELD,
+        r"\bmy (?:current |old |previous |first )?" + _PGWP + _NOT_HELD,
+        r"\b(?:as an? |i am an? |i'm an? )" + _PGWP + r" holder\b",
+        r"\bj'ai (?:actuellement |deja |eu |obtenu |recu |aussi ){0,2}(?:un |mon |le )?" + _PGWP + _NOT_HELD,
+        r"\bmon (?:actuel )?" + _PGWP + _NOT_HELD,
+        r"\bje suis (?:actuellement |encore |toujours |deja )?(?:sous|avec|titulaire d'un|detenteur d'un|"
+        r"detentrice d'un) (?:un |mon |le )?" + _PGWP + _NOT_HELD,
     )],
     # The lead says they are Canadian (the country readers leave Canada out: "a Canadian job offer" is not a
     # citizenship). First person only: "my wife is a Canadian citizen" is about someone else.
@@ -455,8 +479,10 @@ def _quote(original: str, start: int, end: int) -> str:
     return " ".join(original[start:end].split())
 
 
-def read_message(original: str, tech_keywords: tuple[str, ...] = ()) -> list[Signal]:
-    """Every signal found in one message, in order of kind."""
+def read_message(original: str, tech_keywords: tuple[str, ...] = (),
+                 programs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> list[Signal]:
+    """Every signal found in one message, in order of kind. `programs`: the PR programs to look for, as (key,
+    words) pairs (ruleset `bridging.programs`)."""
     text = normalise(original)
     found: list[Signal] = []
     for kind, patterns in PATTERNS.items():
@@ -482,6 +508,12 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = ()) -> list[Sig
     resident = _permanent_resident(original, text)
     if resident is not None:
         found.append(resident)
+    expiry = _permit_expiry(original, text)
+    if expiry is not None:
+        found.append(expiry)
+    program = _pr_programs(original, text, programs)
+    if program is not None:
+        found.append(program)
     tech = keyword_pattern(tech_keywords)
     if tech is not None:
         match = tech.search(text)
@@ -641,3 +673,119 @@ def _province(original: str, text: str) -> list[Signal]:
                 return [Signal("province", code, _quote(original, position, position + len(name)))]
     return []
 
+
+
+# -- The current work permit's expiry date ----------------------------------------------------------------------
+# Read only as a date stated with the lead's own permit ("my permit expires on February 14, 2027", "I am on a PGWP
+# that expires on 14 Feb 2027", "mon PTPD expire le 14 février 2027"), with a year; a day and month written in
+# digits only when they cannot be read the other way round (2027-02-14, 14/02/2027, not 03/04/2027).
+_MONTH_NUMBERS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5, "june": 6,
+    "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9, "october": 10,
+    "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12, "janvier": 1, "janv": 1, "fevrier": 2,
+    "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8,
+    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12}
+_MONTH_WORD = "(?:" + "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
+_DATE = (r"(?:(?P<m1>" + _MONTH_WORD + r")\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>20\d\d)"
+         r"|(?P<d2>\d{1,2})(?:st|nd|rd|th|er)?\s+(?:of\s+)?(?P<m2>" + _MONTH_WORD + r"),?\s+(?P<y2>20\d\d)"
+         r"|(?P<y3>20\d\d)-(?P<mo3>\d{1,2})-(?P<d3>\d{1,2})"
+         r"|(?P<a4>\d{1,2})[/.](?P<b4>\d{1,2})[/.](?P<y4>20\d\d))\b")
+_PERMIT_WORD = (r"(?:work permit|open work permit|permit|pgwp|ptpd|owp|wp|permis de travail(?: post-?diplome)?|"
+                r"permis)")
+_EXPIRES = (r"(?:expires|expire|expired|expiring|will expire|is expiring|is going to expire|ends|will end|runs out|"
+            r"is valid until|valid until|valid till|valid through|is good until|expirera|a expire|prend fin|"
+            r"se termine|finit|est valide jusqu'au|valide jusqu'au|valable jusqu'au|est valable jusqu'au)")
+_PERMIT_EXPIRY = re.compile(r"\b" + _PERMIT_WORD + r"\b(?P<gap>[^.!?;\n]{0,40}?)\b" + _EXPIRES
+                            + r"(?:\s+(?:on|in|le|au|the|at))*\s*:?\s*" + _DATE)
+_FIRST_PERSON = frozenset({"i", "im", "my", "je", "j", "mon", "ma", "me", "moi", "mine"})
+
+
+def _permit_expiry(original: str, text: str) -> Signal | None:
+    for match in _PERMIT_EXPIRY.finditer(text):
+        clause_start = max(text.rfind(mark, 0, match.start()) for mark in ".!?;\n") + 1
+        before = _WORD.findall(text[clause_start:match.start()])
+        # The lead's own permit: said in the first person, and no one else named since ("my wife's permit").
+        if not any(word in _FIRST_PERSON for word in before) or _someone_elses(
+                before[max(k for k, word in enumerate(before) if word in _FIRST_PERSON):]) or any(
+                word in _SOMEONE_ELSE for word in _WORD.findall(match.group("gap"))):
+            continue
+        day = _date_of(match)
+        if day is not None:
+            # an ISO day: the signals are stored as JSON with the classification
+            return Signal("permit_expiry", day.isoformat(), _quote(original, match.start(), match.end()))
+    return None
+
+
+def _date_of(match: re.Match[str]) -> date | None:
+    if match.group("y1"):
+        year, month, day = int(match.group("y1")), _MONTH_NUMBERS[match.group("m1").rstrip(".")], int(match.group("d1"))
+    elif match.group("y2"):
+        year, month, day = int(match.group("y2")), _MONTH_NUMBERS[match.group("m2").rstrip(".")], int(match.group("d2"))
+    elif match.group("y3"):
+        year, month, day = int(match.group("y3")), int(match.group("mo3")), int(match.group("d3"))
+    else:
+        first, second = int(match.group("a4")), int(match.group("b4"))
+        if first != second and first <= 12 and second <= 12:
+            return None  # 03/04/2027: March or April, nobody can tell
+        year, day, month = int(match.group("y4")), max(first, second), min(first, second)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+# -- The PR program named with the application ------------------------------------------------------------------
+# A program counts in a sentence that speaks of an application made ("applied", "submitted", "my application",
+# "pending", "waiting", "demande", "soumis"...), never beside a profile, a draw or an invitation still awaited.
+_APPLIED = re.compile(r"\b(?:applied|submitted|application|pending|waiting|in process|in progress|aor|"
+                      r"acknowledg\w*|demande|soumis|soumise|depose|deposee|en attente|en traitement)\b")
+_NOT_APPLIED = re.compile(r"\b(?:ita|invitation|profile|profil|draw|draws|pool|bassin|tirage|crs|will apply|plan to|"
+                          r"planning to|want to|going to|hope to|thinking|considering|eligible|compte|je vais|"
+                          r"j'aimerais|je veux|je compte|didn't|did not|not yet|haven't|have not|pas encore)\b")
+
+
+@cache
+def _program_pattern(programs: tuple[tuple[str, tuple[str, ...]], ...]) -> re.Pattern[str] | None:
+    words = sorted(((normalise(w), key) for key, ws in programs for w in ws), key=lambda pair: -len(pair[0]))
+    if not words:
+        return None
+    return re.compile("|".join(rf"(?P<p{n}>\b{re.escape(word)}\b)" for n, (word, _) in enumerate(words)))
+
+
+def _pr_programs(original: str, text: str, programs: tuple[tuple[str, tuple[str, ...]], ...]) -> Signal | None:
+    """The programs (keys, in the order named) of the lead's PR application, with the words naming them."""
+    pattern = _program_pattern(programs)
+    if pattern is None:
+        return None
+    keys = [key for word, key in sorted(((normalise(w), key) for key, ws in programs for w in ws),
+                                        key=lambda pair: -len(pair[0]))]
+    start = 0
+    for end in [m.end() for m in re.finditer(r"[.!?;\n]", text)] + [len(text)]:
+        sentence = text[start:end]
+        if _APPLIED.search(sentence) and not _NOT_APPLIED.search(sentence):
+            named = list(pattern.finditer(sentence))
+            if named:
+                found = list(dict.fromkeys(keys[int(next(k for k, v in m.groupdict().items() if v)[1:])]
+                                           for m in named))
+                first, last = named[0], named[-1]
+                stop = start + last.end() + (1 if text[start + last.end():start + last.end() + 1] == ")" else 0)
+                return Signal("pr_program", tuple(found), _quote(original, start + first.start(), stop))
+        start = end
+    return None
+
+
+# -- A relative the message speaks about -----------------------------------------------------------------------
+_RELATIVE = re.compile(
+    r"\b(?:my|our) (?:husband|wife|spouse|partner|fiance|fiancee|boyfriend|girlfriend|brother|sister|mother|father|"
+    r"mom|mum|dad|parents|son|daughter|child|children|kids|cousin|nephew|niece|uncle|aunt|family|in-laws|"
+    r"mother-in-law|father-in-law|brother-in-law|sister-in-law|grandmother|grandfather|grandparents)\b"
+    r"|\b(?:mon|ma|mes|notre|nos) (?:mari|femme|epouse|epoux|conjoint|conjointe|fiance|fiancee|copain|copine|frere|"
+    r"s(?:oe|\u0153)ur|mere|pere|parents|fils|fille|filles|enfant|enfants|cousin|cousine|neveu|niece|oncle|tante|"
+    r"famille|beau-frere|belle-s(?:oe|\u0153)ur|beaux-parents|grands-parents)\b")
+
+
+def relative_mentioned(original: str) -> str | None:
+    """The words naming one of the lead's relatives ("my wife", "mon frère"), or None."""
+    text = normalise(original)
+    match = _RELATIVE.search(text)
+    return _quote(original, match.start(), match.end()) if match else None

@@ -6,6 +6,7 @@ equal verdict and confidence: permits tied to the lead's present situation in Ca
 
 from __future__ import annotations
 
+from crm.classify.ages import add_months
 from crm.classify.context import Context
 from crm.classify.model import Candidate
 
@@ -36,7 +37,35 @@ def bridging(ctx: Context) -> Candidate | None:
         return None
     candidate = _new(ctx, "bridging-open-work-permit", "A75", "likely")
     candidate.reasons.append(reason)
-    candidate.missing += [ctx.t("PR program (it must be an economic class)"), ctx.t("Current work permit expiry date")]
+    programs = [program for key in ctx.signals["pr_program"].value for program in ctx.rs.pr_programs
+                if program.key == key] if ctx.said("pr_program") else []
+    if programs:
+        candidate.reasons.append(ctx.t("PR program: {programs} (the message says “{quote}”)",
+                                       programs=", ".join(program.name[ctx.lang] for program in programs),
+                                       quote=ctx.signals["pr_program"].quote))
+        if not any(program.bridging for program in programs):
+            candidate.verdict = "needs_info"
+            candidate.note_for_consultant(ctx.t(
+                "{program}: an economic program the bridging permit's instructions do not list; check that the "
+                "permit fits", program=", ".join(program.name[ctx.lang] for program in programs)))
+        for program in programs:
+            if program.note:
+                candidate.note_for_consultant(program.note[ctx.lang])
+    else:
+        candidate.missing.append(ctx.t("PR program (it must be an economic class)"))
+    expiry = ctx.permit_expiry
+    if expiry is None:
+        candidate.missing.append(ctx.t("Current work permit expiry date"))
+    else:
+        candidate.reasons.append(ctx.quote_reason("permit_expiry"))
+        if expiry < ctx.today:
+            ctx.flag("permit-expires-soon")
+            candidate.note_for_consultant(ctx.t("The current work permit expired on {day}: check the lead's status",
+                                                day=expiry.isoformat()))
+        elif expiry <= add_months(ctx.today, ctx.rs.permit_expiry_warning_months):
+            ctx.flag("permit-expires-soon")
+            candidate.note_for_consultant(ctx.t("The current work permit expires on {day}: apply before then",
+                                                day=expiry.isoformat()))
     if ctx.residence and ctx.residence != "CA":
         candidate.verdict = "needs_info"
         candidate.reasons.append(ctx.t("A bridging permit is for people working in Canada; lives in {country}",
@@ -47,6 +76,11 @@ def bridging(ctx: Context) -> Candidate | None:
 def post_graduation(ctx: Context) -> Candidate | None:
     reason = _from(ctx, "studied_in_canada", "studied_in_canada", "Graduated from a Canadian post-secondary program")
     if reason is None:
+        return None
+    if ctx.rs.pgwp_once and ctx.said("pgwp_held"):
+        # Issued once in a lifetime (ruleset `post_graduation`): the lead is told nothing of it, the consultant why.
+        ctx.note(ctx.t("Holds or held a post-graduation work permit (the message says “{quote}”): it is issued once, "
+                       "so it is not offered again", quote=ctx.signals["pgwp_held"].quote))
         return None
     candidate = _new(ctx, "post-graduation-work-permit", "C43", "likely")
     candidate.reasons.append(reason)
