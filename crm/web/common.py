@@ -44,6 +44,7 @@ LABELS_EN = {
     "email-failed": "email failed", "free-text": "read from the message", "unconfirmed-rule": "unconfirmed rule",
     "unknown-country": "unknown country", "contradiction": "contradiction",
     "classification-failed": "classification failed", "no-permit-needed": "no permit needed",
+    "permit-expires-soon": "permit expires soon",
 }
 
 

@@ -59,7 +59,8 @@ EXPECT = {
            "pgwp": "Post-graduation work permit (PGWP), exemption code C43",
            "why": "What points to it: The message says “graduated from Seneca”",
            "ask": "To advise you precisely, could you reply with:",
-           "asks": ["PR program (it must be an economic class)", "Current work permit expiry date",
+           # "through Express Entry" names the PR program: it is not asked again
+           "asks": ["Current work permit expiry date",
                     "Program length and completion date", "Whether the program is PGWP-eligible"]},
     "fr": {"other": "D'AUTRES PERMIS QUE VOTRE SITUATION LAISSE ENTREVOIR", "next": "LA SUITE",
            "pgwp": "Permis de travail postdiplôme (PTPD), code de dispense C43",
