@@ -12,15 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.bulk import among
+from crm.classify.ages import add_months
 from crm.models import ConsentKind, ConsentRecord, Lead, Suppression
 
-IMPLIED_CONSENT_DAYS = 183  # 6 months
+# CASL s. 10(10)(b): an inquiry implies consent for messages sent within the six months that follow it.
+IMPLIED_CONSENT_MONTHS = 6
+
+
+def implied_consent_until(inquiry_at: datetime) -> datetime:
+    """When the consent implied by an inquiry at `inquiry_at` runs out: the start (UTC) of the same day of
+    the month six calendar months later (the month's last day when it has no such day). A fixed count of
+    days (183) ran up to two days past six months; ending at the start of that day stays inside them."""
+    moment = inquiry_at if inquiry_at.tzinfo else inquiry_at.replace(tzinfo=UTC)
+    end_day = add_months(moment.astimezone(UTC).date(), IMPLIED_CONSENT_MONTHS)
+    return datetime.combine(end_day, time.min, UTC)
 
 
 @dataclass(frozen=True)
@@ -78,7 +89,7 @@ def state_from(lead: Lead, records: list[tuple[str, datetime]], suppressed: str 
     inquiries = [at for kind, at in records if kind == ConsentKind.IMPLIED.value
                  and (last_withdrawal is None or at > last_withdrawal)]
     latest = max([*inquiries, lead.last_inquiry_at]) if inquiries else None
-    until = latest + timedelta(days=IMPLIED_CONSENT_DAYS) if latest else None
+    until = implied_consent_until(latest) if latest else None
     return ConsentState(blocked=None, marketing_until=until, express=False)
 
 

@@ -9,7 +9,7 @@ nothing new is ever hidden. Stored rows are not changed: older rows render the s
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from crm.classify.classifier import BASE_POINTS
@@ -17,7 +17,7 @@ from crm.countries import country_name
 from crm.db import utcnow
 from crm.i18n import translate
 from crm.models import ConsentKind
-from crm.sequences.consent import IMPLIED_CONSENT_DAYS
+from crm.sequences.consent import implied_consent_until
 from crm.sequences.enrolment import AGED_OUT
 from crm.web.common import language_name, local_day, stream_label
 
@@ -168,7 +168,7 @@ def implied_consent_end(kind: str, recorded_at: datetime | None, lang: str, now:
     crm/sequences/consent.py), "" for any other kind. A later inquiry starts a record of its own."""
     if kind != ConsentKind.IMPLIED.value or recorded_at is None:
         return ""
-    end = recorded_at + timedelta(days=IMPLIED_CONSENT_DAYS)
+    end = implied_consent_until(recorded_at)
     day = local_day(end)
     if end.replace(tzinfo=end.tzinfo or UTC) <= (now or utcnow()):
         return _t("expired on {day}", lang, day=day)

@@ -15,7 +15,7 @@ from flask import Flask
 
 from crm.db import Database, utcnow
 from crm.models import ConsentRecord, Delivery, Enrolment, ScheduledStep
-from crm.sequences.consent import IMPLIED_CONSENT_DAYS
+from crm.sequences.consent import implied_consent_until
 from crm.sequences.definitions import definitions
 from crm.web import dashboard, labels
 from crm.web.common import local_day
@@ -140,7 +140,7 @@ def test_an_unticked_box_is_shown_as_not_ticked(
     with db.session() as session:
         recorded = session.query(ConsentRecord).filter_by(lead_id=unticked).one().recorded_at
     with app.app_context():  # the day in CRM_TIMEZONE, as the page shows days
-        ends = local_day(recorded + timedelta(days=IMPLIED_CONSENT_DAYS))
+        ends = local_day(implied_consent_until(recorded))
     html = consultant.get(f"/leads/{unticked}?lang={lang}").get_data(as_text=True)
     card = _text(html[html.index('id="consent-h"'):html.index("</section>", html.index('id="consent-h"'))])
     heading, not_ticked, expires = {
