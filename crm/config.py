@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("CRM_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def var_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """CRM_VAR_DIR, else var/ in the project. Read when needed, not at import: the CLI loads `.env` after
+    importing this module, and a CRM_VAR_DIR set there must count."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("CRM_VAR_DIR") or PROJECT_ROOT / "var")
 
 
 class ConfigError(RuntimeError):
@@ -49,15 +56,16 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        var = var_dir(env)
         settings = cls(
             env=env.get("CRM_ENV", "development"),
-            database_url=env.get("CRM_DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'crm.sqlite3'}",
+            database_url=env.get("CRM_DATABASE_URL", "") or f"sqlite:///{var / 'crm.sqlite3'}",
             broker_url=env.get("CRM_BROKER_URL", ""),
-            mail_url=env.get("CRM_MAIL_URL", "") or f"file://{VAR_DIR / 'outbox'}",
+            mail_url=env.get("CRM_MAIL_URL", "") or f"file://{var / 'outbox'}",
             secret_key=env.get("CRM_SECRET_KEY", ""),
             webhook_secret=env.get("CRM_WEBHOOK_SECRET", ""),
             base_url=(env.get("CRM_BASE_URL") or ("http://127.0.0.1:5000" if _is_dev(env) else "")).rstrip("/"),
-            rate_limit=env.get("CRM_RATE_LIMIT", "60/minute"),
+            rate_limit=env.get("CRM_RATE_LIMIT") or "60/minute",
             rate_limit_storage=env.get("CRM_RATE_LIMIT_STORAGE", "memory://"),
             allowed_origins=_list(env.get("CRM_ALLOWED_ORIGINS")),
             trusted_proxies=int(env.get("CRM_TRUSTED_PROXIES", "0") or 0),
@@ -79,6 +87,15 @@ class Settings:
         return self.env in {"development", "test"}
 
     def validate(self) -> None:
+        if self.rate_limit.strip().lower() != "off":
+            from limits import parse_many
+
+            try:
+                parse_many(self.rate_limit)
+            except ValueError:
+                # Flask-Limiter would log the bad string on every request and enforce no limit at all.
+                raise ConfigError(f"CRM_RATE_LIMIT {self.rate_limit!r} is not a rate: write it like 60/minute "
+                                  "or 1000 per hour (several separated by ';'), or off.") from None
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -121,7 +138,7 @@ def _is_dev(env: object) -> bool:
 
 def _development_secret() -> str:
     """A key kept under var/ so that a development server's links survive a restart."""
-    path = VAR_DIR / "dev-secret-key"
+    path = var_dir() / "dev-secret-key"
     try:
         return path.read_text().strip()
     except OSError:

@@ -25,6 +25,9 @@ def run(host: str, port: int, threads: int, no_migrate: bool) -> None:
     """Web, worker and scheduler in one process (SQLite, embedded queue and file outbox by default)."""
     from werkzeug.serving import make_server
 
+    if not os.environ.get("CRM_BASE_URL"):
+        # Emails link back here (unsubscribe, CASL): on another port the default address would be dead.
+        os.environ["CRM_BASE_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
     settings = runtime.settings()
     if not no_migrate:
         click.echo("Applying database migrations ...")
@@ -36,9 +39,10 @@ def run(host: str, port: int, threads: int, no_migrate: bool) -> None:
     from workers.embedded import EmbeddedRuntime
 
     app = create_app()
+    # The port first: a port in use stops here, before any worker thread has taken a job.
+    server = make_server(host, port, app, threaded=True, request_handler=_access_log_handler())
     embedded = EmbeddedRuntime(broker, worker_threads=threads)
     embedded.start()
-    server = make_server(host, port, app, threaded=True, request_handler=_access_log_handler())
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: FrameType | None) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
 
-from crm.config import VAR_DIR
+from crm.config import var_dir
 
 HANDED_OVER = "handed-over"
 SENT = "sent"
@@ -39,7 +39,7 @@ RECHECK_SECONDS = 3600.0
 def journal_dir() -> Path:
     """CRM_MAIL_JOURNAL_DIR, else <CRM_VAR_DIR>/mail-journal. Read on each call: tests point it elsewhere."""
     configured = os.environ.get("CRM_MAIL_JOURNAL_DIR", "")
-    return Path(configured) if configured else VAR_DIR / "mail-journal"
+    return Path(configured) if configured else var_dir() / "mail-journal"
 
 
 def host_name() -> str:
