@@ -24,7 +24,8 @@ def leads_group() -> None:
 @leads_group.command("reclassify")
 @click.option("--all", "all_leads", is_flag=True, help="Every lead (except spam).")
 @click.option("--stream", default=None, help="Leads whose primary stream is this slug.")
-@click.option("--country", default=None, help="Leads with this citizenship (name or ISO code).")
+@click.option("--country", default=None,
+              help="Leads with this citizenship (name or ISO code; the form's, else as read from the message).")
 def reclassify(all_leads: bool, stream: str | None, country: str | None) -> None:
     """Classify leads again with the current ruleset; earlier classifications stay as history."""
     if sum(bool(x) for x in (all_leads, stream, country)) != 1:
@@ -41,11 +42,14 @@ def reclassify(all_leads: bool, stream: str | None, country: str | None) -> None
     ruleset = load_ruleset()
     db = runtime.database()
     with db.transaction() as session:
-        query = select(Lead.id, Lead.citizenships).where(Lead.status != LeadStatus.SPAM.value)
+        query = select(Lead.id, Lead.citizenships, Lead.message_citizenships).where(
+            Lead.status != LeadStatus.SPAM.value)
         if stream:
             query = query.where(Lead.primary_stream == stream)
         rows = session.execute(query.order_by(Lead.created_at)).all()
-    ids = [lead_id for lead_id, citizenships in rows if code is None or code in (citizenships or [])]
+    # A citizenship from the form, else as read from the message (the classifier's, and the queue's filter's rule).
+    ids = [lead_id for lead_id, citizenships, read in rows
+           if code is None or code in (citizenships or read or [])]
     changed = unchanged = failed = done = 0
     label = f"Reclassifying {len(ids)} lead(s) with ruleset {ruleset.version}"
     # Off a terminal (a log file, `systemd-run --pipe`) click's bar prints nothing until the end: a line

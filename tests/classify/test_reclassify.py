@@ -140,3 +140,20 @@ def test_a_reclassification_a_consultant_asked_for_says_so_on_the_timeline_when_
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Activity).where(
             Activity.lead_id == lead_id, Activity.summary == UNCHANGED_SUMMARY)) == 1
+
+
+def test_reclassify_by_country_takes_citizenships_read_from_the_message(
+        client: FlaskClient, db: Database, dispatcher: RecordingDispatcher, stub_broker: StubBroker,
+        stub_worker: dramatiq.Worker) -> None:
+    # A French lead who said so only in the message, and one on the form: the queue's nationality filter shows both
+    said = post_lead(client, email="zoe@example.fr", citizenships=[],
+                     message="Bonjour, je suis française et j'ai 26 ans, je voudrais travailler au Canada.")
+    on_form = post_lead(client, email="lea@example.fr", citizenships=["France"])
+    post_lead(client, email="irish@example.ie", citizenships=["Ireland"])
+    BrokerDispatcher(stub_broker).dispatch(dispatcher.jobs)
+    stub_broker.join("default", fail_fast=True)
+    stub_worker.join()
+    assert lead(db, said).message_citizenships == ["FR"] and lead(db, on_form).citizenships == ["FR"]
+    result = CliRunner().invoke(leads_group, ["reclassify", "--country", "France"])
+    assert result.exit_code == 0, result.output
+    assert "2 lead(s) reclassified" in result.output
