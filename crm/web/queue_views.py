@@ -55,6 +55,8 @@ def index() -> str:
     page = queue.queue_page(db, me(), flt, request.args.get("after"))
     return render_template(
         "web/queue.html", page=page, flt=flt, args=flt.as_args(),
+        # The search found nothing at the start of a name or email and matched words inside names.
+        matched_inside_names=page.matched_inside_names,
         ignored=[(FILTER_NAMES[name], value, IGNORED_KINDS.get(name, "choice")) for name, value in
                  queue.QueueFilter.ignored(request.args)],
         reasons=queue.score_reasons(db, [row.lead for row in page.rows], language()),
@@ -90,7 +92,8 @@ def export_csv() -> Response:
             session.rollback()
             session.close()
 
-    response = Response(generate(), mimetype="text/csv")
+    # UTF-8, said in the header and by the byte order mark the file starts with (queue.csv_lines).
+    response = Response(generate(), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="leads.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response

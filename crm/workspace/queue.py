@@ -12,6 +12,7 @@ import binascii
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -152,6 +153,9 @@ class QueuePage:
     next_cursor: str | None
     filter: QueueFilter
     now: datetime = field(default_factory=utcnow)
+    # The search found nothing at the start of a name or email and matched a later word of the name
+    # ("bhriain" for "Siobhán Ní Bhriain"): the page can say so.
+    matched_inside_names: bool = False
 
 
 def is_country_code(text: str) -> bool:
@@ -172,8 +176,11 @@ def is_overdue(lead: Lead, now: datetime) -> bool:
     return lead.status in AWAITING_CONTACT and now > business_deadline(lead.last_inquiry_at)
 
 
-def encode_cursor(lead: Lead) -> str:
-    raw = json.dumps([lead.queue_rank, lead.last_inquiry_at.isoformat(), lead.id]).encode()
+def encode_cursor(lead: Lead, inside_names: bool = False) -> str:
+    key: list[Any] = [lead.queue_rank, lead.last_inquiry_at.isoformat(), lead.id]
+    # The next pages (and the CSV export's batches) keep the search the first page fell back to, without
+    # asking the database again; a cursor without it is a prefix search, as cursors were before.
+    raw = json.dumps([*key, 1] if inside_names else key).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -183,17 +190,26 @@ def _small_int(text: str | None) -> int | None:
 
 def decode_cursor(cursor: str | None) -> tuple[int, datetime, str] | None:
     """The sort key of the last row seen, or None for a missing or malformed cursor."""
+    found = _decode_cursor(cursor)
+    return found[0] if found else None
+
+
+def _decode_cursor(cursor: str | None) -> tuple[tuple[int, datetime, str], bool] | None:
+    """The sort key of the last row seen and whether the search matched inside names."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        rank, at, lead_id = json.loads(raw)
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) not in (3, 4) or values[3:] not in ([], [1]):
+            return None
+        rank, at, lead_id = values[:3]
         moment = datetime.fromisoformat(at)
         if not isinstance(rank, int) or not isinstance(lead_id, str) or moment.tzinfo is None:
             return None
         if not -(2**31) < rank < 2**31 or len(lead_id) > 64:
             return None  # no real cursor looks like this (the score is 0-100)
-        return rank, moment.astimezone(UTC), lead_id
+        return (rank, moment.astimezone(UTC), lead_id), len(values) == 4
     except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
         return None
 
@@ -221,8 +237,27 @@ def _midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time.min, ZoneInfo(zone)).astimezone(UTC)
 
 
+def _search_clause(q: str, inside_names: bool) -> Any:
+    term = search_key(q.strip())
+    pattern = _like_prefix(term)
+    # Prefix matches, each served by its own index: first name (or "first last"), last name, email.
+    prefix = or_(
+        Lead.search_text.like(pattern, escape="\\"),
+        Lead.last_name_key.like(pattern, escape="\\"),
+        Lead.email_key.like(pattern, escape="\\"),
+    )
+    if not inside_names:
+        return prefix
+    # The start of a later word of the name: "bhriain" (Ní Bhriain), "dijk" (Van Dijk), "lopez" (García
+    # López), "exupery" (Saint-Exupéry), "brien" (O'Brien). No index serves these (a scan of the
+    # filtered leads), which is why they are only tried when the prefixes find nothing.
+    return or_(prefix, *(Lead.search_text.like("%" + sep + pattern, escape="\\") for sep in (" ", "-", "'")))
+
+
 def apply_filter(session: Session, query: Select[Any], flt: QueueFilter, user: User,
-                 include_stream: bool = True) -> Select[Any]:
+                 include_stream: bool = True, inside_names: bool = False) -> Select[Any]:
+    """The queue's filters on `query`. `inside_names`: the search also matches the start of any word of
+    the name, as `queue_page` and `stream_counts` do when the prefix search finds nothing."""
     # An erased lead (PIPEDA) is never in the queue. Erasing closes it (crm/workspace/privacy.py), so the
     # open queue leaves it out by its status, on its partial index alone; other statuses say so.
     if flt.status == "open":
@@ -252,17 +287,22 @@ def apply_filter(session: Session, query: Select[Any], flt: QueueFilter, user: U
         query = query.where(Lead.last_inquiry_at >= _midnight(flt.date_from, flt.zone))
     if flt.date_to:
         query = query.where(Lead.last_inquiry_at < _midnight(flt.date_to + timedelta(days=1), flt.zone))
-    if flt.q:
-        term = search_key(flt.q.strip())
-        pattern = _like_prefix(term)
-        # Prefix matches only, each served by its own index: first name (or "first last"), last
-        # name, email address.
-        query = query.where(or_(
-            Lead.search_text.like(pattern, escape="\\"),
-            Lead.last_name_key.like(pattern, escape="\\"),
-            Lead.email_key.like(pattern, escape="\\"),
-        ))
+    if flt.q and flt.q.strip():
+        query = query.where(_search_clause(flt.q, inside_names))
     return query
+
+
+def _prefix_finds_any(session: Session, user: User, flt: QueueFilter) -> bool:
+    """The prefix search finds a lead for the filter, its stream ignored. The search falls back to words
+    inside names only when it does not: decided on the filter without its stream, as the stream counts
+    decide it, so that a stream tab never lists leads that the tabs' counts (prefix matches in other
+    streams) leave out."""
+    query = apply_filter(session, select(literal(1)).select_from(Lead), flt.without_stream(), user)
+    return session.execute(query.limit(1)).first() is not None
+
+
+def _has_search(flt: QueueFilter) -> bool:
+    return bool(flt.q and flt.q.strip())
 
 
 ORDER = (Lead.queue_rank, Lead.last_inquiry_at, Lead.id)
@@ -273,13 +313,25 @@ def queue_page(session: Session, user: User, flt: QueueFilter, cursor: str | Non
     """One page of the queue after `cursor` (the last row of the previous page)."""
     now = now or utcnow()
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    # Step 1: the page's ids, from the queue index alone where the filters allow (index-only scan).
-    ids_query = apply_filter(session, select(Lead.id), flt, user)
-    after = decode_cursor(cursor)
-    if after is not None:
-        ids_query = ids_query.where(tuple_(*ORDER) > tuple_(
-            literal(after[0]), literal(after[1], Lead.last_inquiry_at.type), literal(after[2])))
-    ids = list(session.scalars(ids_query.order_by(*ORDER).limit(limit + 1)))
+    decoded = _decode_cursor(cursor)
+    after, inside_names = decoded if decoded else (None, False)
+
+    def page_ids(inside: bool) -> list[str]:
+        # The page's ids, from the queue index alone where the filters allow (index-only scan).
+        ids_query = apply_filter(session, select(Lead.id), flt, user, inside_names=inside)
+        if after is not None:
+            ids_query = ids_query.where(tuple_(*ORDER) > tuple_(
+                literal(after[0]), literal(after[1], Lead.last_inquiry_at.type), literal(after[2])))
+        return list(session.scalars(ids_query.order_by(*ORDER).limit(limit + 1)))
+
+    # Step 1: the page's ids. A search whose prefix finds leads costs what it did: the fallback is tried
+    # only on an empty first page (a later page keeps the first page's choice, carried by the cursor).
+    ids = page_ids(inside_names)
+    # Without a stream, the empty page already says that the prefix search finds nothing.
+    if not ids and after is None and _has_search(flt) and (
+            flt.stream is None or not _prefix_finds_any(session, user, flt)):
+        inside_names = True
+        ids = page_ids(True)
     # Step 2: those rows only.
     rows = session.execute(
         select(Lead, User.email, User.name).outerjoin(User, User.id == Lead.assignee_id)
@@ -288,8 +340,8 @@ def queue_page(session: Session, user: User, flt: QueueFilter, cursor: str | Non
     leads = [(lead, email, name) for lead, email, name in rows]
     page_rows = [QueueRow(lead, email, now - lead.last_inquiry_at, is_overdue(lead, now), (name or "").strip() or None)
                  for lead, email, name in leads]
-    next_cursor = encode_cursor(leads[-1][0]) if len(ids) > limit and leads else None
-    return QueuePage(page_rows, next_cursor, flt, now)
+    next_cursor = encode_cursor(leads[-1][0], inside_names) if len(ids) > limit and leads else None
+    return QueuePage(page_rows, next_cursor, flt, now, matched_inside_names=inside_names)
 
 
 def score_reasons(session: Session, leads: list[Lead], language: str | None = None) -> dict[str, list[str]]:
@@ -320,6 +372,8 @@ def stream_counts(session: Session, user: User, flt: QueueFilter, cap: int = COU
     """Leads per stream for the filter (ignoring its stream), each count stopping at `cap`.
 
     Capping keeps the cost bounded on a large table: "10,000+" is as useful as an exact figure.
+    A search that finds nothing by prefix counts what the page then shows (words inside names), in one
+    grouped query: these patterns have no index, so one scan rather than one per stream.
     """
     counts: dict[str, int] = {}
     for stream in STREAMS:
@@ -328,7 +382,14 @@ def stream_counts(session: Session, user: User, flt: QueueFilter, cap: int = COU
         count = int(session.execute(select(func.count()).select_from(inner)).scalar_one())
         if count:
             counts[stream] = count
-    return counts
+    if counts or not _has_search(flt) or _prefix_finds_any(session, user, flt):
+        return counts
+    grouped = apply_filter(session, select(Lead.primary_stream, func.count()).select_from(Lead),
+                           flt.without_stream(), user, inside_names=True)
+    for stream, count in session.execute(grouped.where(Lead.primary_stream.in_(STREAMS))
+                                         .group_by(Lead.primary_stream)):
+        counts[stream] = min(int(count), cap + 1)
+    return {stream: counts[stream] for stream in STREAMS if stream in counts}
 
 
 def iter_filtered(session: Session, user: User, flt: QueueFilter,
@@ -350,10 +411,18 @@ CSV_COLUMNS = ("id", "first_name", "last_name", "email", "phone", "status", "pri
                "last_inquiry_at_utc", "flags")
 
 
+# A phone number in E.164 form: digits after the plus, nothing a spreadsheet could run as a formula.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
-    # A spreadsheet runs cells starting with these as formulas: quote them (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # A spreadsheet runs cells starting with these as formulas: quote them (CSV injection). A strict E.164
+    # number starts with "+" but holds no letters, operators or parentheses: quoting it would only put an
+    # apostrophe before every phone number in the file.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _E164.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def csv_lines(session: Session, user: User, flt: QueueFilter) -> Iterator[str]:
@@ -366,8 +435,10 @@ def csv_lines(session: Session, user: User, flt: QueueFilter) -> Iterator[str]:
         buffer.truncate()
         return value
 
+    # A byte order mark first: Excel on Windows reads a CSV without one in the ANSI code page ("HÃ©lÃ¨ne"
+    # for "Hélène"); with it, as UTF-8. Other readers (Python's utf-8-sig, LibreOffice, Numbers) skip it.
     writer.writerow(CSV_COLUMNS)
-    yield flush()
+    yield "\ufeff" + flush()
     for lead, assignee in iter_filtered(session, user, flt):
         writer.writerow([_cell(v) for v in (
             lead.id, lead.first_name, lead.last_name, lead.email, lead.phone_e164 or lead.phone, lead.status,

@@ -162,7 +162,7 @@ def test_csv_export_follows_the_filter_and_defuses_formulas(db: Database, team: 
     classify(db, unwanted, stream="iec-co-op")
     response = consultant.get("/leads/export.csv?stream=entrepreneur")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert [row["id"] for row in rows] == [wanted]
     assert rows[0]["first_name"].startswith("'=")
 
