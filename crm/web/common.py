@@ -130,6 +130,7 @@ def template_context() -> dict[str, Any]:
     lang = language()
     user = cast(LoginUser, current_user).row if getattr(current_user, "is_authenticated", False) else None
     from crm.web import labels
+    from crm.workspace import leadview
 
     return {"lang": lang, "t": translator(lang), "user": user, "streams": STREAMS,
             "label": lambda value: stream_label(value, lang), "other_language_url": other_language_url(lang),
@@ -145,9 +146,15 @@ def template_context() -> dict[str, Any]:
             "trigger_label": lambda trigger: labels.trigger_label(trigger, lang),
             "fact_label": lambda name: labels.fact_label(name, lang),
             "fact_value": lambda name, value: labels.fact_value(name, value, lang),
-            "assignment_text": lambda reason: labels.assignment_text(reason, lang),
+            "assignment_text": lambda reason, names=None: labels.assignment_text(reason, lang, names),
+            "assignment_activity_text": lambda a, people: labels.assignment_activity_text(
+                a.summary, a.data, a.user_id, a.at, people, lang),
             "score_lines": lambda score, reasons: labels.score_lines(score, reasons, lang),
             "language_name": lambda code: language_name(code, lang), "colon": colon(lang),
+            # Read only where a page calls them (the queue's rows, its empty state).
+            "shown_flags": lambda leads: leadview.shown_flags(db_session(), leads),
+            "team_open_leads": lambda: leadview.team_open_leads(db_session(), user.id) if user else 0,
+            "any_lead": lambda: leadview.any_lead(db_session()),
             "number": lambda value, digits=1: number(value, lang, digits),
             "percent": lambda value, digits=1: percent(value, lang, digits)}
 

@@ -23,6 +23,7 @@ setup_blueprint(bp)
 CACHE_SECONDS = 300
 _cache: dict[str, tuple[float, stats.Dashboard]] = {}
 _cache_lock = threading.Lock()
+PHONE_WEEKS = 6  # the weeks a phone's chart shows (six columns with readable dates in 360 units)
 
 
 def _figures() -> stats.Dashboard:
@@ -50,7 +51,13 @@ def index() -> str:
     return render_template(
         "web/dashboard.html", data=data,
         weekly_chart=charts.stacked_columns(t("New leads per week by stream"), week_labels, data.per_week, names,
-                                            colon(lang)),
+                                            colon(lang), css="wide-only"),
+        # A phone gets its own chart of the last weeks, drawn narrow: the wide one, scaled down to a
+        # phone, had 4-pixel labels. CSS shows one of the two.
+        weekly_phone_chart=charts.stacked_columns(
+            t("New leads per week by stream"), week_labels[-PHONE_WEEKS:],
+            {key: values[-PHONE_WEEKS:] for key, values in data.per_week.items()}, names, colon(lang),
+            width=charts.PHONE, css="phone-only", order=charts.series_order(data.per_week)),
         weekly_legend=charts.legend(data.per_week, names),
         nationality_chart=charts.horizontal_bars(t("Top nationalities"), nationalities, "series-1", colon(lang)),
         funnel_chart=charts.horizontal_bars(t("Funnel from received to retained"), funnel, "series-2", colon(lang)),

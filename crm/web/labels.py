@@ -225,14 +225,17 @@ _ASSIGNMENT = (
 )
 
 
-def assignment_text(reason: str | None, lang: str) -> str:
-    """The stored round-robin explanation in the interface language, with the stream's name."""
+def assignment_text(reason: str | None, lang: str, names: dict[str, str] | None = None) -> str:
+    """The stored round-robin explanation in the interface language, with the stream's name and the
+    assignee's name from `names` (by email; the sentence stores the email)."""
     if not reason:
         return ""
     for pattern, text in _ASSIGNMENT:
         found = pattern.match(reason)
         if found:
             values = found.groupdict()
+            if "email" in values and names:
+                values["email"] = names.get(values["email"], values["email"])
             if "stream" in values:
                 values["stream"] = stream_label(values["stream"], lang)
             if "code" in values:
@@ -241,6 +244,27 @@ def assignment_text(reason: str | None, lang: str) -> str:
                 text = text[0] if values["count"] == "1" else text[1]
             return _t(text, lang, **values)
     return reason
+
+
+def assignment_activity_text(kind_summary: str, data: dict[str, Any] | None, by_id: int | None,
+                             at: datetime, people: dict[int, str], lang: str) -> str:
+    """An assignment a person made (crm/workspace/actions.assign, or a deactivation), said as the lead's
+    current assignment: who has it, who decided and when, with the names the page's header uses."""
+    data = data or {}
+    to, day = data.get("to"), local_day(at)
+    by = people.get(by_id) if by_id is not None else None
+    if to is None:
+        if "deactivated" in kind_summary:
+            return _t("Returned to the unassigned pool on {day} (consultant deactivated).", lang, day=day)
+        if by:
+            return _t("Returned to the unassigned pool by {who} on {day}.", lang, who=by, day=day)
+        return _t("Returned to the unassigned pool on {day}.", lang, day=day)
+    assignee = people.get(to, str(to))
+    if to == by_id:
+        return _t("Claimed by {who} on {day}.", lang, who=assignee, day=day)
+    if by:
+        return _t("Assigned to {assignee} by {who} on {day}.", lang, assignee=assignee, who=by, day=day)
+    return _t("Assigned to {assignee} on {day}.", lang, assignee=assignee, day=day)
 
 
 _CLASSIFIED = re.compile(r"Classified as (?P<stream>\S+) \((?P<verdict>[\w-]+)\), (?P<type>[\w-]+), "

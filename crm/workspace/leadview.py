@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.classify.ages import age_on
 from crm.countries import country_name
 from crm.i18n import translate
 from crm.models import (
+    OPEN_STATUSES,
     Activity,
     Classification,
     ConsentRecord,
@@ -50,6 +51,29 @@ def next_step(session: Session, enrolment: Enrolment) -> ScheduledStep | None:
                                     ScheduledStep.status == StepStatus.SCHEDULED.value)
         .order_by(ScheduledStep.due_at).limit(1)
     ).first()
+
+
+def shown_flags(session: Session, leads: list[Lead]) -> dict[str, list[str]]:
+    """Each lead's flags as the queue row shows them: the lead's stored flags (the ones the queue filters
+    on) and its current classification's, where flags such as no-permit-needed are kept only."""
+    ids = [lead.id for lead in leads]
+    shown = {lead.id: set(lead.flag_names) for lead in leads}
+    if ids:
+        for lead_id, flags in session.execute(select(Classification.lead_id, Classification.flags).where(
+                Classification.lead_id.in_(ids), Classification.is_current.is_(True))):
+            shown[lead_id].update(str(flag) for flag in flags or [])
+    return {lead_id: sorted(flags) for lead_id, flags in shown.items()}
+
+
+def team_open_leads(session: Session, user_id: int) -> int:
+    """Open leads assigned to someone else: what a queue of "my leads and unassigned" does not show."""
+    return session.scalar(select(func.count()).select_from(Lead).where(
+        Lead.status.in_([status.value for status in OPEN_STATUSES]), Lead.assignee_id.is_not(None),
+        Lead.assignee_id != user_id)) or 0
+
+
+def any_lead(session: Session) -> bool:
+    return session.scalar(select(Lead.id).limit(1)) is not None
 
 
 def _iso(value: Any) -> str | None:
@@ -160,7 +184,10 @@ class LeadPage:
     enrolments: list[Enrolment]
     steps: list[ScheduledStep]
     deliveries: list[Delivery]
+    # People as the page names them (their name, else their email, as the header does): timeline authors,
+    # and every user by email for the stored round-robin sentences, which name the assignee by email.
     authors: dict[int, str] = field(default_factory=dict)
+    names_by_email: dict[str, str] = field(default_factory=dict)
 
     @property
     def classification(self) -> Classification | None:
@@ -171,14 +198,29 @@ class LeadPage:
     def enrolment(self) -> Enrolment | None:
         return self.enrolments[0] if self.enrolments else None
 
+    @property
+    def latest_assignment(self) -> Activity | None:
+        """The assignment a person made last (assign, claim, return to the pool), when it is the lead's
+        latest assignment: the classification's round-robin sentence is older news once someone assigned
+        the lead by hand, and a reclassification that kept the assignee says nothing of who chose them."""
+        manual = next((a for a in self.activities if a.kind == "assignment"), None)
+        current = self.classification
+        if manual is None or current is None or not current.assignment_reason:
+            return manual
+        if manual.at >= current.created_at or current.assignment_reason.startswith("Kept the current assignee"):
+            return manual
+        return None
+
 
 def lead_page(session: Session, lead: Lead) -> LeadPage:
     lead_id = lead.id
     activities = list(session.scalars(select(Activity).where(Activity.lead_id == lead_id)
                                       .order_by(Activity.at.desc(), Activity.id.desc()).limit(500)))
-    author_ids = {a.user_id for a in activities if a.user_id is not None}
-    authors = dict(session.execute(select(User.id, User.email).where(User.id.in_(author_ids))).all()) \
-        if author_ids else {}
+    # A firm's team is a few dozen accounts at most: all of them, so that any assignee named by id
+    # (an activity's data) or by email (a stored round-robin sentence) gets the name the header uses.
+    people = session.execute(select(User.id, User.email, User.name)).all()
+    authors = {user_id: (name or "").strip() or email for user_id, email, name in people}
+    names_by_email = {email: (name or "").strip() or email for _user_id, email, name in people}
     return LeadPage(
         lead=lead,
         assignee=session.get(User, lead.assignee_id) if lead.assignee_id else None,
@@ -198,6 +240,7 @@ def lead_page(session: Session, lead: Lead) -> LeadPage:
         deliveries=list(session.scalars(select(Delivery).where(Delivery.lead_id == lead_id)
                                         .order_by(Delivery.created_at.desc()))),
         authors=authors,
+        names_by_email=names_by_email,
     )
 
 
