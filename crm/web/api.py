@@ -65,7 +65,7 @@ def _list_errors(args: Mapping[str, str]) -> dict[str, list[str]]:
             errors[name] = [f"Must be one of: {', '.join(allowed)}."]
 
     one_of("scope", queue.SCOPES)
-    one_of("status", ["open", "any", *(status.value for status in LeadStatus)])
+    one_of("status", ["open", "any", *(status.value for status in LeadStatus), *queue.STATUS_ALIASES])
     one_of("stream", queue.STREAMS)
     one_of("flag", queue.FLAG_FILTERS)
     if value("language") and value("language").lower() not in ("en", "fr"):

@@ -223,8 +223,10 @@ def erase(lead_id: str) -> Response:
     lead = db.get(leadview.Lead, lead_id)
     if lead is None:
         abort(404)
-    if request.form.get("confirm") != "ERASE":
-        flash(translator(language())("Type ERASE to confirm."), "error")
+    t = translator(language())
+    # The word of the interface's language ("EFFACER" in French), or the English one.
+    if (request.form.get("confirm") or "").strip().upper() not in {"ERASE", t("ERASE")}:
+        flash(t("Type {word} to confirm.", word=t("ERASE")), "error")
         return redirect(lead_url(lead_id))  # type: ignore[return-value]
     try:
         privacy.erase_person(db, lead, me())
@@ -233,5 +235,5 @@ def erase(lead_id: str) -> Response:
         db.rollback()
         _flash_error(exc)
         return redirect(lead_url(lead_id))  # type: ignore[return-value]
-    flash(translator(language())("The lead's personal data was erased."))
+    flash(t("The lead's personal data was erased."))
     return redirect(url_for("lead.show", lead_id=lead_id))  # type: ignore[return-value]

@@ -188,6 +188,9 @@ def bulk_status(session: Session, lead_ids: Iterable[str], target: str, by: User
 def reclassify(session: Session, lead: Lead, by: User, now: datetime | None = None) -> Job | None:
     """Record a classify_lead job (the caller dispatches it after commit); None if one is pending."""
     require_not_erased(lead)
+    if lead.status == LeadStatus.SPAM.value:
+        # The classification skips spam: the request would be recorded and never answered.
+        raise WorkspaceError("A lead marked spam is not classified: change its status first.", status=409)
     if pending_job(session, "classify_lead", lead.id) is not None:
         return None
     session.add(Activity(lead_id=lead.id, at=now or utcnow(), kind="reclassify", user_id=by.id,
