@@ -76,7 +76,9 @@ _CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova s
                  r"northwest territories|greater toronto area|gta|brampton|markham|vaughan|richmond hill|oakville|"
                  r"burlington|oshawa|barrie|kingston|guelph|windsor|sudbury|thunder bay|niagara falls|scarborough|"
                  r"etobicoke|north york|burnaby|coquitlam|kelowna|abbotsford|nanaimo|kamloops|red deer|lethbridge|"
-                 r"longueuil|levis|trois-rivieres|saguenay|" + _CITY_NAMES + ")")
+                 r"longueuil|levis|trois-rivieres|saguenay|"
+                 # the province abbreviations that are no everyday word ("ont", "nb", "mb" are)
+                 r"bc|b\.c|c\.-b|qc|pei|p\.e\.i|i\.-p\.-e|nwt|alta|sask|" + _CITY_NAMES + ")")
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"
            r"mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
 _WORKPLACE = "(?:office|branch|subsidiary|headquarters|site|team)"
@@ -355,6 +357,10 @@ def _permanent_resident(original: str, text: str) -> Signal | None:
     return None
 
 
+# "at" right after one of these names an employer ("I have PR and work at Shopify").
+_AT_WORK = re.compile(r"\b(?:work|works|working|worked|employed|job|position|intern|interning)\s+$")
+
+
 def _elsewhere(original: str, text: str, start: int, end: int) -> bool:
     """Whether the sentence text[start:end] names a place outside Canada: a country (other than Canada), a region
     such as the EU or Dubai, or a capitalised place after "in", "at", "from", "à", "dans", "en"."""
@@ -370,6 +376,8 @@ def _elsewhere(original: str, text: str, start: int, end: int) -> bool:
     capitals = len(original) == len(text)  # positions match (see normalise): the lead's capitals can be read
     for place in _PLACE_BEFORE.finditer(part):
         at = start + place.end()
+        if place.group(0).startswith("at") and _AT_WORK.search(text, start, start + place.start()):
+            continue  # "I work at Shopify": an employer, not a place
         if place.group(0).startswith("a ") and (not capitals or original[start + place.start()] not in "àÀ"):
             continue  # "a" is French "à" only when written so
         word = _WORD.match(text, at)

@@ -72,6 +72,12 @@ def _said(text: str) -> str | None:
     # Canada named with the status: another country in the sentence is where the lead lives or comes from
     ("I am a permanent resident of Canada and a citizen of India", "I am a permanent resident of Canada"),
     ("I'm a Canadian PR living in Dubai for now", "I'm a Canadian PR"),
+    # a province by its abbreviation, an employer after "work at" (misses of the first versions)
+    ("I am a permanent resident in BC", "I am a permanent resident"),
+    ("I'm a PR in B.C. and want to hire a cook", "I'm a PR"),
+    ("Je suis résidente permanente en C.-B.", "Je suis résidente permanente"),
+    ("I have PR and work at Shopify", "I have PR"),
+    ("I have PR, working at Telus since 2021", "I have PR"),
 ])
 def test_the_leads_own_permanent_residence_is_read_with_their_words(text: str, quote: str) -> None:
     assert _said(text) == quote
@@ -124,6 +130,7 @@ def test_the_leads_own_permanent_residence_is_read_with_their_words(text: str, q
     "je suis résident permanent dans l'UE", "ma carte de résident permanent de Belgique",
     "j'ai ma carte de résident permanent de Belgique", "je suis titulaire d'une carte de résident permanent en France",
     "J'ai la RP en France", "je suis RP aux Émirats",
+    "I have PR and work at Bosch in Germany", "I have PR in NSW", "I have PR and work in Sydney",
     # a file or a plan, not a status held
     "I have PR status pending", "I have PR status application in progress", "I'm PR status pending",
     "I have PR card application submitted", "I am a PR card applicant", "I am a permanent resident hopeful",
