@@ -48,7 +48,8 @@ class NormalisedInquiry:
     consent_marketing: bool
     consent_text: str | None
     facts: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # how ambiguous input was read
+    # How ambiguous input was read: {"note": code, ...values} (crm.web.labels.intake_note has the words).
+    notes: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         data = {
@@ -100,7 +101,7 @@ def _valid_number(raw: str, region: str | None) -> phonenumbers.PhoneNumber | No
 
 def normalise(fields: IntakeFields) -> NormalisedInquiry:
     errors: dict[str, list[str]] = {}
-    notes: list[str] = []
+    notes: list[dict[str, str]] = []
     email = email_key = ""
     try:
         email, email_key = normalise_email(fields.email)
@@ -117,7 +118,7 @@ def normalise(fields: IntakeFields) -> NormalisedInquiry:
                 unknown.append(text)
             continue
         if match.how == "close-match":
-            notes.append(f"citizenship {text!r} read as {match.name} ({match.code})")
+            notes.append({"note": "citizenship-read-as", "typed": text, "country": match.code})
         if match.code not in citizenships:
             citizenships.append(match.code)
 
@@ -129,17 +130,18 @@ def normalise(fields: IntakeFields) -> NormalisedInquiry:
         else:
             residence = match.code
             if match.how == "close-match":
-                notes.append(f"country of residence {fields.country_of_residence!r} read as {match.name}")
+                notes.append({"note": "residence-read-as", "typed": fields.country_of_residence,
+                              "country": match.code})
 
     province: str | None = None
     if fields.job_offer_province:
         province = lookup_province(fields.job_offer_province)
         if province is None:
             # Kept as typed in the inquiry, like an unknown country: the lead is not refused for it.
-            notes.append(f"job offer province {fields.job_offer_province!r} not recognised: left for a consultant")
+            notes.append({"note": "province-not-read", "typed": fields.job_offer_province})
 
     if fields.date_of_birth and fields.age is not None:
-        notes.append("both date of birth and age given: the date of birth is used")
+        notes.append({"note": "birth-date-over-age"})
 
     if errors:
         raise NormaliseError(errors)

@@ -486,12 +486,12 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
 
 
 def _inquiry_rows(request: IntakeRequest, prepared: Prepared, data: NormalisedInquiry, key: str, lead_id: str,
-                  language: str, notes: list[str], *, is_new_lead: bool, is_spam: bool,
+                  language: str, notes: list[dict[str, str]], *, is_new_lead: bool, is_spam: bool,
                   now: datetime) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The column values of the inquiry, its consent record and its timeline entry (`notes` may grow)."""
     wording = request.consent_wording or data.consent_text
     if data.consent_marketing and not wording:
-        notes.append("consent box ticked but the wording shown was not sent: recorded as implied consent")
+        notes.append({"note": "consent-without-wording"})
     inquiry_id = new_id()
     form_id = request.fields.get("form_id") if isinstance(request.fields.get("form_id"), str) else None
     source_url = _text(request.fields.get("source_url"), 2000)
@@ -525,7 +525,7 @@ def _inquiry_rows(request: IntakeRequest, prepared: Prepared, data: NormalisedIn
     return inquiry, consent, activity
 
 
-def _reopen(session: Session, lead: Lead, now: datetime) -> str | None:
+def _reopen(session: Session, lead: Lead, now: datetime) -> dict[str, str] | None:
     """A genuine inquiry brings a lead back to the queue when it was closed without a person's say-so
     (spam by the honeypot: anyone can fill it in with someone else's address) or marked lost."""
     if lead.status == LeadStatus.SPAM.value:
@@ -534,9 +534,9 @@ def _reopen(session: Session, lead: Lead, now: datetime) -> str | None:
         if honeypot is None:
             return None  # a consultant marked it spam: that decision stands (the inquiry is on the timeline)
         session.execute(delete(LeadFlag).where(LeadFlag.lead_id == lead.id, LeadFlag.flag == "spam"))
-        note = "reopened: an earlier inquiry from this address had filled in the honeypot"
+        note = {"note": "reopened-after-honeypot"}
     elif lead.status == LeadStatus.LOST.value:
-        note = "reopened: the lead was marked lost and has written again"
+        note = {"note": "reopened-after-lost"}
     else:
         return None
     lead.status, lead.status_changed_at = LeadStatus.RECEIVED.value, now

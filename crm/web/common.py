@@ -135,6 +135,7 @@ def template_context() -> dict[str, Any]:
     return {"lang": lang, "t": translator(lang), "user": user, "streams": STREAMS,
             "label": lambda value: stream_label(value, lang), "other_language_url": other_language_url(lang),
             "kind_label": lambda kind: labels.kind_label(kind, lang),
+            "intake_note": lambda note: labels.intake_note(note, lang),
             "activity_text": lambda a: labels.activity_text(a.kind, a.summary, a.data, lang),
             "step_label": lambda step: labels.step_label(step.template, step.content_key, lang),
             "sequence_label": lambda name: labels.sequence_label(name, lang),

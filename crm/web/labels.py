@@ -92,6 +92,32 @@ def _t(text: str, lang: str, **values: Any) -> str:
     return translate(text, lang, **values)
 
 
+# How the intake read an inquiry's ambiguous answers (crm/intake/normalise.py, crm/intake/service.py).
+INTAKE_NOTES = {
+    "citizenship-read-as": "Citizenship \u201c{typed}\u201d read as {country}",
+    "residence-read-as": "Country of residence \u201c{typed}\u201d read as {country}",
+    "province-not-read": "Job offer province \u201c{typed}\u201d not recognised: ask the lead",
+    "birth-date-over-age": "Both a date of birth and an age were given: the date of birth is used",
+    "consent-without-wording": ("The consent box was ticked but the form did not send the wording shown: "
+                                "recorded as implied consent"),
+    "reopened-after-honeypot": "Back in the queue: an earlier inquiry from this address had filled in the honeypot",
+    "reopened-after-lost": "Back in the queue: the lead was marked lost and has written again",
+}
+
+
+def intake_note(note: Any, lang: str) -> str:
+    """One note of how an inquiry was read; a note stored as text (older rows) is shown as stored."""
+    if not isinstance(note, dict) or note.get("note") not in INTAKE_NOTES:
+        return str(note)
+    values = {key: str(value) for key, value in note.items() if key != "note"}
+    if "country" in values:
+        values["country"] = country_name(values["country"], lang)
+    try:
+        return _t(INTAKE_NOTES[note["note"]], lang, **values)
+    except (KeyError, IndexError):
+        return str(note)
+
+
 def kind_label(kind: str, lang: str) -> str:
     return _t(KIND_LABELS[kind], lang) if kind in KIND_LABELS else kind
 

@@ -140,7 +140,7 @@ def test_a_province_we_cannot_read_keeps_the_lead_with_a_note(client: FlaskClien
     with db.session() as session:
         inquiry = session.scalars(select(Inquiry)).one()
         assert inquiry.payload["job_offer_province"] == "Texas"
-        assert "job offer province 'Texas' not recognised: left for a consultant" in inquiry.normalised["notes"]
+        assert {"note": "province-not-read", "typed": "Texas"} in inquiry.normalised["notes"]
         assert "job_offer_province" not in session.scalars(select(Lead.facts)).one()
 
 
