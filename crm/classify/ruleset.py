@@ -63,6 +63,10 @@ class StreamRule:
     documents: dict[str, list[str]]
     source: str  # URL
     confidence: str
+    # code -> (confidence, notes) where a code is less sure than the stream (ruleset `code_confidence`)
+    code_confidence: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # agreement key -> {"executive": code, "specialized_knowledge": code} (ruleset `agreement_codes`)
+    agreement_codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,20 @@ def validate_data(data: Any) -> list[str]:
                 problems.append(f"{where}.documents: each language needs a list")
             elif key == "documents" and len({len(v) for v in value.values()}) > 1:
                 problems.append(f"{where}.documents: the languages list different numbers of documents")
+        codes = rule.get("exemption_codes") if isinstance(rule.get("exemption_codes"), list) else []
+        for code, entry in (rule.get("code_confidence") or {}).items():
+            if code not in codes:
+                problems.append(f"{where}.code_confidence: {code} is not one of the stream's exemption codes")
+            if not isinstance(entry, dict) or entry.get("confidence") not in CONFIDENCES or not entry.get("notes"):
+                problems.append(f"{where}.code_confidence.{code}: needs a confidence ({', '.join(CONFIDENCES)}) "
+                                "and notes saying why")
+        for key, entry in (rule.get("agreement_codes") or {}).items():
+            if key not in (data.get("agreements") or {}):
+                problems.append(f"{where}.agreement_codes: {key} is not an agreement of the ruleset")
+            if (not isinstance(entry, dict) or set(entry) != {"executive", "specialized_knowledge"}
+                    or any(value not in codes for value in entry.values())):
+                problems.append(f"{where}.agreement_codes.{key}: needs executive and specialized_knowledge, "
+                                "each one of the stream's exemption codes")
 
     for key, rule in (data.get("agreements") or {}).items():
         where = f"agreements.{key}"
@@ -310,6 +328,10 @@ def _build(data: dict[str, Any]) -> Ruleset:
             slug=slug, name=dict(rule["name"]), exemption_codes=[str(c) for c in rule["exemption_codes"]],
             description=dict(rule["description"]), documents={k: list(v) for k, v in rule["documents"].items()},
             source=_source_url(sources, rule["source"]), confidence=rule["confidence"],
+            code_confidence={str(code): (str(entry["confidence"]), str(entry.get("notes") or ""))
+                             for code, entry in (rule.get("code_confidence") or {}).items()},
+            agreement_codes={str(key): {str(k): str(v) for k, v in codes.items()}
+                             for key, codes in (rule.get("agreement_codes") or {}).items()},
         )
         for slug, rule in data["streams"].items()
     }

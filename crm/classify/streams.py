@@ -121,8 +121,21 @@ def intra_company(ctx: Context) -> Candidate | None:
     if years is None and office is None and not transfer:
         return None
     occupation = str(ctx.fact("occupation") or "").casefold()
-    code = "C62" if any(word in occupation for word in EXECUTIVE_WORDS) else "C63"
+    executive = any(word in occupation for word in EXECUTIVE_WORDS)
+    rule = ctx.rs.stream("intra-company-transferee")
+    code = "C62" if executive else "C63"
+    agreement_reason = None
+    for key, codes in rule.agreement_codes.items():
+        agreement = ctx.rs.agreements.get(key)
+        citizen = next((c for c, _quote in ctx.citizenships if agreement and c in agreement.countries), None)
+        if agreement is not None and citizen is not None:
+            code = codes["executive" if executive else "specialized_knowledge"]
+            agreement_reason = ctx.t("Citizen of {country}: a transfer under {agreement} ({code})",
+                                     country=ctx.country_after_of(citizen), agreement=agreement.name, code=code)
+            break
     candidate = _new(ctx, "intra-company-transferee", code, "likely")
+    if agreement_reason:
+        candidate.reasons.append(agreement_reason)
     if transfer:
         candidate.reasons.append(ctx.quote_reason("transfer"))
     if office:
@@ -140,9 +153,16 @@ def intra_company(ctx: Context) -> Candidate | None:
         candidate.missing.append(ctx.t("Years with the employer"))
     elif years < 1:
         candidate.verdict = "ineligible"
-        candidate.reasons.append(ctx.t("Needs one year or more with the employer; has {years}", years=f"{years:g}"))
+        candidate.reasons.append(ctx.t("Needs one year or more with the employer; has {months} months",
+                                       months=f"{years * 12:.0f}"))
     else:
         candidate.reasons.append(ctx.t("{years} years with the employer", years=f"{years:g}"))
+    sureness = rule.code_confidence.get(candidate.exemption_code or "")
+    if sureness is not None and candidate.viable:
+        candidate.confidence = sureness[0]
+        if sureness[0] == "unconfirmed":
+            ctx.flag("unconfirmed-rule")
+            ctx.review(ctx.t(sureness[1]))
     return candidate
 
 

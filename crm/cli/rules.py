@@ -27,6 +27,9 @@ def check(path: Path | None) -> None:
         raise SystemExit(f"{len(problems)} problem(s) in the ruleset")
     ruleset = load_ruleset(path)
     unconfirmed = sorted(c.code for c in ruleset.countries.values() if c.confidence == "unconfirmed")
+    unconfirmed += sorted(f"{stream.slug} {code}" for stream in ruleset.streams
+                          for code, (confidence, _notes) in stream.code_confidence.items()
+                          if confidence == "unconfirmed")
     click.echo(f"Ruleset {ruleset.version} (effective {ruleset.effective_date}) is valid: "
                f"{len(ruleset.countries)} IEC countries, {len(ruleset.streams)} streams, "
                f"{len(ruleset.agreements)} trade agreements.")

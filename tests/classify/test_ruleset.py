@@ -47,10 +47,18 @@ def test_validation_finds_every_kind_of_problem() -> None:
     data["iec"]["countries"]["AT"]["max_age"] = 10
     del data["streams"]["entrepreneur"]
     del data["streams"]["iec-co-op"]["documents"]["fr"]
+    transfers = data["streams"]["intra-company-transferee"]
+    transfers["code_confidence"]["C99"] = {"confidence": "unconfirmed", "notes": "no such code"}
+    transfers["code_confidence"]["C62"] = {"confidence": "maybe"}
+    transfers["agreement_codes"]["nafta"] = {"executive": "T37", "specialized_knowledge": "T38"}
+    transfers["agreement_codes"]["cusma"] = {"executive": "T24"}
     problems = "\n".join(validate_data(data))
     for expected in ("version is missing", "iec.countries.XX: not an ISO", "iec.countries.DE: source",
                      "iec.countries.IT: confidence", "iec.countries.AT: an active country needs min_age",
-                     "streams.entrepreneur: missing", "streams.iec-co-op.documents: missing fr"):
+                     "streams.entrepreneur: missing", "streams.iec-co-op.documents: missing fr",
+                     "code_confidence: C99 is not one of the stream's exemption codes",
+                     "code_confidence.C62: needs a confidence", "agreement_codes: nafta is not an agreement",
+                     "agreement_codes.cusma: needs executive and specialized_knowledge"):
         assert expected in problems
 
 
@@ -58,7 +66,7 @@ def test_rules_check_command(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(rules_group, ["check"])
     assert result.exit_code == 0, result.output
-    assert "is valid" in result.output and "LU, MX, UA, UY" in result.output
+    assert "is valid" in result.output and "LU, MX, UA, UY, intra-company-transferee C62" in result.output
     broken = tmp_path / "broken.yaml"
     broken.write_text(RULESET_FILE.read_text(encoding="utf-8").replace('"NO": {', "NO: {"), encoding="utf-8")
     result = runner.invoke(rules_group, ["check", "--file", str(broken)])
