@@ -63,6 +63,10 @@ _CANADIAN_SCHOOLS = (
     r"university of (?:alberta|calgary|manitoba|saskatchewan|victoria|british columbia|guelph|windsor|regina)|"
     r"memorial university|unb|cegep"
 )
+# Up to 40 characters within one clause: no sentence end, comma or joining word in between.
+_SAME_CLAUSE = r"(?:(?!\b(?:and|but|want|wants|wanted|et|mais)\b)[^.!?,;]){0,40}?"
+_SCHOOL_WORD = (r"(?:college|colleges|university|universities|program|programme|institution|school|diploma|degree|"
+                r"masters?|dli)")
 _CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON", "waterloo": "ON",
            "kitchener": "ON", "vancouver": "BC", "surrey": "BC", "calgary": "AB", "edmonton": "AB",
            "winnipeg": "MB", "regina": "SK", "saskatoon": "SK", "halifax": "NS", "moncton": "NB",
@@ -145,18 +149,34 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe)\b(?: [a-z']+){0,3}? (?:etudie|est etudiante?|fait "
         r"(?:un|une|sa|son) (?:master|maitrise|doctorat))\b",
     )],
+    # Studies in Canada finished or about to be ("I graduated from Seneca", "finishing my diploma in Toronto"):
+    # the place must follow in the same clause ("I studied in India and want to work in Canada" is not it).
     "studied_in_canada": [re.compile(p) for p in (
-        r"\b(?:graduated|graduating|studied|studying|finished|finishing|completed|completing|(?:completed|finished|"
-        r"finishing|completing) (?:my|a) (?:degree|diploma|program|masters?))\b"
-        r"[^.!?]{0,40}?\b(?:in canada|canadian|ontario|quebec|toronto|montreal|vancouver|ottawa|calgary|halifax|"
-        + _CANADIAN_SCHOOLS + r")\b",
+        r"\b(?:graduated|graduating|studied|finished|finishing|completed|completing|(?:completed|finished|"
+        r"finishing|completing) (?:my|a) (?:degree|diploma|program|masters?))\b" + _SAME_CLAUSE
+        + r"\b(?:in canada|canadian " + _SCHOOL_WORD + r"|ontario|quebec|toronto|montreal|vancouver|ottawa|calgary|"
+        r"halifax|" + _CANADIAN_SCHOOLS + r")\b",
         # "a graduate of Humber College", "a Seneca graduate": a named school only (a school abroad then
         # "...work in Canada" must not read as studies in Canada).
         r"\b(?:graduate|alumn(?:us|a|i))s? (?:of|from) (?:the )?(?:" + _CANADIAN_SCHOOLS + r")\b",
         r"\b(?:" + _CANADIAN_SCHOOLS + r")(?: college| university)? (?:graduate|grad|alumn(?:us|a|i))s?\b",
+        r"\b(?:diplome|diplomee|j'ai etudie|termine mes etudes|fini mes etudes)\b" + _SAME_CLAUSE
+        + r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario|" + _CANADIAN_SCHOOLS + r")\b",
+    )],
+    # The lead studies in Canada now, far from graduating or not saying when ("I'm studying in Toronto, first
+    # year"): the post-graduation permit is for later, so it is asked about, not offered as likely.
+    "studying_in_canada": [re.compile(p) for p in (
+        r"\b(?:i am|i'm|im|i m|currently) (?:currently |now )?(?:studying|enrolled|a student|an international "
+        r"student)\b" + _SAME_CLAUSE + r"\b(?:in canada|canadian " + _SCHOOL_WORD + r"|ontario|quebec|toronto|"
+        r"montreal|vancouver|ottawa|calgary|halifax|" + _CANADIAN_SCHOOLS + r")\b",
+        r"\bi (?:currently )?study\b" + _SAME_CLAUSE + r"\b(?:in canada|canadian " + _SCHOOL_WORD + r"|"
+        + _CANADIAN_SCHOOLS + r")\b",
+        r"\b(?:j'etudie|je suis (?:actuellement )?(?:etudiante?|inscrite?))\b" + _SAME_CLAUSE
+        + r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario|" + _CANADIAN_SCHOOLS + r")\b",
+    )],
+    # The post-graduation work permit named, with nothing said of studies in Canada ("Can I get a PGWP?").
+    "pgwp_mentioned": [re.compile(p) for p in (
         r"\bpgwp\b|\bpost-?graduation work permit\b|\bpermis de travail postdiplome\b|\bptpd\b",
-        r"\b(?:diplome|diplomee|j'ai etudie|j'etudie|termine mes etudes|fini mes etudes)\b[^.!?]{0,40}?"
-        r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario|" + _CANADIAN_SCHOOLS + r")\b",
     )],
     "pr_pending": [re.compile(p) for p in (
         r"\b(?:applied for|waiting for|submitted|waiting on)\b[^.!?]{0,30}?\b(?:pr|permanent residen\w*|"
@@ -361,9 +381,10 @@ def _permanent_resident(original: str, text: str) -> Signal | None:
 _AT_WORK = re.compile(r"\b(?:work|works|working|worked|employed|job|position|intern|interning)\s+$")
 
 
-def _elsewhere(original: str, text: str, start: int, end: int) -> bool:
+def _elsewhere(original: str, text: str, start: int, end: int, *, employer_after_at: bool = False) -> bool:
     """Whether the sentence text[start:end] names a place outside Canada: a country (other than Canada), a region
-    such as the EU or Dubai, or a capitalised place after "in", "at", "from", "à", "dans", "en"."""
+    such as the EU or Dubai, or a capitalised place after "in", "at", "from", "à", "dans", "en" (with
+    `employer_after_at`, a name after "at" or "from" is an employer: "an offer from Shopify")."""
     # Canadian places are blanked first ("Prince Edward Island" holds the name of Iceland in English).
     part = _CANADA_PLACE_RE.sub(lambda m: " " * len(m.group(0)), text[start:end])
     if _REGIONS.search(part):
@@ -378,6 +399,8 @@ def _elsewhere(original: str, text: str, start: int, end: int) -> bool:
         at = start + place.end()
         if place.group(0).startswith("at") and _AT_WORK.search(text, start, start + place.start()):
             continue  # "I work at Shopify": an employer, not a place
+        if employer_after_at and place.group(0).startswith(("at", "from")):
+            continue
         if place.group(0).startswith("a ") and (not capitals or original[start + place.start()] not in "àÀ"):
             continue  # "a" is French "à" only when written so
         word = _WORD.match(text, at)
@@ -480,6 +503,51 @@ def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
 
 
+# In the clause before a job offer: a question, a need, a plan or a wish ("Do I need a job offer?", "how can I
+# get a job offer", "I hope to find an offer") or someone else's ("my wife has a job offer"): not the lead's own.
+_OFFER_NOT_HELD = re.compile(
+    r"\b(?:need|needs|needed|require|requires|required|necessary|mandatory|if|whether|hope|hoping|want|wants|"
+    r"wish|looking|look|seeking|seek|search|searching|find|finding|get|getting|obtain|obtaining|land|how|what|"
+    r"which|can|could|should|must|would|will|do (?:i|we|you)|does|is there|is it|est-ce|faut|besoin|trouver|"
+    r"obtenir|chercher|cherche|espere|veux|voudrais|souhaite|comment|dois-je|peut-on|avoir|"
+    r"he|she|they|his|her|their|il|elle|ils|elles|son|sa|ses|leur|leurs|"
+    r"(?:my|mon|ma) (?:wife|husband|spouse|partner|fiance|fiancee|mother|father|mom|dad|parents?|brother|sister|"
+    r"son|daughter|child|children|kids?|friend|boyfriend|girlfriend|mari|conjoint|conjointe|epoux|epouse|femme|"
+    r"fils|fille|frere|soeur|pere|mere|ami|amie|copain|copine))\b")
+# A clause ends at a punctuation mark or at a joining word.
+_OFFER_CLAUSE = re.compile(r"[.!?;,:()]|\b(?:and|but|or|so|because|et|mais|ou|donc|car)\b")
+_OFFER_CLAUSE_END = re.compile(r"[.!?;,()]|\b(?:and|but|or|so|because|however|though|although|et|mais|ou|donc|car|"
+                               r"cependant|pourtant)\b")
+# The lead's own words of having one: "I have", "I got", "j'ai", "on m'a".
+_OFFER_HELD = re.compile(r"\b(?:i|we) (?:have|got|received|was|were|am|'ve)\b|\b(?:i've|ive|i'm|im|j'ai|"
+                         r"nous avons|on m'a|je suis)\b|\bhave (?:a |an )?(?:[a-z]+ ){0,2}?offer\b|"
+                         r"\b(?:got|received) (?:a |an )?(?:[a-z]+ ){0,2}?offer\b|\boffered\b")
+
+
+def _job_offer(original: str, text: str, pattern: re.Pattern[str]) -> Signal | None:
+    """The lead's own job offer in Canada (True), a denial of one (False), or None when every mention is a
+    question, a plan, someone else's offer or an offer abroad ("a job offer in Paris", "an offer from Google in
+    Seattle"): then the offer is still asked for, rather than taken as held."""
+    clause_starts = [0] + [m.end() for m in _OFFER_CLAUSE.finditer(text)]
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        quote = _quote(original, start, end)
+        if _NEGATION.search(text[max(0, start - 20):start]):
+            return Signal("job_offer", False, quote)
+        clause_start = clause_starts[bisect_right(clause_starts, start) - 1]
+        if _OFFER_NOT_HELD.search(text, clause_start, start):
+            continue
+        sentence_end = _SENTENCE_BREAK.search(text, end)
+        if (sentence_end is not None and text[sentence_end.start()] == "?"
+                and _OFFER_HELD.search(text, clause_start, end) is None):
+            continue  # "A job offer is required for CUSMA?"
+        clause_end = _OFFER_CLAUSE_END.search(text, end)
+        if _elsewhere(original, text, end, clause_end.start() if clause_end else len(text), employer_after_at=True):
+            continue
+        return Signal("job_offer", True, quote)
+    return None
+
+
 def _quote(original: str, start: int, end: int) -> str:
     # Widen to whole words so that a quote never starts inside "I'm".
     while start > 0 and not original[start - 1].isspace():
@@ -503,8 +571,10 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
                 age = int(match.group(1))
                 if 14 <= age <= 99:
                     found.append(Signal("age", age, quote))
-            elif kind == "job_offer" and _NEGATION.search(text[max(0, match.start() - 20):match.start()]):
-                found.append(Signal("job_offer", False, quote))
+            elif kind == "job_offer":
+                offer = _job_offer(original, text, pattern)
+                if offer is not None:
+                    found.append(offer)
             elif kind == "hire":
                 count = _HIRE_COUNT.search(text)
                 value = _NUMBER_WORDS.get(count.group(1)) or (int(count.group(1)) if count and

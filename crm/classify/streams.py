@@ -75,15 +75,25 @@ def bridging(ctx: Context) -> Candidate | None:
 
 def post_graduation(ctx: Context) -> Candidate | None:
     reason = _from(ctx, "studied_in_canada", "studied_in_canada", "Graduated from a Canadian post-secondary program")
-    if reason is None:
+    later = None  # studying now, or the permit named without a word of studies in Canada: asked, not offered
+    if reason is None and ctx.fact("studied_in_canada") is None:
+        for signal in ("studying_in_canada", "pgwp_mentioned"):
+            if ctx.said(signal):
+                later = ctx.quote_reason(signal)
+                break
+    if reason is None and later is None:
         return None
     if ctx.rs.pgwp_once and ctx.said("pgwp_held"):
         # Issued once in a lifetime (ruleset `post_graduation`): the lead is told nothing of it, the consultant why.
         ctx.note(ctx.t("Holds or held a post-graduation work permit (the message says “{quote}”): it is issued once, "
                        "so it is not offered again", quote=ctx.signals["pgwp_held"].quote))
         return None
-    candidate = _new(ctx, "post-graduation-work-permit", "C43", "likely")
-    candidate.reasons.append(reason)
+    candidate = _new(ctx, "post-graduation-work-permit", "C43", "likely" if reason else "needs_info")
+    if reason:
+        candidate.reasons.append(reason)
+    else:
+        candidate.reasons.append(later)  # type: ignore[arg-type]
+        candidate.missing.append(ctx.t("Studies in Canada: the school, and whether they are finished"))
     candidate.missing += [ctx.t("Program length and completion date"), ctx.t("Whether the program is PGWP-eligible")]
     return candidate
 

@@ -1,0 +1,59 @@
+"""Studies in Canada read from a message (RCIC review): the post-graduation work permit is likely only for a
+lead who has finished or is finishing studies in Canada. Naming the permit ("Will I get a PGWP?") or studying
+there now keeps it as a question (needs_info, asking about the studies); studies abroad followed by "a Canadian
+work permit" are no studies in Canada."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from crm.classify.classifier import classify
+from crm.classify.model import LeadInput
+
+TODAY = date(2026, 3, 15)
+
+
+def _pgwp(message: str) -> str | None:
+    result = classify(LeadInput(citizenships=["NG"], stated_age=26, stated_age_on=TODAY, today=TODAY,
+                                messages=[message]))
+    found = [c for c in result.candidates if c.stream == "post-graduation-work-permit"]
+    return found[0].verdict if found else None
+
+
+@pytest.mark.parametrize("message", [
+    "I graduated from Seneca College last month", "I'm finishing my diploma at Humber in April and want to stay",
+    "I studied at the University of Toronto", "I finished my masters in Canada",
+    "J'ai étudié à Montréal et je cherche un emploi",
+])
+def test_studies_finished_in_canada_make_the_pgwp_likely(message: str) -> None:
+    assert _pgwp(message) == "likely"
+
+
+@pytest.mark.parametrize("message", [
+    "I plan to study in Canada. Will I be able to get a PGWP after I graduate?",
+    "I'm studying in Toronto, first year of a 2-year diploma", "J'étudie à Montréal en première année",
+    "I am an international student at Conestoga",
+])
+def test_naming_the_permit_or_studying_now_asks_about_the_studies(message: str) -> None:
+    result = classify(LeadInput(citizenships=["NG"], stated_age=26, stated_age_on=TODAY, today=TODAY,
+                                messages=[message]))
+    pgwp = next(c for c in result.candidates if c.stream == "post-graduation-work-permit")
+    assert pgwp.verdict == "needs_info"
+    assert "Studies in Canada: the school, and whether they are finished" in pgwp.missing
+    assert result.primary_stream != "post-graduation-work-permit"
+
+
+@pytest.mark.parametrize("message", [
+    "I studied in India and want a Canadian work permit", "I studied in Lagos, and now I want to work in Toronto",
+    "My wife is studying in Toronto",
+])
+def test_studies_elsewhere_or_someone_elses_offer_no_pgwp(message: str) -> None:
+    assert _pgwp(message) is None
+
+
+def test_the_form_answer_no_is_not_overridden_by_a_pgwp_question() -> None:
+    result = classify(LeadInput(citizenships=["NG"], stated_age=26, stated_age_on=TODAY, today=TODAY,
+                                facts={"studied_in_canada": False}, messages=["Can I get a PGWP?"]))
+    assert not any(c.stream == "post-graduation-work-permit" for c in result.candidates)
