@@ -34,7 +34,8 @@ def test_the_leads_own_offer_in_canada_is_read(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     # abroad
-    "I have a job offer in Paris but want Canada", "I got an offer from Google in Seattle but I'd rather work in Vancouver",
+    "I have a job offer in Paris but want Canada",
+    "I got an offer from Google in Seattle but I'd rather work in Vancouver",
     "I have a job offer in Houston", "I have a job offer from a company in Germany", "j'ai une offre d'emploi à Lyon",
     # a question, a need or a plan
     "Do I need a job offer to work in Canada under CUSMA?", "What if I have a job offer?", "Is a job offer required?",
