@@ -139,13 +139,18 @@ def _review_candidate(ctx: Context, candidates: list[Candidate]) -> Candidate:
     missing: list[str] = []
     if not ctx.citizenships and ctx.lead_type == "worker":
         missing.append(ctx.t("Citizenship"))
+    for_consultant: list[str] = []
     for candidate in candidates[:3]:
         for item in candidate.missing:
             if item not in missing:
                 missing.append(item)
+            if item in candidate.for_consultant and item not in for_consultant:
+                for_consultant.append(item)
     rule = ctx.rs.stream("needs-review")
-    return Candidate("needs-review", None, "needs_info", list(ctx.review_reasons), missing, rule.confidence,
-                     rule.source, -10)
+    review = Candidate("needs-review", None, "needs_info", list(ctx.review_reasons), missing, rule.confidence,
+                       rule.source, -10)
+    review.for_consultant += for_consultant
+    return review
 
 
 def _score(ctx: Context, primary: str, candidates: list[Candidate]) -> tuple[int, list[str]]:

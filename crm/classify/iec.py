@@ -70,9 +70,11 @@ def _country_candidates(ctx: Context, country: IecCountry, quote: str | None) ->
     if country.status != "active":
         reason = ctx.t("{country}: IEC status is {status} ({notes})", country=ctx.country(country.code),
                        status=ctx.t(country.status), notes=ctx.t(country.notes))
-        return [(Candidate("iec-working-holiday", "C21", "needs_info", [origin, reason],
-                           [ctx.t("Current IEC status for {country}", country=ctx.country(country.code))],
-                           "unconfirmed", country.source, PRIORITY["iec-working-holiday"]), far)]
+        status = ctx.t("Current IEC status for {country}", country=ctx.country(country.code))
+        suspended = Candidate("iec-working-holiday", "C21", "needs_info", [origin, reason], [status],
+                              "unconfirmed", country.source, PRIORITY["iec-working-holiday"])
+        suspended.for_consultant.append(status)  # the consultant checks it; the lead cannot answer it
+        return [(suspended, far)]
     assert country.min_age is not None and country.max_age is not None
     results: list[tuple[Candidate, date]] = []
     for category in country.categories:
@@ -229,6 +231,7 @@ def _recognized_organization(ctx: Context, non_partner: list[tuple[str, str | No
     missing = [ctx.t("Whether a Recognized Organization takes citizens of {countries}", countries=names)]
     candidate = Candidate("iec-recognized-organization", "C21", "likely", reasons, missing, "secondary",
                           ctx.rs.stream("iec-recognized-organization").source, PRIORITY["iec-recognized-organization"])
+    candidate.for_consultant += missing  # the consultant's check, not a question for the lead
     age = ctx.age
     if age is None:
         candidate.verdict = "needs_info"

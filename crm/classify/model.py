@@ -57,8 +57,8 @@ class Candidate:
     # A job offer read from the message when the form said nothing of one: (has one?, province code or None),
     # so that the emails speak of the offer as the classifier took it ("You mentioned a job offer in Alberta").
     message_offer: tuple[bool, str | None] | None = None
-    # Reasons (also in `reasons`) that speak to the consultant (an ISO day, "ask for ..."): the emails
-    # that quote the reasons to the lead leave them out.
+    # Reasons (also in `reasons`) that speak to the consultant (an ISO day, "ask for ..."), and items of `missing`
+    # that the consultant checks rather than the lead answers: the emails to the lead leave them out.
     for_consultant: list[str] = field(default_factory=list)
     # The same texts in the other interface language(s), by language: {"reasons": [...], "missing": [...]}
     # in the same order as `reasons` and `missing` (the first candidate also carries the score reasons).

@@ -231,7 +231,8 @@ def _candidate(classification: Classification | None, slug: str | None, lang: st
                     # A quote is the lead's own words: a date in it stays as they wrote it.
                     "reasons": [reason if "“" in reason or "«" in reason else dates_in_words(reason, lang)
                                 for reason in candidate.get("reasons") or [] if reason not in hidden],
-                    "missing": list(candidate.get("missing") or []), "code": candidate.get("exemption_code"),
+                    "missing": [item for item in candidate.get("missing") or [] if item not in hidden],
+                    "code": candidate.get("exemption_code"),
                     # Why no work permit is needed ("citizen"), on the review candidate of such a lead
                     "no_permit": candidate.get("no_permit")}
     return {"verdict": None, "reasons": [], "missing": [], "code": None, "no_permit": None}

@@ -32,9 +32,24 @@ def test_a_non_partner_citizen(db: Database, smtp_settings: Settings, language: 
         current = session.query(Classification).filter_by(lead_id=lead_id, is_current=True).one()
         assert current.primary_stream == "iec-recognized-organization"
         assert missing in current.candidates[0]["missing"]
-    assert description in _flat(_first_email(db, smtp_settings, lead_id).text)
+    text = _flat(_first_email(db, smtp_settings, lead_id).text)
+    assert description in text
+    # The consultant checks which organization takes the lead: the email does not ask the lead for it.
+    assert missing not in text and missing.replace(" : ", " ") not in text
     with db.session() as session:
         lead = session.get(Lead, lead_id)
         subjects = [email.subject for email in preview(session, lead, None, settings=smtp_settings, now=T0)]
     assert second_subject in subjects, subjects
     assert not any("partner countries" in s or "pays partenaires" in s for s in subjects)
+
+
+@pytest.mark.parametrize(("language", "status"), [("en", "Current IEC status for Ukraine"),
+                                                  ("fr", "Statut EIC actuel pour")])
+def test_a_suspended_iec_country_is_checked_by_the_consultant_not_asked_of_the_lead(
+        db: Database, smtp_settings: Settings, language: str, status: str) -> None:
+    lead_id = _classified(db, first_name="Olena", email=f"olena.{language}@example.ua", citizenships=["Ukraine"],
+                          date_of_birth="1998-02-11", preferred_language=language)
+    with db.session() as session:
+        current = session.query(Classification).filter_by(lead_id=lead_id, is_current=True).one()
+        assert any(item.startswith(status) for c in current.candidates for item in c.get("missing") or [])
+    assert status not in _flat(_first_email(db, smtp_settings, lead_id).text)
