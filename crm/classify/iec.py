@@ -87,6 +87,11 @@ def _country_candidates(ctx: Context, country: IecCountry, quote: str | None) ->
         if quote and candidate.verdict == "eligible":
             candidate.verdict = "likely"
             candidate.missing.append(ctx.t("Citizenship (read from the message)"))
+        if not ctx.rs.iec_dependants_allowed and ctx.said("family_along") and candidate.verdict != "ineligible":
+            _downgrade(candidate, "likely")
+            candidate.reasons.append(ctx.quote_reason("family_along"))
+            candidate.missing.append(ctx.t("Whether a spouse or children would come along: an IEC permit is for "
+                                           "the participant alone"))
         results.append((candidate, out))
     return results
 

@@ -103,6 +103,7 @@ class Ruleset:
     gts_confidence: str
     gts_source: str
     age_out_warning_months: int = 6
+    iec_dependants_allowed: bool = True  # ruleset iec.accompanying_dependants.allowed
     sources: dict[str, str] = field(default_factory=dict)
     # Citizenships (ISO codes) whose holders need no work permit (Canadian): `no_work_permit_needed`.
     no_permit_citizenships: frozenset[str] = frozenset()
@@ -187,6 +188,13 @@ def validate_data(data: Any) -> list[str]:
         if not _is_url(_source_url(sources, rule.get("source"))):
             problems.append(f"{where}: source must be a URL or a key of `sources`")
 
+    dependants = (data.get("iec") or {}).get("accompanying_dependants")
+    if dependants is not None:
+        if not isinstance(dependants, dict) or not isinstance(dependants.get("allowed"), bool):
+            problems.append("iec.accompanying_dependants: must be a mapping with allowed: true or false, a confidence "
+                            "and a source")
+        else:
+            check_rule("iec.accompanying_dependants", dependants)
     countries = (data.get("iec") or {}).get("countries") or {}
     if not countries:
         problems.append("iec.countries is empty")
@@ -356,6 +364,7 @@ def _build(data: dict[str, Any]) -> Ruleset:
         gts_keywords=tuple(str(k).casefold() for k in gts.get("keywords") or []),
         gts_confidence=gts.get("confidence", "secondary"), gts_source=_source_url(sources, gts.get("source")),
         age_out_warning_months=int(iec.get("age_out_warning_months", 6)), sources=sources,
+        iec_dependants_allowed=bool((iec.get("accompanying_dependants") or {}).get("allowed", True)),
         no_permit_citizenships=frozenset(str(code).upper() for code in no_permit.get("citizenships") or []),
         no_permit_confidence=str(no_permit.get("confidence") or "official"),
         no_permit_source=_source_url(sources, no_permit.get("source")),

@@ -178,6 +178,20 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "pgwp_mentioned": [re.compile(p) for p in (
         r"\bpgwp\b|\bpost-?graduation work permit\b|\bpermis de travail postdiplome\b|\bptpd\b",
     )],
+    # A spouse or children coming along with the lead ("with my wife and our son", "we have two kids", "avec mon
+    # mari et nos enfants"): IEC takes no accompanying dependants, so the lead is asked.
+    "family_along": [re.compile(p) for p in (
+        r"\b(?:with|bring|bringing|take|taking) (?:my|our) (?:[a-z0-9-]+ ){0,2}?(?:husband|wife|spouse|partner|"
+        r"fiance|fiancee|boyfriend|girlfriend|son|daughter|child|children|kids?|baby|family)\b",
+        r"\b(?:my|our) (?:husband|wife|spouse|partner|fiance|fiancee|kids|children|family) (?:and (?:i|me)|"
+        r"(?:would|will|wants? to|want to) (?:come|join|accompany|move))\b",
+        r"\b(?:we|i) have (?:a|an|one|two|three|four|\d) (?:(?:[a-z0-9-]+ ){0,2})?(?:son|daughter|child|children|"
+        r"kids?|baby)\b",
+        r"\b(?:avec|emmener|amener) (?:mon|ma|mes|notre|nos) (?:[a-z0-9-]+ ){0,2}?(?:mari|femme|epouse|epoux|"
+        r"conjoint|conjointe|copain|copine|fils|fille|filles|enfant|enfants|bebe|famille)\b",
+        r"\b(?:j'ai|nous avons) (?:un|une|deux|trois|quatre|\d) (?:(?:[a-z0-9-]+ ){0,2})?(?:fils|fille|filles|"
+        r"enfant|enfants|bebe)\b",
+    )],
     "pr_pending": [re.compile(p) for p in (
         r"\b(?:applied for|waiting for|submitted|waiting on)\b[^.!?]{0,30}?\b(?:pr|permanent residen\w*|"
         r"express entry|cec)\b",

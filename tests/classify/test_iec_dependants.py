@@ -1,0 +1,56 @@
+"""IEC takes no accompanying dependants (facts, section 1; ruleset iec.accompanying_dependants): a lead who
+speaks of a spouse or children coming along is asked about them and is at most `likely` (RCIC review: an Irish
+30-year-old "with my wife and our 2-year-old son" was eligible with nothing left to ask)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crm.classify.classifier import classify
+from crm.classify.model import LeadInput
+from crm.classify.ruleset import RULESET_FILE, load_ruleset, validate_ruleset
+
+TODAY = date(2026, 3, 15)
+QUESTION = "Whether a spouse or children would come along: an IEC permit is for the participant alone"
+
+
+def _holiday(message: str, **kwargs: object) -> tuple[str, list[str]]:
+    result = classify(LeadInput(citizenships=["IE"], date_of_birth=date(1996, 1, 10), today=TODAY,
+                                messages=[message], **kwargs))  # type: ignore[arg-type]
+    candidate = next(c for c in result.candidates if c.stream == "iec-working-holiday")
+    return candidate.verdict, candidate.missing
+
+
+@pytest.mark.parametrize("message", [
+    "I want to do a working holiday with my wife and our 2-year-old son",
+    "We have two kids and I'd like a working holiday", "My husband and I want to move to Canada",
+    "Je voudrais faire un PVT avec mon mari et nos enfants", "J'ai deux enfants, est-ce possible ?",
+])
+def test_family_coming_along_is_asked_about(message: str) -> None:
+    verdict, missing = _holiday(message)
+    assert verdict == "likely" and QUESTION in missing
+
+
+@pytest.mark.parametrize("message", [
+    "I want to do a working holiday", "My brother did a working holiday and loved it",
+    "My sister lives in Toronto",
+])
+def test_no_family_along_leaves_the_verdict(message: str) -> None:
+    verdict, missing = _holiday(message)
+    assert verdict == "eligible" and QUESTION not in missing
+
+
+def test_the_rule_is_data(tmp_path: Path) -> None:
+    data = yaml.safe_load(RULESET_FILE.read_text(encoding="utf-8"))
+    data["iec"]["accompanying_dependants"]["allowed"] = True
+    changed = tmp_path / "ruleset.yaml"
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert validate_ruleset(changed) == []
+    assert load_ruleset(changed).iec_dependants_allowed is True
+    data["iec"]["accompanying_dependants"] = {"allowed": "no"}
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert any("accompanying_dependants" in problem for problem in validate_ruleset(changed))
