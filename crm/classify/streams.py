@@ -284,7 +284,10 @@ def significant_benefit(ctx: Context, others: list[Candidate]) -> Candidate | No
         candidate.reasons.append(ctx.quote_reason("exceptional"))
         candidate.missing.append(ctx.t("Evidence of exceptional achievement"))
         return candidate
-    if ctx.job_offer and ctx.lead_type == "worker" and not any(c.viable for c in others):
+    # A Recognized Organization place is not a route the offer itself opens (the organization must take the lead's
+    # citizens): beside it, the LMIA fallback is still shown.
+    if ctx.job_offer and ctx.lead_type == "worker" and not any(
+            c.viable and c.stream != "iec-recognized-organization" for c in others):
         candidate = _new(ctx, "significant-benefit", "C10", "needs_info")
         candidate.reasons.append(ctx.t("Has a job offer but no specific exemption fits; otherwise an LMIA is needed"))
         candidate.missing.append(ctx.t("Evidence of a significant benefit to Canada"))
