@@ -42,6 +42,12 @@ def iec_candidates(ctx: Context) -> list[Candidate]:
             warn = add_months(ctx.today, ctx.rs.age_out_warning_months)
             if out <= warn:
                 ctx.flag("age-out-soon")
+                if ctx.age.exact and (out - ctx.today).days <= ctx.rs.iec_invitation_days:
+                    # Too close for a new invitation's steps: only a lead already invited can still apply.
+                    _downgrade(candidate, "likely")
+                    days = ctx.rs.iec_invitation_days
+                    candidate.missing.append(ctx.t("Whether an IEC invitation has already been received (the steps "
+                                                   "after one take up to {days} days)", days=days))
                 # For the consultant only: the emails say it to the lead in their own words.
                 if ctx.age.exact:
                     candidate.note_for_consultant(ctx.t("Ages out of IEC on {day}: apply before then",

@@ -104,6 +104,7 @@ class Ruleset:
     gts_source: str
     age_out_warning_months: int = 6
     iec_dependants_allowed: bool = True  # ruleset iec.accompanying_dependants.allowed
+    iec_invitation_days: int = 0  # ruleset iec.invitation_steps: days to accept plus days to submit
     sources: dict[str, str] = field(default_factory=dict)
     # Citizenships (ISO codes) whose holders need no work permit (Canadian): `no_work_permit_needed`.
     no_permit_citizenships: frozenset[str] = frozenset()
@@ -195,6 +196,13 @@ def validate_data(data: Any) -> list[str]:
                             "and a source")
         else:
             check_rule("iec.accompanying_dependants", dependants)
+    steps = (data.get("iec") or {}).get("invitation_steps")
+    if steps is not None:
+        if not isinstance(steps, dict) or any(not isinstance(steps.get(key), int) or isinstance(steps.get(key), bool)
+                                              or steps[key] < 0 for key in ("accept_days", "submit_days")):
+            problems.append("iec.invitation_steps: accept_days and submit_days must be whole numbers of days")
+        else:
+            check_rule("iec.invitation_steps", steps)
     countries = (data.get("iec") or {}).get("countries") or {}
     if not countries:
         problems.append("iec.countries is empty")
@@ -365,6 +373,8 @@ def _build(data: dict[str, Any]) -> Ruleset:
         gts_confidence=gts.get("confidence", "secondary"), gts_source=_source_url(sources, gts.get("source")),
         age_out_warning_months=int(iec.get("age_out_warning_months", 6)), sources=sources,
         iec_dependants_allowed=bool((iec.get("accompanying_dependants") or {}).get("allowed", True)),
+        iec_invitation_days=sum(int((iec.get("invitation_steps") or {}).get(key) or 0)
+                                for key in ("accept_days", "submit_days")),
         no_permit_citizenships=frozenset(str(code).upper() for code in no_permit.get("citizenships") or []),
         no_permit_confidence=str(no_permit.get("confidence") or "official"),
         no_permit_source=_source_url(sources, no_permit.get("source")),
