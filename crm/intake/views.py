@@ -39,6 +39,11 @@ INTEGRITY_RETRIES = 4
 
 FORM_EXPIRED = ("This page was open for more than 4 hours, so for your security it could not be sent. "
                 "Your answers are below: please check them and send the form again.")
+FORM_UNVERIFIED = ("For your security, this form could not be verified, so it was not sent. "
+                   "Your answers are below: please check them and send the form again.")
+# To a sender that is not a browser (a script replaying a form, a form builder copying our page).
+TOKEN_EXPIRED = "The form token has expired (a form is valid for 4 hours); reload the form and send it again."
+TOKEN_INVALID = "The form token is not valid; reload the form and send it again."
 
 
 def _rate_limit() -> str:
@@ -120,8 +125,16 @@ def create_lead() -> Response:
     sender_errors = _check_sender(body, token)
     if sender_errors is not None:
         status = 401 if "X-CRM-Signature" in sender_errors else 403
-        if apply_page and token is None:  # an expired token (a valid one lets the post through)
-            return _render_form(apply_page, fields, {"form": [FORM_EXPIRED]}, status=status)
+        # A sender that signs is a server: it gets the signature's error. Without a signature, a refused
+        # post is one whose form token is expired, bad or missing (a valid one lets the post through).
+        if not request.headers.get("X-CRM-Signature"):
+            if kind in FORM_TYPES and wants_html():  # a person at a browser: the form again, answers kept
+                notice = FORM_EXPIRED if page_language else FORM_UNVERIFIED
+                return _render_form(page_language or _posted_page_language(fields), fields,
+                                    {"form": [notice]}, status=status)
+            if "form_token" in fields:  # it meant to post as our page: its token is what failed
+                genuine = form_token_language(current_app.config["SECRET_KEY"], fields.get("form_token"))
+                sender_errors = {"form_token": [TOKEN_EXPIRED if genuine else TOKEN_INVALID]}
         return json_error(status, sender_errors)
 
     # A blank header is no key: form builders send one when the variable mapped to it is empty.
@@ -192,6 +205,14 @@ def _store(intake: IntakeRequest) -> IntakeResult:
             if attempt == INTEGRITY_RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _posted_page_language(fields: dict[str, Any]) -> str:
+    """The language to show a posted form again in when its token cannot name its page: the address's
+    ?lang=, the language the form posted (our /apply page posts its own), else the browser's."""
+    posted = fields.get("preferred_language")
+    return (_language_of_tag(request.args.get("lang"))
+            or _language_of_tag(posted if isinstance(posted, str) else None) or _page_language())
 
 
 def _page_language() -> str:

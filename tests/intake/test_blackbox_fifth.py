@@ -106,7 +106,10 @@ def test_a_token_we_did_not_sign_is_not_taken_for_our_page(settings: Settings, d
     response = client.post("/api/leads", data={"form_token": "forged.token", "first_name": "Ana",
                                                "email": "ana@example.com"},
                            headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 401 and response.mimetype == "application/json"
+    # A browser gets the form again, but not as a page of ours left open too long
+    assert response.status_code == 401 and response.mimetype == "text/html"
+    assert "this form could not be verified" in response.get_data(as_text=True)
+    assert "4 hours" not in response.get_data(as_text=True)
     assert counts(db)["inquiries"] == 0
 
 

@@ -1,0 +1,91 @@
+"""Cases found by a website integrator trying POST /api/leads (seventh session).
+
+Each test here failed before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from flask.testing import FlaskClient
+
+from crm.config import Settings
+from crm.db import Database
+from tests.conftest import make_app
+from tests.intake.helpers import counts, lead_payload
+from tests.intake.test_apply_page import _form_fields
+
+SECRET = "whsec_test_0123456789"
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def secret_client(settings: Settings, db: Database) -> FlaskClient:
+    return make_app(settings, db, webhook_secret=SECRET).test_client()
+
+
+# 1. A bad or missing form token
+
+@pytest.mark.parametrize("token", ["garbled", "eyJsYW5nIjoiZW4ifQ.abc.def", "", None])
+def test_a_browser_form_post_with_a_bad_or_missing_token_gets_the_form_again(
+    secret_client: FlaskClient, db: Database, token: str | None
+) -> None:
+    fields = {"first_name": "Chloé", "email": "chloe@example.fr", "message": "Bonjour",
+              "preferred_language": "fr"}
+    if token is not None:
+        fields["form_token"] = token
+    response = secret_client.post("/api/leads", data=fields, headers=BROWSER, content_type=FORM)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401 and response.mimetype == "text/html"
+    assert "ce formulaire n&#39;a pas pu être vérifié" in html
+    assert "X-CRM-Signature" not in html and "4 heures" not in html
+    assert 'value="Chloé"' in html and "Bonjour" in html
+    assert counts(db)["inquiries"] == 0
+    # The fresh token it carries lets the visitor send it again
+    again = secret_client.post("/api/leads", data={**_form_fields(html), "first_name": "Chloé",
+                                                   "email": "chloe@example.fr"},
+                               headers=BROWSER, content_type=FORM)
+    assert again.status_code == 303
+    assert counts(db)["inquiries"] == 1
+
+
+def test_the_form_shown_again_for_a_bad_token_is_in_the_browsers_language(secret_client: FlaskClient) -> None:
+    response = secret_client.post("/api/leads", data={"first_name": "Ana", "email": "ana@example.com",
+                                                      "form_token": "garbled"},
+                                  headers={**BROWSER, "Accept-Language": "en-CA,en;q=0.9"}, content_type=FORM)
+    assert response.status_code == 401
+    assert "this form could not be verified" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("content_type", [FORM, "application/json"])
+def test_a_script_posting_a_bad_form_token_is_told_about_the_token(
+    secret_client: FlaskClient, db: Database, content_type: str
+) -> None:
+    fields = {"first_name": "Ana", "email": "ana@example.com", "form_token": "garbled"}
+    data = json.dumps(fields) if content_type == "application/json" else fields
+    response = secret_client.post("/api/leads", data=data, content_type=content_type)
+    assert response.status_code == 401 and response.mimetype == "application/json"
+    assert response.json == {"errors": {"form_token": [  # type: ignore[comparison-overlap]
+        "The form token is not valid; reload the form and send it again."]}}
+    assert counts(db)["inquiries"] == 0
+
+
+def test_a_script_posting_an_expired_form_token_is_told_it_expired(
+    secret_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    five_hours_ago = time.time() - 5 * 3600
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: five_hours_ago)
+        hidden = _form_fields(secret_client.get("/apply").get_data(as_text=True))
+    response = secret_client.post("/api/leads", data={**hidden, "first_name": "Ana", "email": "ana@example.com"},
+                                  content_type=FORM)
+    assert response.status_code == 401
+    assert "has expired" in response.json["errors"]["form_token"][0]  # type: ignore[index]
+
+
+def test_a_script_without_a_form_token_still_gets_the_signature_error(secret_client: FlaskClient) -> None:
+    response = secret_client.post("/api/leads", data=json.dumps(lead_payload()), content_type="application/json")
+    assert response.status_code == 401 and "X-CRM-Signature" in response.json["errors"]  # type: ignore[index]
