@@ -63,8 +63,8 @@ _CANADIAN_SCHOOLS = (
     r"university of (?:alberta|calgary|manitoba|saskatchewan|victoria|british columbia|guelph|windsor|regina)|"
     r"memorial university|unb|cegep"
 )
-# Up to 40 characters within one clause: no sentence end, comma or joining word in between.
-_SAME_CLAUSE = r"(?:(?!\b(?:and|but|want|wants|wanted|et|mais)\b)[^.!?,;]){0,40}?"
+# Up to 60 characters within one clause: no sentence end, comma or joining word in between.
+_SAME_CLAUSE = r"(?:(?!\b(?:and|but|want|wants|wanted|et|mais)\b)[^.!?,;]){0,60}?"
 _SCHOOL_WORD = (r"(?:college|colleges|university|universities|program|programme|institution|school|diploma|degree|"
                 r"masters?|dli)")
 _CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON", "waterloo": "ON",
@@ -173,6 +173,16 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         + _CANADIAN_SCHOOLS + r")\b",
         r"\b(?:j'etudie|je suis (?:actuellement )?(?:etudiante?|inscrite?))\b" + _SAME_CLAUSE
         + r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario|" + _CANADIAN_SCHOOLS + r")\b",
+    )],
+    # The lead's own doubt about the program ("not PGWP-eligible", "a private non-subsidized college"): the
+    # post-graduation permit is then a question for the consultant, not likely.
+    "pgwp_doubt": [re.compile(p) for p in (
+        r"\bnot (?:pgwp[- ]eligible|eligible (?:for|to get) (?:a |the )?(?:pgwp|post-?graduation work permit))\b",
+        r"\b(?:isn't|is not|wasn't|was not|not) (?:a )?(?:dli|designated learning institution)\b",
+        r"\b(?:private|non-subsidi[sz]ed|unsubsidi[sz]ed) (?:(?:career|vocational|non-subsidi[sz]ed|unsubsidi[sz]ed) )?"
+        r"college\b",
+        r"\b(?:pas|non) (?:admissible|eligible) (?:au|a un) (?:ptpd|permis de travail postdiplome)\b",
+        r"\b(?:college|ecole) prive(?:e)? (?:non subventionnee?)?\b",
     )],
     # The post-graduation work permit named, with nothing said of studies in Canada ("Can I get a PGWP?").
     "pgwp_mentioned": [re.compile(p) for p in (

@@ -91,6 +91,9 @@ def post_graduation(ctx: Context) -> Candidate | None:
     candidate = _new(ctx, "post-graduation-work-permit", "C43", "likely" if reason else "needs_info")
     if reason:
         candidate.reasons.append(reason)
+        if ctx.said("pgwp_doubt"):
+            candidate.verdict = "needs_info"
+            candidate.reasons.append(ctx.quote_reason("pgwp_doubt"))
     else:
         candidate.reasons.append(later)  # type: ignore[arg-type]
         candidate.missing.append(ctx.t("Studies in Canada: the school, and whether they are finished"))

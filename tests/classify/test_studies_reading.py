@@ -57,3 +57,12 @@ def test_the_form_answer_no_is_not_overridden_by_a_pgwp_question() -> None:
     result = classify(LeadInput(citizenships=["NG"], stated_age=26, stated_age_on=TODAY, today=TODAY,
                                 facts={"studied_in_canada": False}, messages=["Can I get a PGWP?"]))
     assert not any(c.stream == "post-graduation-work-permit" for c in result.candidates)
+
+
+@pytest.mark.parametrize("message", [
+    "I graduated from a private non-subsidized college in Montreal, not PGWP-eligible I think",
+    "I graduated from Humber but I am not eligible for a PGWP",
+    "J'ai terminé mes études dans un collège privé non subventionné à Montréal",
+])
+def test_the_leads_own_doubt_about_the_program_makes_the_pgwp_a_question(message: str) -> None:
+    assert _pgwp(message) == "needs_info"
