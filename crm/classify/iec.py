@@ -239,7 +239,8 @@ def _recognized_organization(ctx: Context, non_partner: list[tuple[str, str | No
         reasons.append(ctx.t("Lives in {country}, but IEC depends on citizenship, not residence",
                              country=ctx.country(ctx.residence)))
     # Each organization chooses the countries whose citizens it takes: the route is only as real as that check.
-    missing = [ctx.t("Whether a Recognized Organization takes citizens of {countries}", countries=names)]
+    missing = [ctx.t("Whether a Recognized Organization takes citizens of {countries}",
+                     countries=", ".join(ctx.country_after_of(code) for code, _ in non_partner))]
     candidate = Candidate("iec-recognized-organization", "C21", "likely", reasons, missing, "secondary",
                           ctx.rs.stream("iec-recognized-organization").source, PRIORITY["iec-recognized-organization"])
     candidate.for_consultant += missing  # the consultant's check, not a question for the lead
