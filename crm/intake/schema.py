@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from crm.countries import lookup_country
 from crm.text import NOT_ONE_LINE
@@ -85,6 +86,18 @@ def _multi_line(value: str | None) -> str | None:
     if _SURROGATE.search(value):
         raise ValueError("contains invalid Unicode")
     return value
+
+
+def _text_length(max_length: int) -> Any:
+    """A multi-line field's length limit with a line break counted as one character, CRLF included:
+    browsers send a textarea's line breaks as CRLF while its maxlength counts each as one, so a full
+    textarea would be over the limit. The value itself is kept as sent."""
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) - value.count("\r\n") > max_length:
+            raise PydanticCustomError("string_too_long", "String should have at most {max_length} characters",
+                                      {"max_length": max_length})
+        return value
+    return AfterValidator(check)
 
 
 def _as_list(value: Any) -> Any:
@@ -192,6 +205,11 @@ def _optional_text(max_length: int, after: Any = _one_line) -> Any:
                      AfterValidator(after)]
 
 
+def _multi_line_text(max_length: int, before: Any = _strip) -> Any:
+    """An optional multi-line string: blank means absent; a CRLF counts as one character of the limit."""
+    return Annotated[str | None, BeforeValidator(before), AfterValidator(_multi_line), _text_length(max_length)]
+
+
 Name = Annotated[Annotated[str, Field(max_length=100)] | None, BeforeValidator(_name), AfterValidator(_one_line)]
 Short = _optional_text(200)
 Url = _optional_text(2000)
@@ -237,10 +255,9 @@ class IntakeFields(BaseModel):
         Literal["none", "worker", "student", "permanent_resident"] | None, BeforeValidator(_lower)
     ] = None
     pr_application_pending: Bool = None
-    message: Annotated[Annotated[str, Field(max_length=5000)] | None, BeforeValidator(_blank_to_none),
-                       AfterValidator(_multi_line)] = None
+    message: _multi_line_text(5000, _blank_to_none) = None
     consent_marketing: Bool = None
-    consent_text: _optional_text(2000, _multi_line) = None
+    consent_text: _multi_line_text(2000) = None
     source_url: Url = None
     utm_source: Short = None
     utm_medium: Short = None

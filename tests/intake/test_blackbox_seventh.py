@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from crm.config import Settings
 from crm.db import Database
+from crm.models import Inquiry
 from tests.conftest import make_app
-from tests.intake.helpers import counts, lead_payload
+from tests.intake.helpers import counts, lead_payload, post_json
 from tests.intake.test_apply_page import _form_fields
 
 SECRET = "whsec_test_0123456789"
@@ -89,3 +92,34 @@ def test_a_script_posting_an_expired_form_token_is_told_it_expired(
 def test_a_script_without_a_form_token_still_gets_the_signature_error(secret_client: FlaskClient) -> None:
     response = secret_client.post("/api/leads", data=json.dumps(lead_payload()), content_type="application/json")
     assert response.status_code == 401 and "X-CRM-Signature" in response.json["errors"]  # type: ignore[index]
+
+
+# 2. A full textarea, its line breaks sent as CRLF
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_a_full_textarea_with_crlf_line_breaks_is_within_the_limit_and_stored_as_sent(
+    client: FlaskClient, db: Database
+) -> None:
+    # maxlength=5000 counts a line break as one character; the browser sends it as CRLF
+    message = "Ninechars\r\n" * 499 + "Tenchars.."
+    assert len(message) - message.count("\r\n") == 5000
+    body = urlencode({"first_name": "Ana", "email": "ana@example.com", "message": message})
+    response = client.post("/api/leads", data=body, headers=BROWSER, content_type=FORM)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    with db.session() as session:
+        inquiry = session.scalars(select(Inquiry)).one()
+        assert inquiry.raw_body == body.encode()
+        assert inquiry.payload["message"] == message
+
+
+@pytest.mark.parametrize(("field", "limit"), [("message", 5000), ("consent_text", 2000)])
+def test_a_multi_line_field_one_character_over_its_limit_is_still_refused(
+    client: FlaskClient, db: Database, field: str, limit: int
+) -> None:
+    value = "ab\r\n" * (limit // 3) + "x" * (limit - (limit // 3) * 3 + 1)
+    assert len(value) - value.count("\r\n") == limit + 1
+    response = post_json(client, lead_payload(**{field: value}))
+    assert response.status_code == 422
+    assert response.json["errors"] == {field: [f"Must be at most {limit} characters."]}  # type: ignore[index]
+    within = value[:-1]
+    assert post_json(client, lead_payload(**{field: within})).status_code == 201
