@@ -14,8 +14,9 @@ from crm.bulk import among
 from crm.classify.ages import AgeKnowledge, add_months, known_age
 from crm.classify.iec import age_fit, chosen_country
 from crm.classify.ruleset import CATEGORY_STREAM, IecCountry, Ruleset, StreamRule, load_ruleset
+from crm.classify.signals import read_message
 from crm.config import Settings
-from crm.countries import country_in_text, country_name
+from crm.countries import country_in_text, country_name, demonym_index, fold, name_index
 from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
@@ -246,6 +247,101 @@ def _message_offer(classification: Classification | None) -> dict[str, Any] | No
     return None
 
 
+# Words before a country's name that make it where the workers come from ("bakers from France", "des
+# travailleurs de France"); a demonym names them ("French bakers") unless it is a language ("French-speaking").
+_FROM_WORDS = frozenset({"from", "of", "de", "du", "des", "d"})
+_LANGUAGE_AFTER = frozenset({"speaking", "speaker", "speakers", "language", "languages", "test", "level", "skills",
+                             "parlant", "parlants", "parlante", "parlantes", "langue", "office", "offices", "branch",
+                             "company", "subsidiary", "parent", "headquarters", "team", "market", "client", "clients",
+                             "bureau", "bureaux", "filiale", "siege", "societe", "entreprise", "equipe", "marche"})
+# Countries where French is an official or everyday language: Mobilité francophone is named to an employer
+# hiring from one of them (or from countries it did not say) for a job outside Quebec.
+_FRENCH_SPEAKING = frozenset({"FR", "BE", "CH", "LU", "MC", "SN", "CI", "CM", "MA", "TN", "DZ", "HT", "CD", "CG", "GA",
+                              "ML", "BF", "NE", "TD", "GN", "BJ", "TG", "MG", "RW", "BI", "DJ", "KM", "CF", "SC", "MU",
+                              "LB", "VU"})
+_LANGUAGE_BEFORE = frozenset({"speak", "speaks", "speaking", "parle", "parlent", "parlant", "parlants", "in", "en",
+                              "langue", "bilingual", "bilingue", "bilingues"})
+
+
+def hire_countries(message: str) -> list[str]:
+    """The countries an employer's message says its workers come from (ISO codes, in order): a country named
+    after "from"/"de" or a demonym that is not a language. Canada is never one."""
+    names, demonyms = name_index(), demonym_index()
+    words = fold(message or "").split()
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in (4, 3, 2, 1):
+            key = " ".join(words[i:i + size])
+            if len(words[i:i + size]) < size:
+                continue
+            before = words[i - 1] if i else ""
+            after = words[i + size] if i + size < len(words) else ""
+            code = None
+            if key in names and len(key) > 2 and (before in _FROM_WORDS
+                                                  or (before == "the" and i > 1 and words[i - 2] in _FROM_WORDS)):
+                code = names[key]
+            elif key in demonyms and after not in _LANGUAGE_AFTER and before not in _LANGUAGE_BEFORE:
+                code = demonyms[key]
+            if code and code != "CA":
+                if code not in found:
+                    found.append(code)
+                i += size - 1
+                break
+        i += 1
+    return found
+
+
+_HIRING_ROUTES = ("global-talent-stream", "intra-company-transferee")
+
+
+def employer_view(ruleset: Ruleset, classification: Classification | None, facts: dict[str, Any],
+                  lang: str) -> dict[str, Any]:
+    """What the employer emails say for an employer lead: the routes the classification found for its hire
+    (the Global Talent Stream only for a Global Talent occupation, a transfer only with a Canadian office or
+    a transfer named), the IEC limits of the workers' countries the message names (IEC is listed for every
+    employer), where the job is and what the employer already told us, so that no email asks it again."""
+    candidates = [c for c in (classification.candidates if classification else None) or [] if isinstance(c, dict)]
+    routes = []
+    for candidate in candidates:
+        slug = candidate.get("stream")
+        if slug in _HIRING_ROUTES and candidate.get("verdict") in ("eligible", "likely"):
+            view = _stream(ruleset, slug, lang)
+            if view:
+                routes.append(view)
+    message = str(facts.get("message") or "")
+    signals = read_message(message) if message else []
+    province = facts.get("job_offer_province")
+    if not (isinstance(province, str) and province in PROVINCES):
+        province = next((s.value for s in signals if s.kind == "province" and s.value in PROVINCES), None)
+    countries = hire_countries(message)
+    iec = []
+    if any(str(c.get("stream") or "").startswith("iec-") for c in candidates):
+        for code in countries:
+            country = ruleset.iec_country(code)
+            if country is None or country.status != "active":
+                continue
+            names = []
+            for category in country.categories:
+                view = _stream(ruleset, f"iec-{category}", lang)
+                names.append(view["name"] if view else category)
+            iec.append({"country": country_in_text(code, lang), "categories": names,
+                        "min_age": country.min_age, "max_age": country.max_age})
+    occupation = facts.get("occupation") or facts.get("noc_code")
+    gts = next((s for s in signals if s.kind == "tech"), None)
+    return {
+        "routes": routes,
+        "gts": any(route["slug"] == "global-talent-stream" for route in routes),
+        "countries": [country_in_text(code, lang) for code in countries],
+        "iec": iec,
+        # Mobilité francophone is for a job outside Quebec (the classifier does not list it for employers)
+        "francophone": _stream(ruleset, "francophone-mobility", lang)
+        if province and province != "QC" and (not countries or _FRENCH_SPEAKING.intersection(countries)) else None,
+        "province": province_name(province, lang) if province else None,
+        "known": {"job": bool(occupation or gts), "citizenship": bool(countries), "province": bool(province)},
+    }
+
+
 def build_context(lead: Lead, classification: Classification | None, sequence: SequenceDef, lang: str,
                   sender: Sender, unsubscribe_url: str, now: datetime,
                   ruleset: Ruleset | None = None) -> dict[str, Any]:
@@ -282,8 +378,13 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         named = list(zip(iec["category_slugs"], iec["categories"], strict=True))
         iec["open"] = [name for slug, name in named if verdicts.get(slug) in ("eligible", "likely")]
         iec["other_categories"] = [name for slug, name in named if verdicts.get(slug) not in ("eligible", "likely")]
+    for_employer = sequence.name == "employer" or (classification is not None
+                                                    and classification.lead_type == "employer")
+    employer = employer_view(ruleset, classification, facts, lang) if for_employer else None
     return {
         "lang": lang,
+        # For an employer lead: its routes, workers' countries, the job's place and what it told us (else None)
+        "employer": employer,
         "lead": {"first_name": lead.first_name, "last_name": lead.last_name or "", "full_name": lead.full_name},
         "stream": stream,
         "primary": primary,

@@ -63,9 +63,35 @@ def dates_in_words(text: str, lang: str) -> str:
 
 
 def de(value: Any) -> str:
-    """French "de" before a name, elided before a vowel: "d'EIC Vacances-Travail", "de Mobilité francophone"."""
+    """French "de" before a name, elided before a vowel: "d'EIC Vacances-Travail", "de Mobilité francophone";
+    contracted with an article `le` put there: "du Volet des talents mondiaux", "des mutations..."."""
     text = str(value)
+    if text.startswith("le "):
+        return "du " + text[3:]
+    if text.startswith("les "):
+        return "des " + text[4:]
     return ("d'" if text[:1].lower() in "aeiouyàâéèêëîïôùûœ" else "de ") + text
+
+
+# The article a French program name takes in a sentence ("l'essentiel sur le permis de travail postdiplôme",
+# "pour les mutations à l'intérieur d'une société"), by the name's first word: (article, whether the name is a
+# common noun, written in lower case after it). A name not listed (IEC's: "EIC Vacances-Travail") takes none.
+_FRENCH_ARTICLES = {
+    "volet": ("le ", False), "mobilité": ("la ", False), "permis": ("le ", True), "mutations": ("les ", True),
+    "professionnels": ("les ", True), "entrepreneurs": ("les ", True), "emploi": ("l'", True),
+    "avantage": ("l'", True), "examen": ("l'", True),
+}
+
+
+def le(value: Any) -> str:
+    """A French program name with its article, for "sur"/"pour"/"à" phrases: "le Volet des talents mondiaux",
+    "le permis de travail postdiplôme (PTPD)", "l'emploi réciproque", "EIC Vacances-Travail" (no article)."""
+    text = str(value)
+    found = _FRENCH_ARTICLES.get(text.split(" ", 1)[0].lower())
+    if found is None:
+        return text
+    article, common = found
+    return article + (text[:1].lower() + text[1:] if common else text)
 
 
 def _series(values: Any, lang: str) -> str:
@@ -108,6 +134,7 @@ def _environment(html: bool) -> Environment:
     env.filters.update(markup.filters(html))
     env.filters["longdate"] = _date
     env.filters["de"] = de
+    env.filters["le"] = le
     env.filters["series"] = _series
     env.filters["capfirst"] = _capfirst
     env.filters["tr"] = translate
