@@ -20,12 +20,14 @@ MAX_DEPTH = 20
 
 
 class BodyError(ValueError):
-    """The body cannot be read: `status` is 400 (malformed) or 415 (unsupported type)."""
+    """The body cannot be read: `status` is 400 (malformed) or 415 (unsupported type); `field` is what
+    the error is reported under (the body, or the Content-Type header whose charset it names)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, field: str = "body") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.field = field
 
 
 def media_type(content_type: str | None) -> str:
@@ -36,7 +38,30 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_json(body: bytes) -> dict[str, Any]:
+def _charset(content_type: str | None) -> str | None:
+    """The charset a Content-Type names, or None."""
+    charset = parse_options_header(content_type)[1].get("charset", "").strip() if content_type else ""
+    return charset or None
+
+
+def parse_json(body: bytes, content_type: str | None = None) -> dict[str, Any]:
+    """A JSON object in UTF-8, the only encoding JSON has (RFC 8259).
+
+    A charset parameter has no effect on JSON: a body that is valid UTF-8 is read whatever charset its
+    Content-Type names (senders that mislabel a UTF-8 body keep working). One that is not, under another
+    charset's name (latin-1, UTF-16), is a 415 naming the header: the sender's encoding is the mistake.
+    """
+    charset = _charset(content_type)
+    if charset is not None and charset.lower() not in ("utf-8", "utf8"):
+        try:
+            body.decode("utf-8-sig")
+            readable = b"\x00" not in body  # UTF-16 and UTF-32 put NUL bytes beside ASCII letters
+        except UnicodeDecodeError:
+            readable = False
+        if not readable:
+            raise BodyError(415, f"JSON must be sent in UTF-8 (RFC 8259), not {charset[:40]!r}: encode the body "
+                                 "in UTF-8 and send Content-Type: application/json; charset=utf-8.",
+                            field="Content-Type")
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -88,7 +113,7 @@ def parse_urlencoded(body: bytes, content_type: str | None = None) -> dict[str, 
     """
     charset = parse_options_header(content_type)[1].get("charset", "utf-8") if content_type else "utf-8"
     if not _reads_ascii_as_ascii(charset):
-        raise BodyError(415, f"Unknown charset {charset[:40]!r}: send UTF-8.")
+        raise BodyError(415, f"Unknown charset {charset[:40]!r}: send UTF-8.", field="Content-Type")
     try:
         # UTF-8, not ASCII: senders such as `curl -d 'first_name=Zoë'` put the bytes in unescaped, and
         # they are as valid as their percent-encoded form.

@@ -69,7 +69,7 @@ _COMPRESSED = re.compile(r"\b(?:x-)?(?:gzip|deflate|br|compress|zstd)\b", re.IGN
 
 def _read_fields(kind: str, body: bytes) -> dict[str, Any]:
     if kind in JSON_TYPES:
-        return parse_json(body)
+        return parse_json(body, request.content_type)
     if kind == "multipart/form-data":
         return parse_multipart(body, request.content_type)
     return parse_urlencoded(body, request.content_type)
@@ -112,7 +112,7 @@ def create_lead() -> Response:
     try:
         fields = _read_fields(kind, body)
     except BodyError as exc:
-        return json_error(exc.status, {"body": [exc.message]})
+        return json_error(exc.status, {exc.field: [exc.message]})
 
     token = _form_token(fields)
     # The language of the /apply page we served, from its token even when it has expired: its signature

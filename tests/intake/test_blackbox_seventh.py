@@ -123,3 +123,43 @@ def test_a_multi_line_field_one_character_over_its_limit_is_still_refused(
     assert response.json["errors"] == {field: [f"Must be at most {limit} characters."]}  # type: ignore[index]
     within = value[:-1]
     assert post_json(client, lead_payload(**{field: within})).status_code == 201
+
+
+# 3. JSON in another charset than UTF-8
+
+@pytest.mark.parametrize(("charset", "body"), [
+    ("latin-1", '{"first_name": "Zoë", "email": "zoe@example.de"}'.encode("latin-1")),
+    ("ISO-8859-1", '{"first_name": "Zoë", "email": "zoe@example.de"}'.encode("latin-1")),
+    ("utf-16", '{"first_name": "Zoe", "email": "zoe@example.de"}'.encode("utf-16")),
+    ("utf-16le", '{"first_name": "Zoe", "email": "zoe@example.de"}'.encode("utf-16-le")),
+])
+def test_json_in_another_charset_is_a_415_naming_the_content_type(
+    client: FlaskClient, db: Database, charset: str, body: bytes
+) -> None:
+    response = client.post("/api/leads", data=body, content_type=f"application/json; charset={charset}")
+    assert response.status_code == 415
+    errors = response.json["errors"]  # type: ignore[index]
+    assert list(errors) == ["Content-Type"] and "UTF-8" in errors["Content-Type"][0]
+    assert charset in errors["Content-Type"][0]
+    assert counts(db)["inquiries"] == 0
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/json", "application/json; charset=utf-8", "application/json; charset=UTF-8",
+    "application/json;charset=utf8", "application/json; charset=\"Utf-8\"",
+    # A charset has no effect on JSON (RFC 8259): a UTF-8 body under another name is read as before
+    "application/json; charset=latin-1",
+])
+def test_json_in_utf8_is_accepted_whatever_its_charset_parameter(
+    client: FlaskClient, db: Database, content_type: str
+) -> None:
+    body = '{"first_name": "Zoë", "email": "zoe@example.de"}'.encode()
+    response = client.post("/api/leads", data=body, content_type=content_type)
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_broken_utf8_json_without_a_foreign_charset_is_still_a_400(client: FlaskClient) -> None:
+    response = client.post("/api/leads", data=b'{"first_name": "Zo\xeb", "email": "zoe@example.de"}',
+                           content_type="application/json; charset=utf-8")
+    assert response.status_code == 400 and response.json == {  # type: ignore[comparison-overlap]
+        "errors": {"body": ["The body is not valid UTF-8."]}}
