@@ -412,6 +412,9 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "offer_province": province_name(facts["job_offer_province"], lang)
         if isinstance(facts.get("job_offer_province"), str) and facts["job_offer_province"] in PROVINCES else None,
         "residence": country_name(lead.country_of_residence, lang) if lead.country_of_residence else None,
+        # True in Canada, False abroad, None unknown: the in-Canada emails speak of applying from inside Canada
+        # (status, working without a gap) only to a lead there, and conditionally to one whose residence is unknown.
+        "in_canada": (lead.country_of_residence.upper() == "CA") if lead.country_of_residence else None,
         "consultant": (lead.assignee.name or None) if lead.assignee_id is not None and lead.assignee is not None
         else None,
         "business": {"name": sender.name, "address": sender.address, "contact": sender.contact,
