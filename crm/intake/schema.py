@@ -40,11 +40,24 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+# Characters that show nothing by themselves: controls, format characters (zero-width space and
+# joiners, soft hyphen, bidi marks, BOM), separators (spaces of every width) and combining marks without
+# a letter to sit on (variation selectors, the grapheme joiner).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def _visible(text: str) -> bool:
+    return any(unicodedata.category(ch) not in _INVISIBLE_CATEGORIES for ch in text)
+
+
 def _name(value: Any) -> Any:
     """Trimmed, in Unicode's composed form (NFC) before its length is checked: the form that is stored,
     searched and emailed. Some letters (Devanagari क़) become two code points in NFC; counted as typed,
-    a name under the limit could be over it once stored."""
+    a name under the limit could be over it once stored. A name of invisible characters only ("\u200b")
+    is no name: blank, as an empty one."""
     value = _strip(value)
+    if isinstance(value, str) and not _visible(value):
+        return None
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 

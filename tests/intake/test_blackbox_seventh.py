@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from crm.config import Settings
 from crm.db import Database
-from crm.models import Inquiry
+from crm.models import Inquiry, Lead
 from tests.conftest import make_app
 from tests.intake.helpers import counts, lead_payload, post_json
 from tests.intake.test_apply_page import _form_fields
@@ -163,3 +163,41 @@ def test_broken_utf8_json_without_a_foreign_charset_is_still_a_400(client: Flask
                            content_type="application/json; charset=utf-8")
     assert response.status_code == 400 and response.json == {  # type: ignore[comparison-overlap]
         "errors": {"body": ["The body is not valid UTF-8."]}}
+
+
+# 4. A name of invisible characters only
+
+INVISIBLE = ["\u200b", "\u200d\u200c", "\u00ad", "\ufeff", "\u2060\u200b", "\u3000\u200b", "\u034f", "\ufe0f",
+             "\u200e"]
+
+
+@pytest.mark.parametrize("name", INVISIBLE)
+def test_a_first_name_of_invisible_characters_is_refused_as_empty(client: FlaskClient, db: Database,
+                                                                   name: str) -> None:
+    response = post_json(client, lead_payload(first_name=name))
+    assert response.status_code == 422
+    assert response.json["errors"] == {"first_name": ["This field is required."]}  # type: ignore[index]
+    assert counts(db)["inquiries"] == 0
+
+
+@pytest.mark.parametrize("name", INVISIBLE)
+def test_a_last_name_of_invisible_characters_is_left_empty(client: FlaskClient, db: Database, name: str) -> None:
+    assert post_json(client, lead_payload(last_name=name)).status_code == 201
+    with db.session() as session:
+        assert session.scalars(select(Lead.last_name)).one() is None
+
+
+@pytest.mark.parametrize("name", ["Ana\u200b", "\u0646\u0648\u06cc\u062f\u200c\u0631\u0636\u0627", "\u0915\u093c",
+                                  "Zoe\u0308"])
+def test_names_with_joiners_or_marks_among_their_letters_are_kept(client: FlaskClient, name: str) -> None:
+    assert post_json(client, lead_payload(first_name=name)).status_code == 201
+
+
+def test_the_apply_page_shows_an_invisible_first_name_as_missing_in_french(client: FlaskClient,
+                                                                           db: Database) -> None:
+    hidden = _form_fields(client.get("/apply?lang=fr").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, "first_name": "\u200b", "email": "chloe@example.fr"},
+                           headers=BROWSER, content_type=FORM)
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert 'id="first_name-error"' in response.get_data(as_text=True)
+    assert counts(db)["inquiries"] == 0
