@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     csrf.init_app(app)
     if settings.allowed_origins:
         # Only the intake endpoint is open to other websites' pages, and only from listed origins.
-        CORS(app, resources={r"^/api/leads$": {"origins": settings.allowed_origins, "methods": ["POST"],
-                                             "allow_headers": ["Content-Type", "Idempotency-Key"],
-                                             "max_age": 600, "always_send": False}})
+        CORS(app, resources={CORS_PATH.pattern: {"origins": settings.allowed_origins, "methods": ["POST"],
+                                                 "allow_headers": ["Content-Type", "Idempotency-Key"],
+                                                 "max_age": 600, "always_send": False}})
+        app.after_request(_vary_on_origin)
 
     from crm import api_docs, health
     from crm.intake import views as intake_views
@@ -83,6 +85,20 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     _register_error_handlers(app)
     app.after_request(_security_headers)
     return app
+
+
+# The path open to other websites' pages (flask-cors matches it against the request path).
+CORS_PATH = re.compile(r"^/api/leads$")
+
+
+def _vary_on_origin(response: Response) -> Response:
+    """Vary: Origin on every response of the CORS path, with or without CORS headers: its
+    Access-Control-Allow-Origin echoes the request's Origin (or is absent for an unlisted or missing
+    one), so a shared cache must not serve one origin's answer to another. flask-cors adds it only
+    when several origins are listed, and only to responses that carry CORS headers."""
+    if CORS_PATH.match(request.path):
+        response.vary.add("Origin")
+    return response
 
 
 def _broker_dispatcher() -> Dispatcher:

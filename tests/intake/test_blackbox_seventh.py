@@ -201,3 +201,28 @@ def test_the_apply_page_shows_an_invisible_first_name_as_missing_in_french(clien
     assert response.status_code == 422 and response.mimetype == "text/html"
     assert 'id="first_name-error"' in response.get_data(as_text=True)
     assert counts(db)["inquiries"] == 0
+
+
+# 5. CORS answers vary with the Origin
+
+@pytest.mark.parametrize("origins", [["https://maple.example"], ["https://maple.example", "https://other.example"]])
+@pytest.mark.parametrize("origin", ["https://maple.example", "HTTPS://Maple.example", "https://evil.example", None])
+def test_every_answer_of_the_cors_endpoint_varies_with_the_origin(
+    settings: Settings, db: Database, origins: list[str], origin: str | None
+) -> None:
+    client = make_app(settings, db, allowed_origins=origins).test_client()
+    headers = {"Origin": origin} if origin else {}
+    answers = [
+        client.post("/api/leads", data=json.dumps(lead_payload()), content_type="application/json", headers=headers),
+        client.post("/api/leads", data="first_name=&email=x", content_type=FORM, headers={**headers, **BROWSER}),
+        client.options("/api/leads", headers={**headers, "Access-Control-Request-Method": "POST"}),
+    ]
+    for response in answers:
+        assert "origin" in response.vary, (response.status_code, response.headers)
+    if origin and origin != "https://evil.example":
+        assert answers[0].headers["Access-Control-Allow-Origin"] == origin
+
+
+def test_pages_outside_the_cors_endpoint_do_not_vary_with_the_origin(settings: Settings, db: Database) -> None:
+    client = make_app(settings, db, allowed_origins=["https://maple.example"]).test_client()
+    assert "origin" not in client.get("/apply", headers={"Origin": "https://maple.example"}).vary
