@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 FORM_TOKEN_MAX_AGE_SECONDS = 4 * 3600
+
+
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 class SignatureError(Exception):
@@ -30,16 +34,18 @@ def verify_signature(secret: str, header: str | None, body: bytes, now: float | 
     for item in header.split(","):
         key, sep, value = item.strip().partition("=")
         if sep:
-            parts.setdefault(key, []).append(value)
-    try:
-        timestamp = int(parts["t"][0])
-    except (KeyError, ValueError) as exc:
-        raise SignatureError("The signature header must look like t=<unix seconds>,v1=<hex>.") from exc
-    current = time.time() if now is None else now
-    if abs(current - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
-        raise SignatureError("The signature is older than 5 minutes (or its clock is wrong).")
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+            parts.setdefault(key.strip(), []).append(value.strip())
+    stamp = parts.get("t", [""])[0]
     candidates = parts.get("v1", [])
+    # `t` is signed as the text sent ("<t>." + body, as the contract says), in ASCII digits only: read as
+    # a number first, "t=0<ts>" (or "+<ts>", "<ts>_0") passed with a signature made over "<ts>". A header
+    # without a v1 value (only a scheme we do not know) is malformed, not a signature that does not match.
+    if not _UNIX_SECONDS.fullmatch(stamp) or not candidates:
+        raise SignatureError("The signature header must look like t=<unix seconds>,v1=<hex>.")
+    current = time.time() if now is None else now
+    if abs(current - int(stamp)) > SIGNATURE_TOLERANCE_SECONDS:
+        raise SignatureError("The signature is older than 5 minutes (or its clock is wrong).")
+    expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     # Several v1 values are allowed so that a sender can sign with the old and new secret at once.
     if not any(hmac.compare_digest(expected.encode(), c.strip().lower().encode("ascii", "replace"))
                for c in candidates):

@@ -5,6 +5,8 @@ Each test here failed before its fix.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from urllib.parse import urlencode
@@ -226,3 +228,42 @@ def test_every_answer_of_the_cors_endpoint_varies_with_the_origin(
 def test_pages_outside_the_cors_endpoint_do_not_vary_with_the_origin(settings: Settings, db: Database) -> None:
     client = make_app(settings, db, allowed_origins=["https://maple.example"]).test_client()
     assert "origin" not in client.get("/apply", headers={"Origin": "https://maple.example"}).vary
+
+
+# 6. The signature is made over `t` as sent
+
+def _signed(client: FlaskClient, body: bytes, header: str) -> FlaskClient:
+    return client.post("/api/leads", data=body, content_type="application/json",  # type: ignore[return-value]
+                       headers={"X-CRM-Signature": header})
+
+
+def _hmac(body: bytes, prefix: str) -> str:
+    return hmac.new(SECRET.encode(), prefix.encode() + body, hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("written", ["0{t}", "00{t}", "+{t}", "{t}_0", " +{t}"])
+def test_a_timestamp_written_otherwise_than_it_was_signed_is_refused(
+    secret_client: FlaskClient, db: Database, written: str
+) -> None:
+    body = json.dumps(lead_payload()).encode()
+    t = str(int(time.time()))
+    response = _signed(secret_client, body, f"t={written.format(t=t)},v1={_hmac(body, f'{t}.')}")
+    assert response.status_code == 401  # type: ignore[attr-defined]
+    assert "X-CRM-Signature" in response.json["errors"]  # type: ignore[attr-defined]
+    assert counts(db)["inquiries"] == 0
+
+
+def test_the_signature_is_checked_over_t_exactly_as_sent(secret_client: FlaskClient, db: Database) -> None:
+    body = json.dumps(lead_payload()).encode()
+    t = "0" + str(int(time.time()))
+    assert _signed(secret_client, body, f"t={t},v1={_hmac(body, f'{t}.')}").status_code == 201  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("header", ["t={t},v0={digest}", "t={t},v2={digest},v0=00", "t={t}", "t={t},v1"])
+def test_a_header_without_a_v1_value_is_malformed_not_a_mismatch(secret_client: FlaskClient, header: str) -> None:
+    body = json.dumps(lead_payload()).encode()
+    t = str(int(time.time()))
+    response = _signed(secret_client, body, header.format(t=t, digest=_hmac(body, f"{t}.")))
+    assert response.status_code == 401  # type: ignore[attr-defined]
+    assert response.json["errors"]["X-CRM-Signature"] == [  # type: ignore[attr-defined]
+        "The signature header must look like t=<unix seconds>,v1=<hex>."]
