@@ -66,9 +66,10 @@ _FRENCH_BOOLEANS = {"oui": True, "vrai": True, "non": False, "faux": False}
 
 
 def _boolean(value: Any) -> Any:
-    value = _blank_to_none(value)
+    """Trimmed like every other field (" yes " is yes), in either language."""
+    value = _strip(value)
     if isinstance(value, str):
-        return _FRENCH_BOOLEANS.get(value.strip().lower(), value)
+        return _FRENCH_BOOLEANS.get(value.lower(), value)
     return value
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from crm.config import Settings
 from crm.db import Database
-from crm.models import Inquiry, Lead
+from crm.models import ConsentRecord, Inquiry, Lead
 from tests.conftest import make_app
 from tests.intake.helpers import counts, lead_payload, post_json
 from tests.intake.test_apply_page import _form_fields
@@ -267,3 +267,22 @@ def test_a_header_without_a_v1_value_is_malformed_not_a_mismatch(secret_client: 
     assert response.status_code == 401  # type: ignore[attr-defined]
     assert response.json["errors"]["X-CRM-Signature"] == [  # type: ignore[attr-defined]
         "The signature header must look like t=<unix seconds>,v1=<hex>."]
+
+
+# 7. Booleans are trimmed like the other fields
+
+@pytest.mark.parametrize(("sent", "read"), [(" yes ", True), ("\ttrue\n", True), (" 1", True), ("no ", False),
+                                            (" oui ", True), (" Non", False), (" on ", True)])
+def test_a_boolean_with_surrounding_whitespace_is_read(client: FlaskClient, db: Database, sent: str,
+                                                       read: bool) -> None:
+    response = post_json(client, lead_payload(consent_marketing=sent, job_offer=sent))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    with db.session() as session:
+        consent = session.scalars(select(ConsentRecord)).one()
+        assert (consent.kind == "express") is read
+
+
+def test_a_form_boolean_with_surrounding_whitespace_is_read(client: FlaskClient) -> None:
+    response = client.post("/api/leads", data={"first_name": "Ana", "email": "ana@example.com",
+                                               "studied_in_canada": " yes "}, content_type=FORM)
+    assert response.status_code == 201, response.get_data(as_text=True)
