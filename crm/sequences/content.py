@@ -407,7 +407,11 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "facts": {key: facts.get(key) for key in FACT_KEYS},
         # What the lead already gave, so that no email asks for it again.
         "known": {"citizenship": bool(lead.citizenships), "date_of_birth": lead.date_of_birth is not None,
-                  "occupation": bool(facts.get("occupation")), "job_offer": facts.get("job_offer") is not None},
+                  "age": lead.date_of_birth is not None or lead.stated_age is not None,
+                  "occupation": bool(facts.get("occupation")), "job_offer": facts.get("job_offer") is not None,
+                  "studies": facts.get("studied_in_canada") is not None
+                  or facts.get("enrolled_in_post_secondary") is not None,
+                  "family": facts.get("spouse_status_in_canada") is not None},
         # Where the offer is (the form's "employer" field is the lead's current employer, not the offer's).
         "offer_province": province_name(facts["job_offer_province"], lang)
         if isinstance(facts.get("job_offer_province"), str) and facts["job_offer_province"] in PROVINCES else None,
