@@ -146,6 +146,8 @@ class IntakeResult:
     created: bool  # False: a replay of an earlier request, nothing new stored
     language: str
     jobs: list[Job] = field(default_factory=list)
+    # The first inquiry of a new person (not spam): the only one the automatic answer email follows.
+    new_lead: bool = False
 
     def as_json(self) -> dict[str, str]:
         return {"id": self.lead_id, "inquiry_id": self.inquiry_id, "status": "received"}
@@ -420,7 +422,8 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         job_id = new_person.execute(connection)
         if job_id is not None:
             return IntakeResult(new_person.lead_id, new_person.inquiry_id, created=True,
-                                language=new_person.language, jobs=[detached_job(job_id, new_person.job)])
+                                language=new_person.language, jobs=[detached_job(job_id, new_person.job)],
+                                new_lead=True)
 
     with closing(_PROBE_ON_DRIVER.execute(connection, {"key": key, "email_key": data.email_key})) as cursor:
         earlier_id, known_lead_id = cursor.fetchone()
@@ -482,7 +485,8 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
         if job is not None:
             jobs.append(insert_job(session, "classify_lead", lead_id, job["args"], now=now))
     session.flush()
-    return IntakeResult(lead_id, inquiry["id"], created=True, language=language, jobs=jobs)
+    return IntakeResult(lead_id, inquiry["id"], created=True, language=language, jobs=jobs,
+                        new_lead=is_new_lead and not is_spam)
 
 
 def _inquiry_rows(request: IntakeRequest, prepared: Prepared, data: NormalisedInquiry, key: str, lead_id: str,

@@ -27,7 +27,9 @@ from crm.intake.security import (
     verify_signature,
 )
 from crm.intake.service import IntakeError, IntakeRequest, IntakeResult, receive_inquiry
+from crm.models import Lead
 from crm.observability.web import note_intake
+from crm.sequences.consent import consent_state
 
 bp = Blueprint("intake", __name__)
 
@@ -162,7 +164,10 @@ def create_lead() -> Response:
     if result.created and result.jobs:
         current_app.extensions["crm.dispatcher"].dispatch(result.jobs)
     if kind in FORM_TYPES and wants_html():  # a browser's form post; a JSON sender gets JSON whatever it accepts
-        return redirect(url_for("intake.thanks", lang=result.language), code=303)  # type: ignore[return-value]
+        # The thank-you page promises the automatic answer email only when it will come.
+        reply = "email" if _answer_will_be_emailed(result) else None
+        return redirect(url_for("intake.thanks", lang=result.language, reply=reply),  # type: ignore[return-value]
+                        code=303)
     note_intake(result.lead_id, result.inquiry_id)
     response = jsonify(result.as_json())
     response.status_code = 201 if result.created else 200
@@ -190,6 +195,17 @@ def _language_of_tag(tag: str | None) -> str | None:
 
 def _form_language(token: dict[str, str]) -> str | None:
     return _language_of_tag(token.get("lang") or request.args.get("lang"))
+
+
+def _answer_will_be_emailed(result: IntakeResult) -> bool:
+    """Whether the automatic answer email follows this inquiry: only a new person's first one does (a
+    known lead's inquiry goes to its consultant, its sequence is not run again), and only when nothing
+    blocks email to the address (a bounce or complaint on record), by the rule the sequences apply."""
+    if not (result.created and result.new_lead):
+        return False
+    with database().session() as session:
+        lead = session.get(Lead, result.lead_id)
+        return lead is not None and consent_state(session, lead).refusal(marketing=False, at=utcnow()) is None
 
 
 def _store(intake: IntakeRequest) -> IntakeResult:
@@ -290,7 +306,8 @@ def apply_form() -> Response:
 @bp.get("/apply/thanks")
 def thanks() -> str:
     language = _page_language()
-    return render_template("apply/thanks.html", lang=language, t=translator(language))
+    return render_template("apply/thanks.html", lang=language, t=translator(language),
+                           answer_emailed=request.args.get("reply") == "email")
 
 
 @bp.app_context_processor

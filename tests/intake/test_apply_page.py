@@ -51,7 +51,7 @@ def test_submitting_the_french_form_stores_the_wording_shown_with_the_consent(
                                                "citizenships": "FR", "consent_marketing": "yes", "website": ""},
                            headers={"Accept": "text/html"}, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/apply/thanks?lang=fr")
+    assert response.headers["Location"].endswith("/apply/thanks?lang=fr&reply=email")
     with db.session() as session:
         lead = session.scalars(select(Lead)).one()
         assert lead.preferred_language == "fr"

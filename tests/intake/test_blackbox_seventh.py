@@ -286,3 +286,57 @@ def test_a_form_boolean_with_surrounding_whitespace_is_read(client: FlaskClient)
     response = client.post("/api/leads", data={"first_name": "Ana", "email": "ana@example.com",
                                                "studied_in_canada": " yes "}, content_type=FORM)
     assert response.status_code == 201, response.get_data(as_text=True)
+
+
+# 8. The thank-you page promises the automatic answer only when it will come
+
+PROMISE = {"en": "You will also receive an email confirming what you told us",
+           "fr": "Vous recevrez aussi un courriel qui reprend ce que vous nous avez dit"}
+
+
+def _apply(client: FlaskClient, language: str, **answers: str) -> str:
+    """Send the /apply page in `language` as a browser does; the thank-you page it lands on."""
+    hidden = _form_fields(client.get(f"/apply?lang={language}").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, **answers}, headers=BROWSER, content_type=FORM)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_new_lead_is_promised_the_answer_email_and_a_known_one_is_not(
+    client: FlaskClient, db: Database, language: str
+) -> None:
+    first = _apply(client, language, first_name="Chloé", email="chloe@example.fr", message="Bonjour")
+    assert PROMISE[language] in first
+    again = _apply(client, language, first_name="Chloé", email="Chloe@example.fr", message="Une autre question")
+    assert PROMISE[language] not in again
+    assert ("consultant" in again) and counts(db)["inquiries"] == 2
+
+
+def test_a_lead_who_unsubscribed_and_writes_again_is_not_promised_the_answer_email(
+    client: FlaskClient, db: Database
+) -> None:
+    from crm.db import utcnow
+    from crm.sequences.unsubscribe import unsubscribe
+
+    assert PROMISE["fr"] in _apply(client, "fr", first_name="Chloé", email="chloe@example.fr")
+    with db.transaction() as session:
+        unsubscribe(session, session.scalars(select(Lead)).one(), "test", utcnow())
+    assert PROMISE["fr"] not in _apply(client, "fr", first_name="Chloé", email="chloe@example.fr",
+                                       consent_marketing="yes", message="De nouveau")
+
+
+def test_a_new_lead_whose_address_bounced_before_is_not_promised_the_answer_email(client: FlaskClient,
+                                                                                 db: Database) -> None:
+    from crm.db import utcnow
+    from crm.sequences.unsubscribe import suppress
+
+    with db.transaction() as session:
+        suppress(session, "ana@example.com", "bounced", "test", utcnow())
+    assert PROMISE["en"] not in _apply(client, "en", first_name="Ana", email="ana@example.com")
+
+
+def test_the_thank_you_page_makes_no_promise_by_itself(client: FlaskClient) -> None:
+    assert PROMISE["en"] not in client.get("/apply/thanks").get_data(as_text=True)
+    assert PROMISE["en"] in client.get("/apply/thanks?reply=email").get_data(as_text=True)
