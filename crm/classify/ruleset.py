@@ -18,6 +18,9 @@ import yaml
 RULESET_FILE = Path(__file__).parent / "ruleset.yaml"
 
 CONFIDENCES = ("official", "secondary", "unconfirmed")
+# The streams whose exemption code the classifier picks among several, the only ones `code_confidence` and
+# `agreement_codes` apply to (crm/classify/streams.py, intra_company).
+CODE_RULE_STREAMS = ("intra-company-transferee",)
 IEC_CATEGORIES = ("working-holiday", "young-professionals", "co-op")
 IEC_STATUSES = ("active", "suspended", "unclear")
 LANGUAGES = ("en", "fr")
@@ -256,6 +259,12 @@ def validate_data(data: Any) -> list[str]:
             elif key == "documents" and len({len(v) for v in value.values()}) > 1:
                 problems.append(f"{where}.documents: the languages list different numbers of documents")
         codes = rule.get("exemption_codes") if isinstance(rule.get("exemption_codes"), list) else []
+        for key in ("code_confidence", "agreement_codes"):
+            if key in rule and slug not in CODE_RULE_STREAMS:
+                problems.append(f"{where}.{key}: read only for {', '.join(CODE_RULE_STREAMS)}")
+            if key in rule and not isinstance(rule[key], dict):
+                problems.append(f"{where}.{key}: must be a mapping")
+                rule = {k: v for k, v in rule.items() if k != key}
         for code, entry in (rule.get("code_confidence") or {}).items():
             if code not in codes:
                 problems.append(f"{where}.code_confidence: {code} is not one of the stream's exemption codes")

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from crm.countries import demonym_index, name_index
 from crm.intake.provinces import lookup_province
@@ -64,7 +67,8 @@ _CANADIAN_SCHOOLS = (
     r"memorial university|unb|cegep"
 )
 # Up to 60 characters within one clause: no sentence end, comma or joining word in between.
-_SAME_CLAUSE = r"(?:(?!\b(?:and|but|want|wants|wanted|et|mais)\b)[^.!?,;]){0,60}?"
+_SAME_CLAUSE = (r"(?:(?!\b(?:and|but|want|wants|wanted|then|before|after|moving|moved|worked|working|et|mais|puis|"
+                r"avant|apres)\b)[^.!?,;]){0,60}?")
 _SCHOOL_WORD = (r"(?:college|colleges|university|universities|program|programme|institution|school|diploma|degree|"
                 r"masters?|dli)")
 _CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON", "waterloo": "ON",
@@ -152,8 +156,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # Studies in Canada finished or about to be ("I graduated from Seneca", "finishing my diploma in Toronto"):
     # the place must follow in the same clause ("I studied in India and want to work in Canada" is not it).
     "studied_in_canada": [re.compile(p) for p in (
-        r"\b(?:graduated|graduating|studied|finished|finishing|completed|completing|(?:completed|finished|"
-        r"finishing|completing) (?:my|a) (?:degree|diploma|program|masters?))\b" + _SAME_CLAUSE
+        r"\b(?:graduated|graduating|studied|(?:completed|finished|finishing|completing) (?:my |a |an |the )?"
+        r"(?:[a-z']+ )?(?:degree|diploma|program|programme|masters?|master's|bachelor'?s?|phd|studies|course))\b"
+        + _SAME_CLAUSE
         + r"\b(?:in canada|canadian " + _SCHOOL_WORD + r"|ontario|quebec|toronto|montreal|vancouver|ottawa|calgary|"
         r"halifax|" + _CANADIAN_SCHOOLS + r")\b",
         # "a graduate of Humber College", "a Seneca graduate": a named school only (a school abroad then
@@ -179,10 +184,10 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "pgwp_doubt": [re.compile(p) for p in (
         r"\bnot (?:pgwp[- ]eligible|eligible (?:for|to get) (?:a |the )?(?:pgwp|post-?graduation work permit))\b",
         r"\b(?:isn't|is not|wasn't|was not|not) (?:a )?(?:dli|designated learning institution)\b",
-        r"\b(?:private|non-subsidi[sz]ed|unsubsidi[sz]ed) (?:(?:career|vocational|non-subsidi[sz]ed|unsubsidi[sz]ed) )?"
-        r"college\b",
+        r"\b(?:non-subsidi[sz]ed|unsubsidi[sz]ed) (?:private )?college\b",
+        r"\bprivate (?:career|vocational|non-subsidi[sz]ed|unsubsidi[sz]ed) college\b",
         r"\b(?:pas|non) (?:admissible|eligible) (?:au|a un) (?:ptpd|permis de travail postdiplome)\b",
-        r"\b(?:college|ecole) prive(?:e)? (?:non subventionnee?)?\b",
+        r"\b(?:college|ecole) privee? non subventionnee?\b",
     )],
     # The post-graduation work permit named, with nothing said of studies in Canada ("Can I get a PGWP?").
     "pgwp_mentioned": [re.compile(p) for p in (
@@ -191,15 +196,20 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # A spouse or children coming along with the lead ("with my wife and our son", "we have two kids", "avec mon
     # mari et nos enfants"): IEC takes no accompanying dependants, so the lead is asked.
     "family_along": [re.compile(p) for p in (
-        r"\b(?:with|bring|bringing|take|taking) (?:my|our) (?:[a-z0-9-]+ ){0,2}?(?:husband|wife|spouse|partner|"
-        r"fiance|fiancee|boyfriend|girlfriend|son|daughter|child|children|kids?|baby|family)\b",
-        r"\b(?:my|our) (?:husband|wife|spouse|partner|fiance|fiancee|kids|children|family) (?:and (?:i|me)|"
-        r"(?:would|will|wants? to|want to) (?:come|join|accompany|move))\b",
-        r"\b(?:we|i) have (?:a|an|one|two|three|four|\d) (?:(?:[a-z0-9-]+ ){0,2})?(?:son|daughter|child|children|"
+        r"\b(?:come|coming|move|moving|go|going|travel|travelling|traveling|relocate|relocating|live|living|stay|"
+        r"staying|holiday|emigrate|immigrate|canada)\b[^.!?]{0,30}?\bwith (?:my|our) (?:[a-z0-9-]+ ){0,2}?(?:husband|"
+        r"wife|spouse|partner|fiance|fiancee|boyfriend|girlfriend|son|daughter|child|children|kids?|baby|family)\b",
+        r"\b(?:bring|bringing|take|taking) (?:my|our) (?:[a-z0-9-]+ ){0,2}?(?:husband|wife|spouse|partner|fiance|"
+        r"fiancee|boyfriend|girlfriend|son|daughter|child|children|kids?|baby|family)\b",
+        r"\b(?:my|our) (?:husband|wife|spouse|partner|fiance|fiancee|boyfriend|girlfriend|kids|children|family) "
+        r"(?:and (?:i|me)|(?:would|will|wants? to|want to) (?:come|join|accompany|move))\b",
+        r"\b(?:we|i) have (?:a|an|one|two|three|four|\d) (?:(?:[a-z0-9-]+ ){0,3})?(?:son|daughter|child|children|"
         r"kids?|baby)\b",
+        r"\bmarried with (?:a |an |one |two |three |four |\d )?(?:(?:[a-z0-9-]+ ){0,2})?(?:kids?|children|child|sons?|"
+        r"daughters?|baby)\b",
         r"\b(?:avec|emmener|amener) (?:mon|ma|mes|notre|nos) (?:[a-z0-9-]+ ){0,2}?(?:mari|femme|epouse|epoux|"
         r"conjoint|conjointe|copain|copine|fils|fille|filles|enfant|enfants|bebe|famille)\b",
-        r"\b(?:j'ai|nous avons) (?:un|une|deux|trois|quatre|\d) (?:(?:[a-z0-9-]+ ){0,2})?(?:fils|fille|filles|"
+        r"\b(?:j'ai|nous avons) (?:un|une|deux|trois|quatre|\d) (?:(?:[a-z0-9-]+ ){0,3})?(?:fils|fille|filles|"
         r"enfant|enfants|bebe)\b",
     )],
     "pr_pending": [re.compile(p) for p in (
@@ -338,7 +348,7 @@ _NOT_A_PLACE = frozenset(_MONTHS.split("|")) | {
     "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "pr", "rp"}
 # A sentence ends at . ! ? or ; (not at the dots of "U.S."); a line break does not end it, so a place on the next
 # line ("I am a permanent resident\nin Germany") is still seen.
-_SENTENCE_BREAK = re.compile(r"[!?;]|\.(?![a-z])")
+_SENTENCE_BREAK = re.compile(r"[!?;]|\.(?![a-z-])")
 # "PR" is also public relations ("I'm a PR and communications specialist"): with one of these words in the
 # sentence the abbreviation is not read.
 _PUBLIC_RELATIONS = re.compile(
@@ -421,7 +431,8 @@ def _elsewhere(original: str, text: str, start: int, end: int, *, employer_after
     capitals = len(original) == len(text)  # positions match (see normalise): the lead's capitals can be read
     for place in _PLACE_BEFORE.finditer(part):
         at = start + place.end()
-        if place.group(0).startswith("at") and _AT_WORK.search(text, start, start + place.start()):
+        at_word = start + place.start()
+        if place.group(0).startswith("at") and _AT_WORK.search(text, max(start, at_word - 20), at_word):
             continue  # "I work at Shopify": an employer, not a place
         if employer_after_at and place.group(0).startswith(("at", "from")):
             continue
@@ -528,24 +539,66 @@ def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 # In the clause before a job offer: a question, a need, a plan or a wish ("Do I need a job offer?", "how can I
-# get a job offer", "I hope to find an offer") or someone else's ("my wife has a job offer"): not the lead's own.
-_OFFER_NOT_HELD = re.compile(
+# get a job offer", "I hope to find an offer"): not an offer held. Before the lead's own "I have", only these count.
+_OFFER_PLAN = re.compile(
     r"\b(?:need|needs|needed|require|requires|required|necessary|mandatory|if|whether|hope|hoping|want|wants|"
     r"wish|looking|look|seeking|seek|search|searching|find|finding|get|getting|obtain|obtaining|land|how|what|"
-    r"which|can|could|should|must|would|will|do (?:i|we|you)|does|is there|is it|est-ce|faut|besoin|trouver|"
-    r"obtenir|chercher|cherche|espere|veux|voudrais|souhaite|comment|dois-je|peut-on|avoir|"
-    r"he|she|they|his|her|their|il|elle|ils|elles|son|sa|ses|leur|leurs|"
+    r"which|can|could|should|must|would|will|do|does|is there|is it|est-ce|faut|besoin|trouver|obtenir|chercher|"
+    r"cherche|espere|veux|voudrais|souhaite|comment|dois-je|peut-on|avoir|sans|without)\b")
+# Someone else's offer ("my wife has a job offer", "il a une offre"), when the lead does not say "I have".
+_OFFER_SOMEONE_ELSE = re.compile(
+    r"\b(?:he|she|they|his|her|their|il|elle|ils|elles|son|sa|ses|leur|leurs|"
     r"(?:my|mon|ma) (?:wife|husband|spouse|partner|fiance|fiancee|mother|father|mom|dad|parents?|brother|sister|"
     r"son|daughter|child|children|kids?|friend|boyfriend|girlfriend|mari|conjoint|conjointe|epoux|epouse|femme|"
     r"fils|fille|frere|soeur|pere|mere|ami|amie|copain|copine))\b")
-# A clause ends at a punctuation mark or at a joining word.
-_OFFER_CLAUSE = re.compile(r"[.!?;,:()]|\b(?:and|but|or|so|because|et|mais|ou|donc|car)\b")
-_OFFER_CLAUSE_END = re.compile(r"[.!?;,()]|\b(?:and|but|or|so|because|however|though|although|et|mais|ou|donc|car|"
-                               r"cependant|pourtant)\b")
-# The lead's own words of having one: "I have", "I got", "j'ai", "on m'a".
-_OFFER_HELD = re.compile(r"\b(?:i|we) (?:have|got|received|was|were|am|'ve)\b|\b(?:i've|ive|i'm|im|j'ai|"
-                         r"nous avons|on m'a|je suis)\b|\bhave (?:a |an )?(?:[a-z]+ ){0,2}?offer\b|"
-                         r"\b(?:got|received) (?:a |an )?(?:[a-z]+ ){0,2}?offer\b|\boffered\b")
+# A clause ends at a punctuation mark or at a joining word ("as I have a job offer" starts a clause).
+_OFFER_CLAUSE = re.compile(r"[.!?;,:()]|\b(?:and|but|or|so|because|as|since|et|mais|ou|donc|car|puisque|comme)\b")
+# The lead saying they hold one: "I have", "I've got", "I was offered", "j'ai (reçu) une", "je viens d'obtenir".
+_OFFER_HELD = re.compile(
+    r"\b(?:i|we)(?: (?:just|already|now|also|finally|recently))? (?:have|got|received|hold|accepted|signed|landed|"
+    r"secured|was offered|were offered)\b|\b(?:i've|ive|i have|we've|we have)(?: (?:just|already|now|also|finally|"
+    r"recently))? (?:got|gotten|received|accepted|signed|landed|secured|been offered)\b|"
+    r"\bj'ai (?:(?:deja|enfin|aussi|maintenant) )?(?:(?:recu|obtenu|accepte|signe|decroche) )?(?:une|un)\b|"
+    r"\bnous avons\b|\bon m'a (?:offert|propose)\b|\bje viens d'(?:obtenir|avoir|recevoir|accepter|decrocher)\b")
+# How far after an offer its place is looked for, and how many mentions are judged (a long message stays cheap).
+_OFFER_PLACE_SPAN = 80
+_OFFER_MENTIONS = 5
+FOREIGN_CITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "foreign_cities.yaml"
+
+
+@cache
+def _foreign_cities() -> frozenset[str]:
+    data = yaml.safe_load(FOREIGN_CITIES_FILE.read_text(encoding="utf-8")) or {}
+    return frozenset(normalise(str(city)) for city in data.get("cities") or [])
+
+
+# A province right after a city's name makes it the Canadian one ("London, Ontario", "Paris ON").
+_PROVINCE_AFTER = re.compile(r"\s*,?\s*(?:ontario|ont|on|quebec|qc|british columbia|bc|b\.c|alberta|ab|manitoba|mb|"
+                             r"saskatchewan|sk|nova scotia|ns|new brunswick|nb|canada)\b")
+
+
+def _offer_abroad(text: str, end: int) -> bool:
+    """Whether the first place named after an offer (in its sentence, within _OFFER_PLACE_SPAN characters) is
+    abroad: a country other than Canada, a region such as the EU, or a large city abroad. A Canadian place named
+    first wins ("in London, Ontario", "in Toronto with a company from France"); no place named is Canada."""
+    limit = min(len(text), end + _OFFER_PLACE_SPAN)
+    stop = _SENTENCE_BREAK.search(text, end, limit)
+    window = text[end:stop.start() if stop else limit]
+    canada = _CANADA_PLACE_RE.search(window)
+    canada_at = canada.start() if canada else len(window)
+    region = _REGIONS.search(window)
+    if region is not None and region.start() < canada_at:
+        return True
+    names, cities = _country_words()[1], _foreign_cities()
+    words = list(_WORD.finditer(window, 0, canada_at))
+    for i in range(len(words)):
+        for size in (1, 2, 3):
+            phrase = " ".join(word.group(0) for word in words[i:i + size])
+            if phrase in names:
+                return True
+            if phrase in cities and not _PROVINCE_AFTER.match(window, words[min(i + size, len(words)) - 1].end()):
+                return True
+    return False
 
 
 def _job_offer(original: str, text: str, pattern: re.Pattern[str]) -> Signal | None:
@@ -553,20 +606,24 @@ def _job_offer(original: str, text: str, pattern: re.Pattern[str]) -> Signal | N
     question, a plan, someone else's offer or an offer abroad ("a job offer in Paris", "an offer from Google in
     Seattle"): then the offer is still asked for, rather than taken as held."""
     clause_starts = [0] + [m.end() for m in _OFFER_CLAUSE.finditer(text)]
-    for match in pattern.finditer(text):
+    for count, match in enumerate(pattern.finditer(text)):
+        if count == _OFFER_MENTIONS:
+            break
         start, end = match.span()
         quote = _quote(original, start, end)
         if _NEGATION.search(text[max(0, start - 20):start]):
             return Signal("job_offer", False, quote)
         clause_start = clause_starts[bisect_right(clause_starts, start) - 1]
-        if _OFFER_NOT_HELD.search(text, clause_start, start):
+        held = max(_OFFER_HELD.finditer(text, clause_start, end), key=lambda m: m.start(), default=None)
+        if held is not None:
+            if _OFFER_PLAN.search(text, clause_start, held.start()):
+                continue  # "What if I have a job offer?"
+        elif _OFFER_PLAN.search(text, clause_start, start) or _OFFER_SOMEONE_ELSE.search(text, clause_start, start):
             continue
         sentence_end = _SENTENCE_BREAK.search(text, end)
-        if (sentence_end is not None and text[sentence_end.start()] == "?"
-                and _OFFER_HELD.search(text, clause_start, end) is None):
+        if sentence_end is not None and text[sentence_end.start()] == "?" and held is None:
             continue  # "A job offer is required for CUSMA?"
-        clause_end = _OFFER_CLAUSE_END.search(text, end)
-        if _elsewhere(original, text, end, clause_end.start() if clause_end else len(text), employer_after_at=True):
+        if _offer_abroad(text, end):
             continue
         return Signal("job_offer", True, quote)
     return None
@@ -595,6 +652,9 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
                 age = int(match.group(1))
                 if 14 <= age <= 99:
                     found.append(Signal("age", age, quote))
+            elif kind == "pgwp_mentioned" and _OFFER_SOMEONE_ELSE.search(text, max(0, match.start() - 30),
+                                                                         match.start()):
+                pass  # "my husband has a PGWP": someone else's permit, not a question about the lead's studies
             elif kind == "job_offer":
                 offer = _job_offer(original, text, pattern)
                 if offer is not None:

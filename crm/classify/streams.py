@@ -138,7 +138,8 @@ def intra_company(ctx: Context) -> Candidate | None:
     rule = ctx.rs.stream("intra-company-transferee")
     code = "C62" if executive else "C63"
     agreement_reason = None
-    for key, codes in rule.agreement_codes.items():
+    # A transfer to open a new office is C61 (the CUSMA codes are for an existing Canadian employer: not modelled).
+    for key, codes in (rule.agreement_codes.items() if office is not False else ()):
         agreement = ctx.rs.agreements.get(key)
         citizen = next((c for c, _quote in ctx.citizenships if agreement and c in agreement.countries), None)
         if agreement is not None and citizen is not None:
@@ -166,14 +167,15 @@ def intra_company(ctx: Context) -> Candidate | None:
         candidate.missing.append(ctx.t("Years with the employer"))
     elif years < 1:
         candidate.verdict = "ineligible"
-        candidate.reasons.append(ctx.t("Needs one year or more with the employer; has {months} months",
-                                       months=f"{years * 12:.0f}"))
+        months = int(years * 12 + 1e-9)  # whole months served: 0.96 years is 11, not 12
+        candidate.reasons.append(ctx.t("Needs one year or more with the employer; has 1 month") if months == 1 else
+                                 ctx.t("Needs one year or more with the employer; has {months} months", months=months))
     else:
         candidate.reasons.append(ctx.t("{years} years with the employer", years=f"{years:g}"))
     sureness = rule.code_confidence.get(candidate.exemption_code or "")
-    if sureness is not None and candidate.viable:
-        candidate.confidence = sureness[0]
-        if sureness[0] == "unconfirmed":
+    if sureness is not None and candidate.verdict != "ineligible":
+        candidate.confidence = sureness[0]  # the code's, whatever else is still to learn
+        if sureness[0] == "unconfirmed" and candidate.viable:
             ctx.flag("unconfirmed-rule")
             ctx.review(ctx.t(sureness[1]))
     return candidate

@@ -54,3 +54,21 @@ def test_the_rule_is_data(tmp_path: Path) -> None:
     data["iec"]["accompanying_dependants"] = {"allowed": "no"}
     changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert any("accompanying_dependants" in problem for problem in validate_ruleset(changed))
+
+
+@pytest.mark.parametrize("message", [
+    "I have a 3 year old son", "I am married with two children", "My girlfriend and I want to go to Canada",
+    "I want to come to Canada with my wife",
+])
+def test_more_ways_of_saying_family_comes_along(message: str) -> None:
+    verdict, missing = _holiday(message)
+    assert verdict == "likely" and QUESTION in missing
+
+
+@pytest.mark.parametrize("message", [
+    "I spoke with my family and they support me", "I discussed it with my wife",
+    "I worked with my partner at a restaurant",
+])
+def test_talking_with_family_is_not_family_coming_along(message: str) -> None:
+    verdict, missing = _holiday(message)
+    assert verdict == "eligible" and QUESTION not in missing

@@ -68,3 +68,49 @@ def test_cusma_still_asks_for_a_canadian_offer(message: str) -> None:
     cusma = next(c for c in result.candidates if c.stream == "free-trade-professional")
     assert cusma.verdict == "needs_info"
     assert "A job offer or contract from a Canadian employer" in cusma.missing
+
+
+@pytest.mark.parametrize("town", [
+    "Quebec City", "Victoria", "Saint John", "Banff", "Whistler", "Fort McMurray", "Moose Jaw", "Rimouski",
+    "Prince George", "Yellowknife", "Kingston", "London, Ontario", "Paris, Ontario", "Sydney, Nova Scotia",
+])
+def test_an_offer_in_any_canadian_town_is_read(town: str) -> None:
+    """Review of the first version: any capitalised word after 'in' was taken for a place abroad."""
+    assert _offer(f"I have a job offer in {town}") is True
+    assert _offer(f"J'ai une offre d'emploi à {town}") is True
+
+
+@pytest.mark.parametrize("text", [
+    "I would like to know my options as I have a job offer in Toronto",
+    "I want to move to Canada since I have a job offer in Calgary",
+    "Je viens d'obtenir une offre d'emploi à Québec", "With the help of my sister I have a job offer in Ottawa",
+    "I have a job offer in Toronto from a company based in New York",
+    "I have a job offer in Canada from my employer in India",
+    "I have a job offer in Toronto with a company from France",
+])
+def test_the_leads_own_have_wins_over_other_words_of_the_sentence(text: str) -> None:
+    assert _offer(text) is True
+
+
+@pytest.mark.parametrize("message", [
+    "job offer " * 100 + "at " * 1300 + "in Paris", "job offer at " * 380 + "in Paris",
+    "I have a job offer in " * 200, "with my " * 600,
+])
+def test_a_long_crafted_message_is_read_in_linear_time(message: str) -> None:
+    """Review: a 5,000-character message took ~10 s (an abroad check per mention, each rescanning the clause).
+    Measured as work, not time: the abroad check runs for at most five mentions."""
+    from crm.classify import signals
+
+    calls = {"n": 0}
+    original = signals._offer_abroad
+
+    def counting(text: str, end: int) -> bool:
+        calls["n"] += 1
+        return original(text, end)
+
+    signals._offer_abroad = counting  # type: ignore[assignment]
+    try:
+        read_message(message)
+    finally:
+        signals._offer_abroad = original  # type: ignore[assignment]
+    assert calls["n"] <= signals._OFFER_MENTIONS

@@ -76,6 +76,8 @@ def _said(text: str) -> str | None:
     ("I am a permanent resident in BC", "I am a permanent resident"),
     ("I'm a PR in B.C. and want to hire a cook", "I'm a PR"),
     ("Je suis résidente permanente en C.-B.", "Je suis résidente permanente"),
+    ("Je suis résident permanent, je vis en C.-B.", "Je suis résident permanent"),
+    ("Je suis RP, et j'habite en C.-B.", "Je suis RP"),
     ("I have PR and work at Shopify", "I have PR"),
     ("I have PR, working at Telus since 2021", "I have PR"),
 ])

@@ -66,3 +66,26 @@ def test_the_form_answer_no_is_not_overridden_by_a_pgwp_question() -> None:
 ])
 def test_the_leads_own_doubt_about_the_program_makes_the_pgwp_a_question(message: str) -> None:
     assert _pgwp(message) == "needs_info"
+
+
+@pytest.mark.parametrize("message", [
+    "I graduated from the University of Lagos in 2018 before moving to Quebec",
+    "I studied nursing in the Philippines for four years then worked in Ontario",
+    "I completed 3 years of work experience in Toronto", "I finished my contract with a company in Vancouver",
+    "My husband has a PGWP and I want to work",
+])
+def test_studies_abroad_work_in_canada_and_someone_elses_pgwp_are_no_studies_here(message: str) -> None:
+    assert _pgwp(message) is None
+
+
+@pytest.mark.parametrize("message", ["I completed my diploma at Humber", "I finished my master's in Canada"])
+def test_a_finished_program_in_canada_is_read(message: str) -> None:
+    assert _pgwp(message) == "likely"
+
+
+@pytest.mark.parametrize("message", [
+    "I graduated from Humber, a public college, not a private college",
+    "J'ai étudié dans un collège privé subventionné à Montréal",
+])
+def test_a_subsidised_or_denied_private_college_is_no_doubt(message: str) -> None:
+    assert _pgwp(message) == "likely"

@@ -17,8 +17,8 @@ from tests.web.conftest import Browser, Team
             "Country of residence “Germny” read as Germany",
             "Job offer province “Texas” not recognised: ask the lead",
             "Both a date of birth and an age were given: the date of birth is used"]),
-    ("fr", ["Comment les réponses ont été lues", "Citoyenneté « Irelnd » lue comme Irlande",
-            "Pays de résidence « Germny » lu comme Allemagne",
+    ("fr", ["Comment les réponses ont été lues", "Citoyenneté « Irelnd » interprétée comme Irlande",
+            "Pays de résidence « Germny » interprété comme Allemagne",
             "Province de l&#39;offre d&#39;emploi « Texas » non reconnue : à demander au prospect",
             "Une date de naissance et un âge ont été donnés : la date de naissance est retenue"]),
 ])

@@ -1,0 +1,65 @@
+"""Intra-company transfer codes (RCIC review and its code review): T37/T38 for U.S. and Mexican citizens moving to
+an existing Canadian employer, C61 (no agreement reason) for a new office; C62's unconfirmed meaning is the code's
+confidence whatever the verdict; a short tenure is said in whole months; the code rules are validated."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from crm.classify.classifier import classify
+from crm.classify.model import LeadInput
+from crm.classify.ruleset import RULESET_FILE, validate_ruleset
+
+TODAY = date(2026, 3, 15)
+
+
+def _transfer(citizenship: str, **facts: Any) -> Any:
+    result = classify(LeadInput(citizenships=[citizenship], stated_age=40, stated_age_on=TODAY, today=TODAY,
+                                facts=facts))
+    return next(c for c in result.candidates if c.stream == "intra-company-transferee")
+
+
+@pytest.mark.parametrize(("citizenship", "occupation", "code"), [
+    ("US", "Engineering manager", "T37"), ("US", "Firmware engineer", "T38"), ("MX", "Director", "T37"),
+    ("IN", "Firmware engineer", "C63"),
+])
+def test_codes_for_an_existing_canadian_office(citizenship: str, occupation: str, code: str) -> None:
+    candidate = _transfer(citizenship, occupation=occupation, years_with_employer=3, employer_has_canadian_office=True)
+    assert candidate.exemption_code == code
+
+
+def test_a_new_office_is_c61_without_an_agreement_reason() -> None:
+    candidate = _transfer("US", occupation="CEO", years_with_employer=3, employer_has_canadian_office=False)
+    assert candidate.exemption_code == "C61"
+    assert not any("CUSMA" in reason for reason in candidate.reasons)
+
+
+def test_c62_is_unconfirmed_even_while_information_is_missing() -> None:
+    candidate = _transfer("IN", occupation="Director", years_with_employer=3)
+    assert (candidate.exemption_code, candidate.verdict, candidate.confidence) == ("C62", "needs_info", "unconfirmed")
+
+
+@pytest.mark.parametrize(("years", "said"), [(0.96, "has 11 months"), (0.09, "has 1 month"), (0.5, "has 6 months")])
+def test_a_short_tenure_is_said_in_whole_months(years: float, said: str) -> None:
+    candidate = _transfer("IN", occupation="analyst", years_with_employer=years, employer_has_canadian_office=True)
+    assert candidate.verdict == "ineligible"
+    assert any(reason.endswith(said) for reason in candidate.reasons), candidate.reasons
+
+
+@pytest.mark.parametrize(("stream", "key", "value", "problem"), [
+    ("entrepreneur", "code_confidence", {"C11": {"confidence": "unconfirmed", "notes": "x"}}, "read only for"),
+    ("intra-company-transferee", "code_confidence", ["C62"], "must be a mapping"),
+    ("intra-company-transferee", "agreement_codes", ["cusma"], "must be a mapping"),
+])
+def test_code_rules_in_the_wrong_place_or_shape_are_problems(tmp_path: Path, stream: str, key: str, value: Any,
+                                                             problem: str) -> None:
+    data = yaml.safe_load(RULESET_FILE.read_text(encoding="utf-8"))
+    data["streams"][stream][key] = value
+    changed = tmp_path / "ruleset.yaml"
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert any(problem in line for line in validate_ruleset(changed))
