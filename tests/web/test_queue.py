@@ -8,9 +8,11 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from crm.config import Settings
 from crm.db import Database, utcnow
 from crm.models import Lead
 from crm.workspace import queue
@@ -49,7 +51,8 @@ def test_equal_scores_put_the_longest_waiting_first(db: Database, team: Team, co
     assert lead_ids_in(consultant.get("/leads").get_data(as_text=True)) == [older, newer]
 
 
-def test_filters_and_search(db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+def test_filters_and_search(db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str],
+                            settings: Settings) -> None:
     french = post_lead(first_name="Jean", last_name="Dubois", citizenships=["France"], preferred_language="fr")
     irish = post_lead(first_name="Siobhan", last_name="Kelly", email="siobhan@example.ie")
     classify(db, french, stream="francophone-mobility", flags=["needs-review"])
@@ -67,7 +70,8 @@ def test_filters_and_search(db: Database, team: Team, consultant: Browser, post_
     assert ids("q=Jean") == [french]  # first name
     assert ids("q=siobhan%40example") == [irish]  # email
     assert ids("q=%25") == []  # LIKE wildcards are literal
-    today = utcnow().date()
+    # The dates are the workspace's days (CRM_TIMEZONE): from 00:00 to 05:00 UTC, Toronto is still on yesterday.
+    today = utcnow().astimezone(ZoneInfo(settings.timezone)).date()
     assert set(ids(f"from={today.isoformat()}&to={today.isoformat()}")) == {french, irish}
     assert ids(f"to={(today - timedelta(days=3)).isoformat()}") == []
     assert ids(f"consultant={team.other_id}") == []
