@@ -182,6 +182,9 @@ def _score(ctx: Context, primary: str, candidates: list[Candidate]) -> tuple[int
                           months=ctx.rs.permit_expiry_warning_months))
     if ctx.job_offer:
         add(10, ctx.t("has a Canadian job offer"))
+    elif primary == "intra-company-transferee" and best is not None and best.viable:
+        # A transfer to the employer's Canadian office is the job in Canada, as an offer is for others.
+        add(10, ctx.t("transfer to a Canadian office of the employer"))
     if ctx.lead_type == "employer":
         add(15, ctx.t("employer: possibly several hires"))
         count = ctx.signals["hire"].value if "hire" in ctx.signals else None

@@ -206,6 +206,9 @@ class Context:
 
     @property
     def job_offer(self) -> bool | None:
+        if self.fact("job_offer") and "job_offer_province" in self.facts and not self.fact("job_offer_province"):
+            # The form named a province the intake could not read ("Texas"): whether the offer is Canadian is open.
+            return None
         value = self.fact("job_offer")
         if value is None and "job_offer" in self.signals:
             return bool(self.signals["job_offer"].value)

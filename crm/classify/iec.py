@@ -95,9 +95,10 @@ def _country_candidates(ctx: Context, country: IecCountry, quote: str | None) ->
             candidate.missing.append(ctx.t("Citizenship (read from the message)"))
         if not ctx.rs.iec_dependants_allowed and ctx.said("family_along") and candidate.verdict != "ineligible":
             _downgrade(candidate, "likely")
-            candidate.reasons.append(ctx.quote_reason("family_along"))
-            candidate.missing.append(ctx.t("Whether a spouse or children would come along: an IEC permit is for "
-                                           "the participant alone"))
+            # Not a reason it fits: the consultant reads the words, and the lead, who said it, is not asked again.
+            family = ctx.signals["family_along"].quote
+            candidate.note_for_consultant(ctx.t("Family may come along (the message says “{quote}”): an IEC permit "
+                                                "is for the participant alone", quote=family))
         results.append((candidate, out))
     return results
 

@@ -114,3 +114,17 @@ def test_a_long_crafted_message_is_read_in_linear_time(message: str) -> None:
     finally:
         signals._offer_abroad = original  # type: ignore[assignment]
     assert calls["n"] <= signals._OFFER_MENTIONS
+
+
+def test_an_offer_in_a_province_the_intake_could_not_read_is_not_taken_as_canadian() -> None:
+    """Consultant trial: job_offer true with job_offer_province 'Texas' (stored as None, with a note) made a Mexican
+    welder a likely CUSMA professional with '+10 has a Canadian job offer'."""
+    result = classify(LeadInput(citizenships=["MX"], stated_age=33, stated_age_on=TODAY, today=TODAY,
+                                facts={"job_offer": True, "job_offer_province": None, "occupation": "Welder"},
+                                messages=["I have a job offer as a welder."]))
+    cusma = next(c for c in result.candidates if c.stream == "free-trade-professional")
+    assert cusma.verdict == "needs_info"
+    assert not any("job offer" in reason for reason in result.score_reasons)
+    with_province = classify(LeadInput(citizenships=["MX"], stated_age=33, stated_age_on=TODAY, today=TODAY,
+                                       facts={"job_offer": True, "job_offer_province": "AB"}))
+    assert "+10 has a Canadian job offer" in with_province.score_reasons

@@ -63,3 +63,13 @@ def test_code_rules_in_the_wrong_place_or_shape_are_problems(tmp_path: Path, str
     changed = tmp_path / "ruleset.yaml"
     changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert any(problem in line for line in validate_ruleset(changed))
+
+
+def test_a_viable_transfer_scores_like_a_job_offer() -> None:
+    """Consultant trial: a US manager transferred to his company's Toronto office ranked below weaker leads
+    with a job offer (+10)."""
+    result = classify(LeadInput(citizenships=["US"], stated_age=40, stated_age_on=TODAY, today=TODAY,
+                                facts={"occupation": "Engineering manager", "years_with_employer": 3,
+                                       "employer_has_canadian_office": True}))
+    assert result.primary_stream == "intra-company-transferee"
+    assert "+10 transfer to a Canadian office of the employer" in result.score_reasons
