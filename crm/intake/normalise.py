@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import phonenumbers
@@ -99,7 +99,7 @@ def _valid_number(raw: str, region: str | None) -> phonenumbers.PhoneNumber | No
     return number if phonenumbers.is_valid_number(number) else None
 
 
-def normalise(fields: IntakeFields) -> NormalisedInquiry:
+def normalise(fields: IntakeFields, today: date | None = None) -> NormalisedInquiry:
     errors: dict[str, list[str]] = {}
     notes: list[dict[str, str]] = []
     email = email_key = ""
@@ -141,7 +141,13 @@ def normalise(fields: IntakeFields) -> NormalisedInquiry:
             notes.append({"note": "province-not-read", "typed": fields.job_offer_province})
 
     if fields.date_of_birth and fields.age is not None:
-        notes.append({"note": "birth-date-over-age"})
+        born, on = fields.date_of_birth, today or datetime.now(UTC).date()
+        from_birth = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        if abs(from_birth - fields.age) > 1:  # a year apart is a birthday near the day, not a contradiction
+            notes.append({"note": "birth-date-and-age-disagree", "date_of_birth": born.isoformat(),
+                          "age": str(fields.age), "age_from_birth_date": str(from_birth)})
+        else:
+            notes.append({"note": "birth-date-over-age"})
 
     if errors:
         raise NormaliseError(errors)

@@ -98,6 +98,8 @@ INTAKE_NOTES = {
     "residence-read-as": "Country of residence \u201c{typed}\u201d read as {country}",
     "province-not-read": "Job offer province \u201c{typed}\u201d not recognised: ask the lead",
     "birth-date-over-age": "Both a date of birth and an age were given: the date of birth is used",
+    "birth-date-and-age-disagree": ("The date of birth ({date_of_birth}, aged {age_from_birth_date}) and the age "
+                                    "given ({age}) disagree: the date of birth is used; check with the lead"),
     "consent-without-wording": ("The consent box was ticked but the form did not send the wording shown: "
                                 "recorded as implied consent"),
     "reopened-after-honeypot": "Back in the queue: an earlier inquiry from this address had filled in the honeypot",

@@ -45,3 +45,22 @@ def test_a_note_stored_as_text_by_an_earlier_version_is_shown_as_stored() -> Non
     old = "job offer province 'Texas' not recognised: left for a consultant"
     assert intake_note(old, "fr") == old
     assert intake_note({"note": "something-new", "typed": "x"}, "en") == str({"note": "something-new", "typed": "x"})
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "The date of birth (1995-03-01, aged {age}) and the age given (40) disagree: the date of birth is used; "
+           "check with the lead"),
+    ("fr", "La date de naissance (1995-03-01, soit {age} ans) et l&#39;âge donné (40 ans) ne concordent pas : la "
+           "date de naissance est retenue ; à vérifier avec le prospect"),
+])
+def test_a_date_of_birth_and_an_age_that_disagree_are_named(db: Database, team: Team, consultant: Browser,
+                                                             post_lead: Callable[..., str], lang: str,
+                                                             said: str) -> None:
+    """Consultant trial: a date of birth and an age nine years apart were settled silently."""
+    from datetime import UTC, datetime
+
+    today = datetime.now(UTC).date()
+    age = today.year - 1995 - ((today.month, today.day) < (3, 1))
+    lead_id = post_lead(date_of_birth="1995-03-01", age=40)
+    html = consultant.get(f"/leads/{lead_id}?lang={lang}").get_data(as_text=True)
+    assert said.format(age=age) in html
