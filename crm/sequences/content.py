@@ -263,9 +263,19 @@ _LANGUAGE_BEFORE = frozenset({"speak", "speaks", "speaking", "parle", "parlent",
                               "langue", "bilingual", "bilingue", "bilingues"})
 
 
+_NOT_PLURAL = frozenset({"sommes", "etions", "avons", "etes", "vous", "nous", "deux", "trois", "plus", "always",
+                         "bureaux", "this", "process", "business", "address", "express"})
+
+
+def _plural(word: str) -> bool:
+    """A plural noun (for people): 'bakers', 'cuisiniers', 'travailleurs'; not a short or common word."""
+    return len(word) > 3 and word[-1] in "sx" and word not in _NOT_PLURAL and not word.endswith("ss")
+
+
 def hire_countries(message: str) -> list[str]:
     """The countries an employer's message says its workers come from (ISO codes, in order): a country named
-    after "from"/"de" or a demonym that is not a language. Canada is never one."""
+    after "from"/"de", or a demonym beside a plural noun that is not a language or a business. Canada is never
+    one."""
     names, demonyms = name_index(), demonym_index()
     words = fold(message or "").split()
     found: list[str] = []
@@ -281,7 +291,10 @@ def hire_countries(message: str) -> list[str]:
             if key in names and len(key) > 2 and (before in _FROM_WORDS
                                                   or (before == "the" and i > 1 and words[i - 2] in _FROM_WORDS)):
                 code = names[key]
-            elif key in demonyms and after not in _LANGUAGE_AFTER and before not in _LANGUAGE_BEFORE:
+            elif key in demonyms and after not in _LANGUAGE_AFTER and before not in _LANGUAGE_BEFORE and (
+                    _plural(after) or _plural(before)):
+                # Beside people ("Filipino caregivers", "boulangers français"), not a business ("a French bakery",
+                # "une boulangerie française", "an Indian restaurant")
                 code = demonyms[key]
             if code and code != "CA":
                 if code not in found:

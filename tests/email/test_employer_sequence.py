@@ -92,3 +92,8 @@ def test_the_countries_an_employer_hires_from() -> None:
     assert hire_countries("We need French-speaking staff") == []
     assert hire_countries("We want to transfer our manager from our German office to Calgary.") == []
     assert hire_countries("We have an office in India") == []
+    assert hire_countries("We need Filipino caregivers") == ["PH"]
+    assert hire_countries("Our French bakery needs bakers") == []
+    assert hire_countries("An Indian restaurant in Toronto hiring cooks") == []
+    assert hire_countries("Une boulangerie française cherche des boulangers") == []
+    assert hire_countries("Nous sommes français et cherchons des boulangers") == []
