@@ -8,7 +8,7 @@ years (they have not completed the year until 29 February has passed).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 
 def age_on(born: date, day: date) -> int:
@@ -86,6 +86,20 @@ def from_stated_age(age: int, stated_on: date, today: date, source: str = "state
     if (stated_on.month, stated_on.day) == (2, 29):
         earliest = date(stated_on.year - age - 1, 3, 1)
     return AgeKnowledge(age_on(latest, today), age_on(earliest, today), False, earliest, latest, source)
+
+
+def stated_age_day(stated_on: date | None, stated_at: datetime | None, zone: tzinfo) -> date | None:
+    """The day an age given on the form was stated, in `zone` (the lead's zone as now known).
+
+    The intake dates it in the zone it knew then: Toronto's for a lead whose country is only in the message. When
+    that day is within a day of the UTC date of the lead's last inquiry, the age came with it and is re-dated in
+    `zone`; otherwise an age given on a European evening is a day old by the time its country is read ("27-28")."""
+    if stated_on is None or stated_at is None:
+        return stated_on
+    moment = stated_at if stated_at.tzinfo else stated_at.replace(tzinfo=UTC)
+    if abs((stated_on - moment.astimezone(UTC).date()).days) > 1:
+        return stated_on
+    return moment.astimezone(zone).date()
 
 
 def known_age(today: date, date_of_birth: date | None = None, stated_age: int | None = None,

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crm import bulk
+from crm.classify.ages import stated_age_day
 from crm.classify.assign import AssignRequest, assign_many
 from crm.classify.classifier import add_texts, classify
 from crm.classify.model import ClassificationResult, LeadInput
@@ -182,12 +183,14 @@ def remember_closed(session: Session, outcome: Outcome) -> None:
         done_jobs(session).add(outcome.closed_jobs)
 
 
-def lead_input(lead: Any, messages: list[str], today: date, message_dates: list[date | None] | None = None
-               ) -> LeadInput:
-    """The classifier's input from a lead (an ORM `Lead` or a row with the same column names)."""
+def lead_input(lead: Any, messages: list[str], today: date, message_dates: list[date | None] | None = None,
+               zone: ZoneInfo | None = None) -> LeadInput:
+    """The classifier's input from a lead (an ORM `Lead` or a row with the same column names); `zone` is the one
+    `today` is the date of (a stated age is dated there too: crm.classify.ages.stated_age_day)."""
+    stated_on = lead.stated_age_on if zone is None else stated_age_day(lead.stated_age_on, lead.last_inquiry_at, zone)
     return LeadInput(
         citizenships=list(lead.citizenships or []), country_of_residence=lead.country_of_residence,
-        date_of_birth=lead.date_of_birth, stated_age=lead.stated_age, stated_age_on=lead.stated_age_on,
+        date_of_birth=lead.date_of_birth, stated_age=lead.stated_age, stated_age_on=stated_on,
         facts=dict(lead.facts or {}), unknown_countries=list(lead.unknown_countries or []), messages=messages,
         message_dates=list(message_dates or []), language=lead.preferred_language or "en", today=today,
         is_spam=lead.status == LeadStatus.SPAM.value,
@@ -412,7 +415,7 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
             received = [lead.last_inquiry_at] if texts else []
         said_on = [_local_day(when, zone) for when in received]
         try:
-            facts = lead_input(lead, texts, today, said_on)
+            facts = lead_input(lead, texts, today, said_on, zone)
             result = classify(facts, ruleset)
             read_zone = zone_for(lead.country_of_residence,
                                  list(lead.citizenships or []) or list(result.message_citizenships))
@@ -421,7 +424,7 @@ def _classify_claims(session: Session, claims: list[_Claim], now: datetime, rule
                 # zone from this very result: classified again on that zone's day, as its emails count it.
                 zone = read_zone
                 said_on = [_local_day(when, zone) for when in received]
-                facts = lead_input(lead, texts, now.astimezone(zone).date(), said_on)
+                facts = lead_input(lead, texts, now.astimezone(zone).date(), said_on, zone)
                 result = classify(facts, ruleset)
         except Exception:
             if lead.id == own_id:

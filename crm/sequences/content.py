@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
 from crm.bulk import among
-from crm.classify.ages import AgeKnowledge, add_months, known_age
+from crm.classify.ages import AgeKnowledge, add_months, known_age, stated_age_day
 from crm.classify.iec import age_fit, chosen_country
 from crm.classify.ruleset import CATEGORY_STREAM, IecCountry, Ruleset, StreamRule, load_ruleset
 from crm.classify.signals import read_message
@@ -21,8 +21,8 @@ from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
 from crm.sequences.rendering import dates_in_words
+from crm.sequences.timezones import lead_zone, zone_citizenships
 from crm.sequences.timezones import local_date as zone_local_date
-from crm.sequences.timezones import zone_citizenships
 
 # Facts from the inquiry that templates may mention (plain values; the HTML renderer escapes them).
 FACT_KEYS = ("occupation", "job_offer", "job_offer_province", "employer_name", "company_name", "interest",
@@ -126,7 +126,8 @@ def lead_age(lead: Lead, today: date, basis: dict[str, Any] | None = None) -> Ag
             said_age, said_on = said["age"], date.fromisoformat(said["on"])
         except ValueError:
             said_age, said_on = None, None
-    age = known_age(today, lead.date_of_birth, lead.stated_age, lead.stated_age_on, said_age, said_on)
+    stated_on = stated_age_day(lead.stated_age_on, lead.last_inquiry_at, lead_zone(lead))
+    age = known_age(today, lead.date_of_birth, lead.stated_age, stated_on, said_age, said_on)
     return age if age is not None and age.plausible else None
 
 
