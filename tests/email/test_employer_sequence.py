@@ -56,6 +56,10 @@ def test_a_bakery_hiring_from_france_reads_about_its_own_hire(db: Database, smtp
         assert "HIRING WITH A LABOUR MARKET IMPACT ASSESSMENT (LMIA)" in emails["employer-options"]
         assert "Proof of your recruitment efforts in Canada" in emails["documents"]
         assert "IEC HIRE" in emails["documents"]
+        # The Employer Portal offer is for the employer-specific IEC permits, not the open Working Holiday one
+        assert "For IEC Young Professionals or International Co-op (permits tied to your company): the offer" \
+            in emails["documents"]
+        assert "For IEC Working Holiday (an open permit): nothing from you" in emails["documents"]
         assert "compare the routes open to your hire, with or without an LMIA" in emails["consultation"]
         assert "are you still planning to hire from abroad?" in emails["checkin"]
         # Mobilité francophone is for a job outside Quebec
