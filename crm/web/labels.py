@@ -16,6 +16,7 @@ from crm.classify.classifier import BASE_POINTS
 from crm.countries import country_name
 from crm.db import utcnow
 from crm.i18n import translate
+from crm.intake.provinces import PROVINCES, province_name
 from crm.models import ConsentKind
 from crm.sequences.consent import implied_consent_until
 from crm.sequences.enrolment import AGED_OUT
@@ -228,6 +229,12 @@ def fact_value(name: str, value: Any, lang: str) -> str:
         return _t(FACT_VALUES[name][value], lang)
     if isinstance(value, list):
         return ", ".join(fact_value(name, item, lang) for item in value)
+    if name == "job_offer_province" and isinstance(value, str) and value in PROVINCES:
+        return province_name(value, lang)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # "3 years with the employer", not "3.0"
+    if isinstance(value, float) and lang == "fr":
+        return f"{value:g}".replace(".", ",")
     return str(value)
 
 
@@ -266,6 +273,9 @@ def assignment_text(reason: str | None, lang: str, names: dict[str, str] | None 
                 values["email"] = names.get(values["email"], values["email"])
             if "stream" in values:
                 values["stream"] = stream_label(values["stream"], lang)
+                if lang == "fr" and values["stream"].startswith("Volet "):
+                    # The sentence says "le volet {stream}": "le volet des talents mondiaux", not "volet Volet".
+                    values["stream"] = values["stream"][len("Volet "):]
             if "code" in values:
                 values["language_name"] = language_name(values.pop("code"), lang)
             if isinstance(text, tuple):

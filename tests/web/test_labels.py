@@ -212,3 +212,17 @@ def test_a_reclassification_that_changed_nothing_reads_in_french() -> None:
 
     assert labels.activity_text("classified", UNCHANGED_SUMMARY, {"unchanged": True}, "fr") == \
         "Reclassé : aucun changement"
+
+
+def test_the_gts_name_is_not_doubled_after_le_volet_and_facts_read_as_a_person_would() -> None:
+    """Consultant trial: "qui couvrent le volet Volet des talents mondiaux", "Years with the employer 3.0",
+    "Province of the job offer AB"."""
+    from crm.web.labels import assignment_text, fact_value
+
+    said = assignment_text("Round-robin among 3 active consultant(s) covering language en and stream "
+                           "global-talent-stream: a@firm.example was assigned longest ago.", "fr")
+    assert "le volet des talents mondiaux en anglais" in said and "Volet Volet" not in said.title()
+    assert fact_value("years_with_employer", 3.0, "en") == "3"
+    assert fact_value("years_with_employer", 2.5, "fr") == "2,5"
+    assert fact_value("job_offer_province", "AB", "en") == "Alberta"
+    assert fact_value("job_offer_province", "QC", "fr") == "Québec"
