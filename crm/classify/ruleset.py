@@ -81,6 +81,11 @@ class Agreement:
     confidence: str
     source: str
     notes: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # the name in each language, where it differs
+
+    def name_in(self, language: str) -> str:
+        """The agreement's name as written in `language` (CUSMA is ACEUM in French)."""
+        return self.names.get(language, self.name)
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,9 @@ def validate_data(data: Any) -> list[str]:
     for key, rule in (data.get("agreements") or {}).items():
         where = f"agreements.{key}"
         check_rule(where, rule)
+        name = rule.get("name")
+        if not (isinstance(name, str) and name) and not (isinstance(name, dict) and name.get("en")):
+            problems.append(f"{where}: name must be a text or a mapping with at least en")
         for code in rule.get("countries") or []:
             if pycountry.countries.get(alpha_2=str(code)) is None:
                 problems.append(f"{where}: {code} is not an ISO 3166-1 alpha-2 code")
@@ -336,6 +344,13 @@ def validate_data(data: Any) -> list[str]:
     return problems
 
 
+def _agreement_names(name: Any) -> dict[str, str]:
+    """{language: name} from an agreement's `name`: one name for every language, or one per language."""
+    if isinstance(name, dict):
+        return {str(language): str(text) for language, text in name.items()}
+    return {"en": str(name)}
+
+
 def _build(data: dict[str, Any]) -> Ruleset:
     sources = {str(k): str(v) for k, v in (data.get("sources") or {}).items()}
     iec = data["iec"]
@@ -361,9 +376,10 @@ def _build(data: dict[str, Any]) -> Ruleset:
         for slug, rule in data["streams"].items()
     }
     agreements = {
-        key: Agreement(key=key, name=rule["name"], code=rule["code"], countries=frozenset(rule["countries"]),
-                       confidence=rule["confidence"], source=_source_url(sources, rule["source"]),
-                       notes=rule.get("notes") or "")
+        key: Agreement(key=key, name=_agreement_names(rule["name"])["en"], code=rule["code"],
+                       countries=frozenset(rule["countries"]), confidence=rule["confidence"],
+                       source=_source_url(sources, rule["source"]), notes=rule.get("notes") or "",
+                       names=_agreement_names(rule["name"]))
         for key, rule in (data.get("agreements") or {}).items()
     }
     gts = data.get("gts_occupations") or {}

@@ -145,7 +145,8 @@ def intra_company(ctx: Context) -> Candidate | None:
         if agreement is not None and citizen is not None:
             code = codes["executive" if executive else "specialized_knowledge"]
             agreement_reason = ctx.t("Citizen of {country}: a transfer under {agreement} ({code})",
-                                     country=ctx.country_after_of(citizen), agreement=agreement.name, code=code)
+                                     country=ctx.country_after_of(citizen), agreement=agreement.name_in(ctx.lang),
+                                     code=code)
             break
     candidate = _new(ctx, "intra-company-transferee", code, "likely")
     if agreement_reason:
@@ -230,9 +231,9 @@ def free_trade(ctx: Context) -> Candidate | None:
     candidate = _new(ctx, "free-trade-professional", agreement.code, "likely")
     candidate.confidence, candidate.source = agreement.confidence, agreement.source
     candidate.reasons.append(ctx.t("Citizen of {country}: {agreement} professionals",
-                                   country=ctx.country_after_of(code), agreement=agreement.name))
+                                   country=ctx.country_after_of(code), agreement=agreement.name_in(ctx.lang)))
     candidate.missing.append(ctx.t("Occupation on the {agreement} list and the matching degree",
-                                   agreement=agreement.name))
+                                   agreement=agreement.name_in(ctx.lang)))
     if not ctx.job_offer:
         candidate.verdict = "needs_info"
         candidate.missing.append(ctx.t("A job offer or contract from a Canadian employer"))

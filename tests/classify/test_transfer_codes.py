@@ -73,3 +73,14 @@ def test_a_viable_transfer_scores_like_a_job_offer() -> None:
                                        "employer_has_canadian_office": True}))
     assert result.primary_stream == "intra-company-transferee"
     assert "+10 transfer to a Canadian office of the employer" in result.score_reasons
+
+
+@pytest.mark.parametrize(("citizenship", "english", "french"), [("MX", "CUSMA", "ACEUM"), ("BE", "CETA", "AECG")])
+def test_agreements_are_named_in_the_leads_language(citizenship: str, english: str, french: str) -> None:
+    """Consultant trial: French pages said "l'accord CUSMA" / "l'accord CETA"."""
+    for language, name in (("en", english), ("fr", french)):
+        result = classify(LeadInput(citizenships=[citizenship], stated_age=40, stated_age_on=TODAY, today=TODAY,
+                                    language=language, facts={"job_offer": True, "job_offer_province": "ON"}))
+        trade = next(c for c in result.candidates if c.stream == "free-trade-professional")
+        assert any(name in reason for reason in trade.reasons), trade.reasons
+        assert not any((french if language == "en" else english) in reason for reason in trade.reasons)
