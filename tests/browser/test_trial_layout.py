@@ -73,6 +73,14 @@ def test_the_dashboard_reads_on_a_phone(phone: Any) -> None:  # noqa: F811
         box = cell.bounding_box()
         assert box["x"] + box["width"] <= right, "an email figure is cut at the card's edge"
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    # Each figure's label on one line and whole ("Unsubscribe / d" was split inside the word), in both languages.
+    for lang in ("fr", "en"):
+        phone.goto(f"/dashboard?lang={lang}")
+        cut = phone.evaluate("""[...document.querySelectorAll('table.email-perf tbody td[data-label]')].filter(td => {
+            const st = getComputedStyle(td, '::before'); const c = document.createElement('canvas').getContext('2d');
+            c.font = `${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+            return c.measureText(td.dataset.label).width > td.clientWidth; }).map(td => td.dataset.label)""")
+        assert cut == [], (lang, cut)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
