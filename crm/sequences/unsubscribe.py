@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from functools import lru_cache
 
@@ -45,6 +46,19 @@ def read_token(secret_key: str, token: str, now: float | None = None) -> str | N
     except (BadSignature, SignatureExpired):
         return None
     return value if isinstance(value, str) else None
+
+
+def expired_token_lead(secret_key: str, token: str, now: float | None = None) -> str | None:
+    """The lead id in a token we signed that is older than TOKEN_MAX_AGE_SECONDS, else None: its page can
+    say the link expired, in the lead's language, instead of calling a genuine link broken."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        value, signed_at = _serializer(secret_key).loads(token, return_timestamp=True)
+    except BadSignature:
+        return None
+    age = (time.time() if now is None else now) - signed_at.timestamp()
+    return value if isinstance(value, str) and age > TOKEN_MAX_AGE_SECONDS else None
 
 
 def unsubscribe(session: Session, lead: Lead, source: str, now: datetime, ip_address: str | None = None,

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.db import utcnow
 from crm.http import client_ip, database, json_error
-from crm.i18n import translator
+from crm.i18n import LANGUAGES, translator
 from crm.intake.security import SignatureError, verify_signature
 from crm.models import ApiToken, Lead, User
 from crm.sequences.events import EventError, handle_event
 from crm.sequences.rendering import de
-from crm.sequences.unsubscribe import read_token, unsubscribe
+from crm.sequences.unsubscribe import expired_token_lead, read_token, unsubscribe
 
 bp = Blueprint("email", __name__)
 RETRIES = 3
@@ -28,24 +28,46 @@ def _mask(email: str) -> str:
     return f"{local[:1]}***@{domain}" if domain else "***"
 
 
-def _page(state: str, lang: str, email: str = "", status: int = 200) -> Response:
+def _page(state: str, lang: str | None, email: str = "", status: int = 200) -> Response:
+    """The unsubscribe page in the lead's language; in English and French when the language is unknown (a
+    link that is not ours names no lead)."""
     settings = current_app.extensions["crm.settings"]
-    html = render_template("email/pages/unsubscribe.html", state=state, lang=lang, t=translator(lang),
+    languages = [lang] if lang in LANGUAGES else list(LANGUAGES)
+    html = render_template("email/pages/unsubscribe.html", state=state, lang=languages[0],
+                           t=translator(languages[0]), sections=[(code, translator(code)) for code in languages],
                            business_name=settings.business_name, masked_email=_mask(email),
                            # French "de" before the name, elided before a vowel: "d'Érable Immigration"
                            of_business_name=de(settings.business_name))
     return Response(html, status=status, mimetype="text/html")
 
 
+def _unusable(token: str, one_click: bool) -> Response:
+    """A link that cannot unsubscribe: one we signed more than a year ago says it expired, in its lead's
+    language (410); any other is not valid (404), in the language the URL asks for, else English and French."""
+    lead_id = expired_token_lead(current_app.config["SECRET_KEY"], token)
+    lang: str | None = None
+    if lead_id is not None:
+        with database().session() as session:
+            lead = session.get(Lead, lead_id)
+            lang = lead.preferred_language if lead is not None else None
+    if lang is not None:
+        return json_error(410, {"token": ["Expired link."]}) if one_click else _page("expired", lang, status=410)
+    if one_click:
+        return json_error(404, {"token": ["Invalid link."]})
+    return _page("invalid", request.args.get("lang"), status=404)
+
+
 @bp.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str) -> Response:
     """The link in every email: a confirmation page (mail scanners follow GET links, so GET changes nothing)."""
     lead_id = read_token(current_app.config["SECRET_KEY"], token)
+    if lead_id is None:
+        return _unusable(token, one_click=False)
     db = database()
     with db.session() as session:
-        lead = session.get(Lead, lead_id) if lead_id else None
+        lead = session.get(Lead, lead_id)
         if lead is None:
-            return _page("invalid", request.args.get("lang", "en"), status=404)
+            return _page("invalid", request.args.get("lang"), status=404)
         state = "done" if lead.unsubscribed_at else "confirm"
         return _page(state, lead.preferred_language, lead.email)
 
@@ -56,7 +78,7 @@ def unsubscribe_post(token: str) -> Response:
     one_click = request.form.get("List-Unsubscribe") == "One-Click"
     lead_id = read_token(current_app.config["SECRET_KEY"], token)
     if lead_id is None:
-        return _page("invalid", "en", status=404) if not one_click else json_error(404, {"token": ["Invalid link."]})
+        return _unusable(token, one_click)
     source = "one-click" if one_click else "unsubscribe-link"
     lang, email = "en", ""
     for attempt in range(RETRIES):
@@ -64,7 +86,7 @@ def unsubscribe_post(token: str) -> Response:
             with database().transaction() as session:
                 lead = session.get(Lead, lead_id)
                 if lead is None:
-                    return _page("invalid", "en", status=404)
+                    return _page("invalid", None, status=404)
                 unsubscribe(session, lead, source, utcnow(), client_ip())
                 lang, email = lead.preferred_language, lead.email
             break

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner
 
 from crm.config import Settings
 from crm.db import Database
@@ -109,3 +110,53 @@ def test_links_stay_valid_for_at_least_60_days() -> None:
     assert read_token(SECRET, token, now=time.time() + 90 * 86400) == "lead-1"
     assert TOKEN_MAX_AGE_SECONDS >= 60 * 86400
     assert read_token(SECRET, token, now=time.time() + TOKEN_MAX_AGE_SECONDS + 86400) is None
+
+
+def _old_token(monkeypatch: pytest.MonkeyPatch, lead_id: str, days: int) -> str:
+    signed = int(time.time()) - days * 86400
+    with monkeypatch.context() as patch:
+        patch.setattr(TimestampSigner, "get_timestamp", lambda self: signed)
+        return make_token(SECRET, lead_id)
+
+
+@pytest.mark.parametrize(("language", "expired", "not_there"), [
+    ("fr", "Ce lien de désabonnement a expiré", "This unsubscribe link"),
+    ("en", "This unsubscribe link has expired", "Ce lien de désabonnement"),
+])
+def test_an_expired_link_says_so_in_the_leads_language(client: FlaskClient, db: Database,
+                                                        monkeypatch: pytest.MonkeyPatch, language: str,
+                                                        expired: str, not_there: str) -> None:
+    # Given a genuine link from an email sent more than a year ago (lead trial: a French lead read, in English only,
+    # that the link "may be incomplete")
+    lead_id = new_lead(db, email=f"old.{language}@example.fr", preferred_language=language, citizenships=["France"])
+    token = _old_token(monkeypatch, lead_id, TOKEN_MAX_AGE_SECONDS // 86400 + 30)
+    for response in (client.get(f"/unsubscribe/{token}"), client.post(f"/unsubscribe/{token}")):
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 410 and expired in page and not_there not in page, page
+    one_click = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 410
+    # Then it changes nothing, and a link within the year still works
+    assert get_lead(db, lead_id).unsubscribed_at is None
+    recent = _old_token(monkeypatch, lead_id, 90)
+    assert client.post(f"/unsubscribe/{recent}").status_code == 200
+    assert get_lead(db, lead_id).unsubscribed_at is not None
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_link_that_is_not_ours_is_explained_in_english_and_french(client: FlaskClient, db: Database,
+                                                                    method: str) -> None:
+    lead_id = new_lead(db, email=f"tampered.{method}@example.fr", preferred_language="fr", citizenships=["France"])
+    token = make_token(SECRET, lead_id)
+    tampered = token.rsplit(".", 1)[0] + "." + "A" * 27  # the payload and time kept, the signature not ours
+    response = getattr(client, method)(f"/unsubscribe/{tampered}")
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 404
+    assert "This unsubscribe link is not valid" in page and "Ce lien de désabonnement n'est pas valide" in page
+    assert '<div lang="fr">' in page
+    # A language the URL names is used alone; anything else is ignored, not looked up
+    french = html.unescape(getattr(client, method)(f"/unsubscribe/{tampered}?lang=fr").get_data(as_text=True))
+    if method == "get":
+        assert "Ce lien de désabonnement n'est pas valide" in french and "This unsubscribe link" not in french
+    odd = getattr(client, method)(f"/unsubscribe/{tampered}?lang=../../etc/passwd")
+    assert odd.status_code == 404 and "Ce lien de désabonnement" in odd.get_data(as_text=True)
+    assert get_lead(db, lead_id).unsubscribed_at is None
