@@ -75,8 +75,11 @@ def _text_filters() -> dict[str, Callable[..., Any]]:
 
 
 def _safe(value: Any) -> Markup:
-    """Markup from a filter block is already escaped; anything else (data) is escaped here."""
-    return Markup(squash(value)) if isinstance(value, Markup) else escape(squash(value))
+    """Markup from a filter block is already escaped; anything else (data) is escaped here. French spacing as in
+    the text part: a browser wraps HTML lines too, and must not start one with a colon."""
+    if isinstance(value, Markup):
+        return Markup(french_spaces(squash(value)))
+    return Markup(french_spaces(str(escape(squash(value)))))
 
 
 def _html_ul(items: Iterable[Any]) -> Markup:

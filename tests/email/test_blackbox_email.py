@@ -53,5 +53,5 @@ def test_the_licence_line_of_a_french_email_follows_french_punctuation(
     [french] = sink.to("lea@example.fr")
     [english] = sink.to("ann@example.ie")
     for part in ("plain", "html"):
-        assert "Numéro de permis : R-123456" in french.get_body(preferencelist=(part,)).get_content()
+        assert "Numéro de permis\u00a0: R-123456" in french.get_body(preferencelist=(part,)).get_content()
         assert "Licence number: R-123456" in english.get_body(preferencelist=(part,)).get_content()

@@ -79,7 +79,7 @@ def test_one_click_unsubscribe(client: FlaskClient, db: Database, smtp_settings:
 def test_the_french_page_is_in_french(client: FlaskClient, db: Database, smtp_settings: Settings) -> None:
     lead_id = new_lead(db, email="fr@example.fr", preferred_language="fr", citizenships=["France"])
     page = client.get(f"/unsubscribe/{make_token(SECRET, lead_id)}").get_data(as_text=True)
-    assert "Ne plus recevoir nos courriels ?" in page and "Oui, me désabonner" in page
+    assert "Ne plus recevoir nos courriels\u00a0?" in page and "Oui, me désabonner" in page
     assert "fr@example.fr" not in page  # the address is masked
 
 
