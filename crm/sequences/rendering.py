@@ -94,6 +94,27 @@ def le(value: Any) -> str:
     return article + (text[:1].lower() + text[1:] if common else text)
 
 
+# The same for English program names in a sentence ("the documents to gather for the post-graduation work permit
+# (PGWP)", "the essentials about intra-company transferees"): (article, whether the name is a common noun, written
+# in lower case). Names not listed (IEC's, "Francophone Mobility (Mobilité francophone)") stay as they are.
+_ENGLISH_ARTICLES = {
+    "global": ("the ", False), "open": ("the ", True), "post-graduation": ("the ", True), "bridging": ("the ", True),
+    "entrepreneurs": ("", True), "intra-company": ("", True), "reciprocal": ("", True), "free": ("", True),
+    "significant": ("", True),
+}
+
+
+def the(value: Any) -> str:
+    """An English program name as a sentence needs it after "for"/"about": "the Global Talent Stream (...)", "the
+    bridging open work permit", "intra-company transferees", "IEC Working Holiday" (no article)."""
+    text = str(value)
+    found = _ENGLISH_ARTICLES.get(text.split(" ", 1)[0].lower())
+    if found is None:
+        return text
+    article, common = found
+    return article + (text[:1].lower() + text[1:] if common else text)
+
+
 def _series(values: Any, lang: str) -> str:
     """A list in a sentence: "A, B and C" ("A, B et C" in French)."""
     items = [str(value) for value in values]
@@ -135,6 +156,7 @@ def _environment(html: bool) -> Environment:
     env.filters["longdate"] = _date
     env.filters["de"] = de
     env.filters["le"] = le
+    env.filters["the"] = the
     env.filters["series"] = _series
     env.filters["capfirst"] = _capfirst
     env.filters["tr"] = translate

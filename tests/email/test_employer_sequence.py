@@ -82,7 +82,8 @@ def test_a_tech_employer_reads_about_the_global_talent_stream_and_its_file(db: D
     # Everything asked is known: nothing asked again
     assert "it helps to know" not in emails["answer-employer"]
     assert "GLOBAL TALENT STREAM (TEMPORARY FOREIGN WORKER PROGRAM)" in emails["employer-options"]
-    assert "FOR GLOBAL TALENT STREAM" in emails["documents"] and "Labour Market Benefits Plan" in emails["documents"]
+    assert "FOR THE GLOBAL TALENT STREAM" in emails["documents"]
+    assert "Labour Market Benefits Plan" in emails["documents"]
     # Workers from India: neither IEC nor Mobilité francophone
     assert "International Experience Canada partner" not in emails["answer-employer"]
     assert "Francophone Mobility" not in emails["employer-options"]
