@@ -61,3 +61,21 @@ def test_an_unknown_residence_reads_the_in_canada_advice_as_conditions(db: Datab
     assert "(and, if you already work in Canada, keep working without a gap)" in text
     assert "If you are in Canada on a permit, apply before it expires" in text
     assert "If you are in Canada and your permit ends within the next three months" in text
+
+
+@pytest.mark.parametrize(("language", "staying", "working"), [
+    ("en", "Staying and working in Canada:", "Working in Canada:"),
+    ("fr", "Rester et travailler au Canada :", "Travailler au Canada :"),
+])
+def test_only_a_lead_in_canada_is_told_about_staying_in_the_subject(db: Database, smtp_settings: Settings,
+                                                                   language: str, staying: str,
+                                                                   working: str) -> None:
+    # Lead trial: a spouse whose residence the form did not give read "Staying and working in Canada" in the
+    # subject of an email that, below it, speaks of being in Canada only as a condition.
+    for name, residence, subject in (("here", {"country_of_residence": "Canada"}, staying),
+                                     ("unknown", {}, working), ("abroad", {"country_of_residence": "India"}, working)):
+        emails = _emails(db, smtp_settings, first_name="Priya", email=f"subject.{name}.{language}@example.in",
+                         interest="family", citizenships=["India"], age=30, spouse_status_in_canada="worker",
+                         preferred_language=language, **residence)
+        first = emails["answer-in-canada"].replace("\u00a0", " ")
+        assert first.startswith(subject), (name, first[:80])
