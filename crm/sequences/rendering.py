@@ -209,6 +209,11 @@ def render(template: str, lang: str, context: dict[str, Any]) -> tuple[str, str,
     return subject, text, html
 
 
+# A lead's whole name (first and last, up to 100 characters each, and the space between): the To line never
+# cuts it; the composer folds a long one.
+NAME_LIMIT = 201
+
+
 @lru_cache(maxsize=16)
 def _date_header(now: datetime) -> str:
     """The Date header (a batch of emails shares its moment)."""
@@ -232,7 +237,7 @@ def build_message(*, subject: str, text: str, html: str, mail_from: str, to_name
     message_id = message_id or make_msgid(domain=domain)
     headers = {
         "From": address(name, sender),
-        "To": address(header_safe(to_name, 100), header_safe(to_address, 320)),
+        "To": address(header_safe(to_name, NAME_LIMIT), header_safe(to_address, 320)),
         # Replies go to the firm's own mailbox (plus-addressing) and carry the lead's token for matching.
         "Reply-To": address(name, f"{local}+{reply_token}@{domain}"),
         "Subject": header_safe(subject),

@@ -81,3 +81,18 @@ def test_long_non_ascii_headers_are_folded_with_crlf() -> None:
 def test_header_text_loses_bidi_overrides_stored_before_the_intake_refused_them() -> None:
     # A name stored before the intake refused U+202E must not reverse the rest of a subject or To line
     assert header_safe("Ana\u202egnp.exe \u2066x\u2069 \x85y") == "Ana gnp.exe x y"
+
+
+def test_a_long_name_reaches_the_to_line_whole(db: Database, smtp_settings: Settings, sink: Sink) -> None:
+    # Lead trial: "Maria-Dolores-... Fernández de Córdoba y Montemayor-Altamirano de los Ríos" read her own name cut
+    # to "...Montemayor-Altamir" in the To line (a limit of 100 characters for first and last names together).
+    first = "Maria-Dolores-Esperanza-Guadalupe-de-la-Santísima-Trinidad"
+    last = "Fernández de Córdoba y Montemayor-Altamirano de los Ríos " + "x" * 43
+    assert len(first) <= 100 and len(last) == 100
+    lead_id = inquire(db, email="maria@example.es", first_name=first, last_name=last, citizenships=["Spain"])
+    classify(db, lead_id)
+    transport = transport_from_url(smtp_settings.mail_url)
+    assert run_due(db, smtp_settings, transport, T0) == ["sent"]
+    transport.close()
+    [message] = sink.to("maria@example.es")
+    assert message["To"].addresses[0].display_name == f"{first} {last}"
