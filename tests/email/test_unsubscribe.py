@@ -160,3 +160,26 @@ def test_a_link_that_is_not_ours_is_explained_in_english_and_french(client: Flas
     odd = getattr(client, method)(f"/unsubscribe/{tampered}?lang=../../etc/passwd")
     assert odd.status_code == 404 and "Ce lien de désabonnement" in odd.get_data(as_text=True)
     assert get_lead(db, lead_id).unsubscribed_at is None
+
+
+@pytest.mark.parametrize(("language", "promise", "button"), [
+    ("en", "(no login; one click to confirm, and it takes effect at once).", "Yes, unsubscribe me"),
+    ("fr", "(sans connexion ; un clic pour confirmer, et l'effet est immédiat).", "Oui, me désabonner"),
+])
+def test_the_footer_promises_what_the_link_does(client: FlaskClient, db: Database, smtp_settings: Settings,
+                                                sink: Sink, language: str, promise: str, button: str) -> None:
+    # Lead trial: the footer said "one click" ("un clic"), but the link opens a page with a button to press (mail
+    # scanners open links, so the link alone must change nothing).
+    lead_id = new_lead(db, email=f"promise.{language}@example.fr", preferred_language=language,
+                       citizenships=["France"])
+    transport = transport_from_url(smtp_settings.mail_url)
+    run_due(db, smtp_settings, transport, T0)
+    transport.close()
+    [message] = sink.to(f"promise.{language}@example.fr")
+    for part in ("plain", "html"):
+        body = " ".join(html.unescape(message.get_body(preferencelist=(part,)).get_content()).split())
+        assert promise in body.replace("\u00a0", " "), part
+    token = _token_from_email(sink, f"promise.{language}@example.fr")
+    page = client.get(f"/unsubscribe/{token}").get_data(as_text=True)
+    assert page.count('type="submit"') == 1 and button in page
+    assert get_lead(db, lead_id).unsubscribed_at is None
