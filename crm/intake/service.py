@@ -49,7 +49,7 @@ from crm.jobs import detached_job, insert_job, job_values, pending_job
 from crm.models import Activity, ConsentKind, ConsentRecord, Inquiry, Job, Lead, LeadFlag, LeadStatus
 from crm.models.lead import last_name_key
 from crm.sequences.timezones import lead_zone
-from crm.text import search_key
+from crm.text import company_key, company_of, search_text_of
 
 REPLAY_WINDOW = timedelta(hours=24)
 # Fields that change on every page load of the same form and so must not defeat the replay check.
@@ -592,4 +592,6 @@ def _apply_to_lead(lead: Lead | SimpleNamespace, data: NormalisedInquiry, langua
     # A fact the new inquiry gives as None (an answer we could not read) replaces, so removes, the old one.
     lead.facts = {key: value for key, value in {**(lead.facts or {}), **data.facts}.items() if value is not None}
     lead.last_inquiry_at = now
-    lead.search_text = search_key(" ".join(part for part in (lead.first_name, lead.last_name, lead.email_key) if part))
+    company = company_of(lead.facts, getattr(lead, "lead_type", None))
+    lead.search_text = search_text_of(lead.first_name, lead.last_name, company, lead.email_key)
+    lead.company_key = company_key(company)

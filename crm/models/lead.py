@@ -10,7 +10,7 @@ from sqlalchemy import Computed, Date, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from crm.db import Base, JSONType, UTCDateTime, new_id, utcnow
-from crm.text import search_key
+from crm.text import name_key
 
 if TYPE_CHECKING:
     from crm.models.inquiry import Inquiry
@@ -69,7 +69,7 @@ def can_transition(current: str, target: str) -> bool:
 
 def last_name_key(last_name: str | None) -> str | None:
     """The `Lead.last_name_key` of a last name (also for rows written without the ORM)."""
-    return search_key(last_name)[:100] if last_name else None
+    return name_key(last_name)[:100] or None if last_name else None
 
 
 class Lead(Base):
@@ -125,9 +125,12 @@ class Lead(Base):
     # Minus the score, computed by the database: the queue sorts by (queue_rank, last_inquiry_at, id)
     # ascending, so that one row comparison gives keyset pagination on one index.
     queue_rank: Mapped[int] = mapped_column(Integer, Computed("0 - score", persisted=True))
-    # The last name as the queue's search compares it (crm.text.search_key), so that it finds "Murphy"
+    # The last name as the queue's search compares it (crm.text.name_key), so that it finds "Murphy"
     # by "mur" and "Hernández" by "hernandez"; set with the last name (see `_last_name_set`).
     last_name_key: Mapped[str | None] = mapped_column(String(100))
+    # The company an employer lead stands for (crm.text.company_of), as the search compares it
+    # (crm.text.company_key): set by the intake, so that "northwind" finds Northwind Logistics.
+    company_key: Mapped[str | None] = mapped_column(String(100))
 
     inquiries: Mapped[list[Inquiry]] = relationship(
         back_populates="lead", order_by="Inquiry.received_at", cascade="all, delete-orphan"
@@ -165,6 +168,12 @@ class Lead(Base):
         # prefix search on it.
         Index("uq_leads_email_key", "email_key", unique=True, postgresql_ops={"email_key": "text_pattern_ops"}),
         Index("ix_leads_last_name_key", "last_name_key", postgresql_ops={"last_name_key": "text_pattern_ops"}),
+        # Prefix search on the company and the phone number (E.164: "416 555" is searched as "+1416555").
+        # Partial: a lead without one writes no index entry.
+        Index("ix_leads_company_key", "company_key", postgresql_ops={"company_key": "text_pattern_ops"},
+              postgresql_where=text("company_key IS NOT NULL"), sqlite_where=text("company_key IS NOT NULL")),
+        Index("ix_leads_phone_e164", "phone_e164", postgresql_ops={"phone_e164": "text_pattern_ops"},
+              postgresql_where=text("phone_e164 IS NOT NULL"), sqlite_where=text("phone_e164 IS NOT NULL")),
     )
 
     @property

@@ -11,6 +11,7 @@ from flask_login import login_required
 from crm.http import database, db_session
 from crm.i18n import translator
 from crm.models import LeadStatus, User
+from crm.text import company_of
 from crm.web.common import (
     back_to,
     can_act_on,
@@ -56,7 +57,9 @@ def index() -> str:
     return render_template(
         "web/queue.html", page=page, flt=flt, args=flt.as_args(),
         # The search found nothing at the start of a name or email and matched words inside names.
-        matched_inside_names=page.matched_inside_names,
+        matched_inside_names=page.matched_inside_names, phone_search=queue.phone_digits(flt.q or "") is not None,
+        # A search that finds nothing here: where it does find leads, to say so with a link.
+        wider=queue.wider_search(db, me(), flt) if not page.rows else None, company_of=company_of,
         ignored=[(FILTER_NAMES[name], value, IGNORED_KINDS.get(name, "choice")) for name, value in
                  queue.QueueFilter.ignored(request.args)],
         reasons=queue.score_reasons(db, [row.lead for row in page.rows], language()),

@@ -68,7 +68,7 @@ def export_person(session: Session, lead: Lead) -> dict[str, Any]:
     assignee = session.get(User, lead.assignee_id) if lead.assignee_id else None
     return {
         "exported_at": utcnow().isoformat(),
-        "lead": _row(lead, skip=("queue_rank", "last_name_key", "search_text")),
+        "lead": _row(lead, skip=("queue_rank", "last_name_key", "search_text", "company_key")),
         "assigned_consultant": assignee.email if assignee else None,
         "flags": lead.flag_names,
         "inquiries": rows(Inquiry, Inquiry.received_at),
@@ -106,7 +106,7 @@ def erase_person(session: Session, lead: Lead, by: User, now: datetime | None = 
     lead.citizenships, lead.message_citizenships, lead.unknown_countries, lead.facts = [], [], [], {}
     lead.country_of_residence = None
     lead.date_of_birth = lead.stated_age = lead.stated_age_on = None
-    lead.search_text = ""
+    lead.search_text, lead.company_key = "", None
     lead.assignee_id = None
     lead.anonymised_at = now
     # Out of the queue: nobody can work a lead whose details are gone (the actions refuse it too).

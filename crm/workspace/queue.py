@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pycountry
-from sqlalchemy import Select, exists, func, literal, or_, select, tuple_, type_coerce
+from sqlalchemy import Select, and_, exists, func, literal, or_, select, tuple_, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from crm.db import utcnow
 from crm.models import Classification, Lead, LeadFlag, LeadStatus, User
 from crm.models.lead import OPEN_STATUS_VALUES
 from crm.sequences.enrolment import language_of
-from crm.text import search_key
+from crm.text import name_key, search_key
 from crm.workspace.leadview import score_reasons_in
 
 PAGE_SIZE = 50
@@ -237,21 +237,62 @@ def _midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time.min, ZoneInfo(zone)).astimezone(UTC)
 
 
+# A search that is a phone number as people write one: "+1 416 555 0199", "(416) 555-0199", "416.555".
+_PHONE_QUERY = re.compile(r"\+?[0-9 ().\-/]+")
+# At most this many words are tried as the start of the last name ("garcia lopez maria").
+_LAST_NAME_FIRST_WORDS = 3
+
+
+def phone_digits(q: str) -> str | None:
+    """The digits of a search that is (the start of) a phone number, else None."""
+    text = q.strip()
+    digits = re.sub(r"[^0-9]", "", text)
+    return digits if len(digits) >= 3 and text.isascii() and _PHONE_QUERY.fullmatch(text) else None
+
+
+def _phone_prefixes(q: str, digits: str) -> list[str]:
+    """The starts of E.164 numbers (`Lead.phone_e164`) a phone search means: with its country code when
+    it starts with "+", "00" or "011" (the prefixes dialled abroad), else either with its country code
+    or as a North American number without one ("416 555" is "+1416555...", as the intake reads it)."""
+    if q.strip().startswith("+"):
+        return ["+" + digits]
+    for abroad in ("011", "00"):
+        if digits.startswith(abroad) and len(digits) > len(abroad):
+            return ["+" + digits[len(abroad):]]
+    return ["+" + digits, "+1" + digits]
+
+
 def _search_clause(q: str, inside_names: bool) -> Any:
-    term = search_key(q.strip())
-    pattern = _like_prefix(term)
-    # Prefix matches, each served by its own index: first name (or "first last"), last name, email.
-    prefix = or_(
-        Lead.search_text.like(pattern, escape="\\"),
-        Lead.last_name_key.like(pattern, escape="\\"),
-        Lead.email_key.like(pattern, escape="\\"),
-    )
+    def like(column: Any, start: str, anywhere: str = "") -> Any:
+        return column.like(anywhere + _like_prefix(start), escape="\\")
+
+    # Each clause is a prefix served by its own index: the email address (as typed, its punctuation
+    # kept), the name without punctuation ("obrien", "jean pierre": first name, or "first last"), the
+    # last name, the company, the phone number.
+    name = name_key(q)
+    clauses = [like(Lead.email_key, search_key(q.strip()))]
+    if name:
+        clauses += [like(Lead.search_text, name), like(Lead.last_name_key, name), like(Lead.company_key, name)]
+        # The last name first ("obrien siobhan", "garcia lopez maria"): the last name's index, then the
+        # rest as the start of the first name.
+        words = name.split()
+        for n in range(1, min(len(words), _LAST_NAME_FIRST_WORDS + 1)):
+            clauses.append(and_(like(Lead.last_name_key, " ".join(words[:n])),
+                                like(Lead.search_text, " ".join(words[n:]))))
+    digits = phone_digits(q)
+    if digits:
+        clauses += [like(Lead.phone_e164, start) for start in _phone_prefixes(q, digits)]
     if not inside_names:
-        return prefix
-    # The start of a later word of the name: "bhriain" (Ní Bhriain), "dijk" (Van Dijk), "lopez" (García
-    # López), "exupery" (Saint-Exupéry), "brien" (O'Brien). No index serves these (a scan of the
-    # filtered leads), which is why they are only tried when the prefixes find nothing.
-    return or_(prefix, *(Lead.search_text.like("%" + sep + pattern, escape="\\") for sep in (" ", "-", "'")))
+        return or_(*clauses)
+    # The start of a later word of the name or company: "bhriain" (Ní Bhriain), "dijk" (Van Dijk), "lopez"
+    # (García López), "exupery" (Saint-Exupéry), "brien" (O'Brien), "logistics"; digits anywhere in the
+    # phone number ("0199"). No index serves these (a scan of the filtered leads), which is why they are
+    # only tried when the prefixes find nothing.
+    if name:
+        clauses.append(like(Lead.search_text, name, "% "))
+    if digits and len(digits) >= 4:
+        clauses.append(like(Lead.phone_e164, digits, "%"))
+    return or_(*clauses)
 
 
 def apply_filter(session: Session, query: Select[Any], flt: QueueFilter, user: User,
@@ -299,6 +340,33 @@ def _prefix_finds_any(session: Session, user: User, flt: QueueFilter) -> bool:
     streams) leave out."""
     query = apply_filter(session, select(literal(1)).select_from(Lead), flt.without_stream(), user)
     return session.execute(query.limit(1)).first() is not None
+
+
+def _finds_any(session: Session, user: User, flt: QueueFilter) -> bool:
+    query = apply_filter(session, select(literal(1)).select_from(Lead), flt, user)
+    return session.execute(query.limit(1)).first() is not None
+
+
+def wider_search(session: Session, user: User, flt: QueueFilter) -> tuple[str, QueueFilter] | None:
+    """For a search that finds no lead with the page's filters: the nearest wider view where it finds
+    some, as (what was widened, that filter): "streams" (the search without the stream tab), "team"
+    (everyone's leads, every stream) or "filters" (the search alone, every status). None when the search
+    finds nothing anywhere. Prefix matches only (each check is one indexed `LIMIT 1` query): whether a
+    later word matches elsewhere would cost a scan of every lead."""
+    if not _has_search(flt):
+        return None
+    everything = QueueFilter(scope="all", status="any", q=flt.q, zone=flt.zone)
+    if flt == everything or not _finds_any(session, user, everything):
+        return None
+    candidates = []
+    if flt.stream:
+        candidates.append(("streams", flt.without_stream()))
+    if flt.scope != "all" or flt.consultant is not None:
+        candidates.append(("team", replace(flt, stream=None, scope="all", consultant=None)))
+    for kind, wider in candidates:
+        if wider != everything and _finds_any(session, user, wider):
+            return kind, wider
+    return "filters", everything
 
 
 def _has_search(flt: QueueFilter) -> bool:
