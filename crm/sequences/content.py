@@ -17,6 +17,7 @@ from crm.classify.ruleset import CATEGORY_STREAM, IecCountry, Ruleset, StreamRul
 from crm.classify.signals import read_message
 from crm.config import Settings
 from crm.countries import country_in_text, country_name, demonym_index, fold, name_index
+from crm.i18n import LANGUAGES, translate
 from crm.intake.provinces import PROVINCES, province_name
 from crm.models import Classification, Lead
 from crm.sequences.definitions import SequenceDef
@@ -356,6 +357,12 @@ def employer_view(ruleset: Ruleset, classification: Classification | None, facts
     }
 
 
+def _without_birth_date(items: list[str]) -> list[str]:
+    """The classifier's missing items less its "Date of birth" (stored in the language of the lead's texts)."""
+    birth = {translate("Date of birth", code) for code in LANGUAGES}
+    return [item for item in items if item not in birth]
+
+
 def build_context(lead: Lead, classification: Classification | None, sequence: SequenceDef, lang: str,
                   sender: Sender, unsubscribe_url: str, now: datetime,
                   ruleset: Ruleset | None = None) -> dict[str, Any]:
@@ -395,6 +402,17 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
     for_employer = sequence.name == "employer" or (classification is not None
                                                     and classification.lead_type == "employer")
     employer = employer_view(ruleset, classification, facts, lang) if for_employer else None
+    known = {"citizenship": bool(lead.citizenships), "date_of_birth": lead.date_of_birth is not None,
+             "age": lead.date_of_birth is not None or lead.stated_age is not None,
+             "occupation": bool(facts.get("occupation")), "job_offer": facts.get("job_offer") is not None,
+             "studies": facts.get("studied_in_canada") is not None
+             or facts.get("enrolled_in_post_secondary") is not None,
+             "family": facts.get("spouse_status_in_canada") is not None}
+    if known["age"] and not (iec and (iec["may_be_over"] or iec["age_out_soon"])):
+        # The classifier lists a date of birth as missing after any stated age; the emails ask for it only when
+        # the age matters (an IEC limit in doubt or near), as the review and more-info steps do.
+        candidate["missing"] = _without_birth_date(candidate["missing"])
+        other_routes = [{**route, "missing": _without_birth_date(route["missing"])} for route in other_routes]
     return {
         "lang": lang,
         # For an employer lead: its routes, workers' countries, the job's place and what it told us (else None)
@@ -420,12 +438,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         "iec": iec,
         "facts": {key: facts.get(key) for key in FACT_KEYS},
         # What the lead already gave, so that no email asks for it again.
-        "known": {"citizenship": bool(lead.citizenships), "date_of_birth": lead.date_of_birth is not None,
-                  "age": lead.date_of_birth is not None or lead.stated_age is not None,
-                  "occupation": bool(facts.get("occupation")), "job_offer": facts.get("job_offer") is not None,
-                  "studies": facts.get("studied_in_canada") is not None
-                  or facts.get("enrolled_in_post_secondary") is not None,
-                  "family": facts.get("spouse_status_in_canada") is not None},
+        "known": known,
         # Where the offer is (the form's "employer" field is the lead's current employer, not the offer's).
         "offer_province": province_name(facts["job_offer_province"], lang)
         if isinstance(facts.get("job_offer_province"), str) and facts["job_offer_province"] in PROVINCES else None,
