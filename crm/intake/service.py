@@ -31,7 +31,9 @@ from sqlalchemy import (
     delete,
     exists,
     insert,
+    literal,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -46,7 +48,17 @@ from crm.intake.normalise import NormalisedInquiry, NormaliseError, normalise, n
 from crm.intake.parsing import storable
 from crm.intake.schema import field_errors, validate_fields
 from crm.jobs import detached_job, insert_job, job_values, pending_job
-from crm.models import Activity, ConsentKind, ConsentRecord, Inquiry, Job, Lead, LeadFlag, LeadStatus
+from crm.models import (
+    Activity,
+    ConsentKind,
+    ConsentRecord,
+    Inquiry,
+    Job,
+    Lead,
+    LeadFlag,
+    LeadStatus,
+    ReplayedKey,
+)
 from crm.models.lead import last_name_key
 from crm.sequences.timezones import lead_zone
 from crm.text import company_key, company_of, search_text_of
@@ -196,9 +208,19 @@ def _replay(earlier: Row[Any]) -> IntakeResult:
 # docs/benchmarks.md, Intake). The ORM is still used where a lead that already exists is updated.
 _INQUIRIES = Inquiry.__table__
 _LEADS = Lead.__table__
-_INQUIRY_BY_IDEMPOTENCY_KEY = select(
-    _INQUIRIES.c.id, _INQUIRIES.c.lead_id, _INQUIRIES.c.language, _INQUIRIES.c.request_hash
-).where(_INQUIRIES.c.idempotency_key == bindparam("key"))
+_REPLAYED_KEYS = ReplayedKey.__table__
+# The inquiry a key means: the one stored under it, else the one a replay under it answered (one
+# statement either way, so that a request with a key still costs one round trip).
+_INQUIRY_BY_IDEMPOTENCY_KEY = union_all(
+    select(_INQUIRIES.c.id, _INQUIRIES.c.lead_id, _INQUIRIES.c.language, _INQUIRIES.c.request_hash,
+           literal(0).label("rank"))
+    .where(_INQUIRIES.c.idempotency_key == bindparam("key")),
+    select(_INQUIRIES.c.id, _INQUIRIES.c.lead_id, _INQUIRIES.c.language, _REPLAYED_KEYS.c.request_hash,
+           literal(1).label("rank"))
+    .join_from(_REPLAYED_KEYS, _INQUIRIES, _INQUIRIES.c.id == _REPLAYED_KEYS.c.inquiry_id)
+    .where(_REPLAYED_KEYS.c.idempotency_key == bindparam("key")),
+).order_by("rank")
+_INSERT_REPLAYED_KEY = insert(_REPLAYED_KEYS)
 # One round trip answers both "is this a repeat?" and "is this a known lead?" (mostly: neither).
 _PROBE = select(
     select(_INQUIRIES.c.id).where(_INQUIRIES.c.dedupe_key == bindparam("key")).scalar_subquery()
@@ -435,6 +457,13 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
             return _replay(earlier_by_key)
         earlier = connection.execute(_INQUIRY_BY_ID, {"id": earlier_id}).one()
         if earlier.received_at > now - REPLAY_WINDOW:
+            if request.idempotency_key:
+                # The key now means this inquiry: a later request under it replays it or, with
+                # another body, is the contract's 422. A twin recording it at the same time makes
+                # this commit fail, and the retry finds the key.
+                connection.execute(_INSERT_REPLAYED_KEY, {
+                    "idempotency_key": request.idempotency_key, "inquiry_id": earlier.id,
+                    "request_hash": request_hash, "recorded_at": now})
             return _replay(earlier)
         # Outside the window the same submission is a new inquiry; free the key for it.
         session.execute(update(Inquiry).where(Inquiry.id == earlier.id).values(dedupe_key=None))

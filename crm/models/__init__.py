@@ -3,7 +3,7 @@
 from crm.models.activity import Activity
 from crm.models.classification import Classification
 from crm.models.consent import ConsentKind, ConsentRecord, Suppression
-from crm.models.inquiry import Inquiry
+from crm.models.inquiry import Inquiry, ReplayedKey
 from crm.models.job import Job, JobStatus
 from crm.models.lead import ALLOWED_TRANSITIONS, OPEN_STATUSES, Lead, LeadFlag, LeadStatus, can_transition
 from crm.models.lease import Lease
@@ -28,6 +28,7 @@ __all__ = [
     "LeadFlag",
     "LeadStatus",
     "Lease",
+    "ReplayedKey",
     "Role",
     "ScheduledStep",
     "StepStatus",

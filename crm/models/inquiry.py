@@ -44,3 +44,21 @@ class Inquiry(Base):
     spam_reason: Mapped[str | None] = mapped_column(String(200))
 
     lead: Mapped[Lead] = relationship(back_populates="inquiries")
+
+
+class ReplayedKey(Base):
+    """An Idempotency-Key first seen on a request that the 24-hour replay check answered with an
+    earlier inquiry (stored without that key, or under another one).
+
+    Recorded so that the key means that inquiry from then on: the same body under it is a replay,
+    another body a 422, as for a key stored on the inquiry itself (`Inquiry.idempotency_key`).
+    """
+
+    __tablename__ = "replayed_keys"
+
+    idempotency_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"), index=True)
+    # The hash of the request that carried the key (its own body, which may differ in bytes from the
+    # earlier inquiry's, e.g. the email typed in another letter case).
+    request_hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,6 +28,7 @@ from crm.models import (
     Lead,
     LeadFlag,
     LeadStatus,
+    ReplayedKey,
     ScheduledStep,
     Suppression,
     User,
@@ -116,6 +117,8 @@ def erase_person(session: Session, lead: Lead, by: User, now: datetime | None = 
     session.execute(update(Inquiry).where(Inquiry.lead_id == lead_id).values(
         raw_body=b"", payload={}, normalised={}, headers={}, remote_addr=None, source_url=None,
         utm_source=None, utm_medium=None, utm_campaign=None, idempotency_key=None, dedupe_key=None))
+    session.execute(delete(ReplayedKey).where(
+        ReplayedKey.inquiry_id.in_(select(Inquiry.id).where(Inquiry.lead_id == lead_id))))
     session.execute(update(Activity).where(Activity.lead_id == lead_id).values(summary=ERASED, data={}))
     session.execute(update(Delivery).where(Delivery.lead_id == lead_id).values(
         to_address=ERASED, subject=ERASED, text_body="", html_body="", headers={}))

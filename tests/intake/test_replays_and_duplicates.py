@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from crm.db import Database, utcnow
-from crm.models import Activity, Inquiry, Lead
+from crm.models import Activity, Inquiry, Lead, ReplayedKey, Role, User
+from crm.workspace.privacy import erase_person
 from tests.intake.helpers import counts, lead_payload, post_json
 
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -133,3 +134,61 @@ def test_concurrent_posts_with_one_key_and_different_bodies_get_one_201_and_422s
     statuses = _post_concurrently(app, bodies, {"Idempotency-Key": "burst-bodies"})
     assert sorted(statuses) == [201] + [422] * 19
     assert counts(db)["inquiries"] == 1
+
+
+@both_backends
+def test_a_key_first_seen_on_a_24_hour_replay_means_that_inquiry_from_then_on(
+    client: FlaskClient, db: Database
+) -> None:
+    first = post_json(client, lead_payload())
+    # The same payload, the email in another letter case (so other bytes), now under a key.
+    keyed = lead_payload(email="Aoife.Murphy@EXAMPLE.ie")
+    replay = post_json(client, keyed, headers={"Idempotency-Key": "late-key"})
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert replay.json == first.json
+    other = post_json(client, lead_payload(message="A different question."), headers={"Idempotency-Key": "late-key"})
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.json["errors"]  # type: ignore[index]
+    again = post_json(client, keyed, headers={"Idempotency-Key": "late-key"})
+    assert (again.status_code, again.json) == (200, first.json)
+    assert counts(db) == {"leads": 1, "inquiries": 1, "consents": 1, "jobs": 1}
+
+
+@both_backends
+def test_a_key_first_seen_on_a_replay_still_holds_after_the_24_hours(client: FlaskClient, db: Database) -> None:
+    first = post_json(client, lead_payload())
+    post_json(client, lead_payload(), headers={"Idempotency-Key": "late-key-2"})
+    with db.transaction() as session:
+        session.execute(update(Inquiry).values(received_at=utcnow() - timedelta(hours=25)))
+    again = post_json(client, lead_payload(), headers={"Idempotency-Key": "late-key-2"})
+    assert (again.status_code, again.json) == (200, first.json)
+    other = post_json(client, lead_payload(message="Later."), headers={"Idempotency-Key": "late-key-2"})
+    assert other.status_code == 422
+    assert counts(db)["inquiries"] == 1
+
+
+@both_backends
+def test_concurrent_replays_under_one_new_key_record_it_once(app: Flask, db: Database) -> None:
+    body = json.dumps(lead_payload()).encode()
+    assert app.test_client().post("/api/leads", data=body, content_type="application/json").status_code == 201
+    statuses = _post_concurrently(app, [body] * 10, {"Idempotency-Key": "burst-late"})
+    assert statuses == [200] * 10
+    with db.session() as session:
+        assert session.scalars(select(ReplayedKey.idempotency_key)).all() == ["burst-late"]
+    assert counts(db)["inquiries"] == 1
+
+
+def test_erasing_a_lead_forgets_the_keys_its_replays_recorded(client: FlaskClient, db: Database) -> None:
+    first = post_json(client, lead_payload())
+    post_json(client, lead_payload(), headers={"Idempotency-Key": "late-key-3"})
+    with db.transaction() as session:
+        admin = User(email="admin@firm.example", name="Admin", password_hash="x", role=Role.ADMIN.value)
+        session.add(admin)
+        session.flush()
+        erase_person(session, session.get_one(Lead, first.json["id"]), admin)  # type: ignore[index]
+    with db.session() as session:
+        assert session.scalars(select(ReplayedKey)).all() == []
+    # As for a key stored on the erased inquiry itself: nothing is left to replay.
+    again = post_json(client, lead_payload(), headers={"Idempotency-Key": "late-key-3"})
+    assert again.status_code == 201
+    assert again.json["id"] != first.json["id"]  # type: ignore[index]
