@@ -1,6 +1,7 @@
 """Layout defects from a consultant's browser trial (session of 2026-11-27), measured in Chromium, each test
-failing before its fix: the team page's action buttons drawn outside their table row, and a new member's
-streams missing from the team page's form."""
+failing before its fix: the team page's action buttons drawn outside their table row, a new member's
+streams missing from the team page's form, and the top of a sixth line showing under the five lines of a long
+message that the lead page's summary keeps on a phone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from crm.db import Database
+from tests.browser.test_phone_layout import CALLER, _add_lead, phone  # noqa: F401  (fixture)
 from tests.browser.test_workspace import Seeded, _sign_in
 
 pytestmark = pytest.mark.browser
@@ -46,3 +49,20 @@ def test_a_new_members_streams_are_boxes_to_tick(page: Any, server: Seeded) -> N
     row = page.locator("table.users tbody tr", has_text="nadia@firm.example")
     assert row.locator("select[name=streams] option:checked").all_inner_texts() == ["Mobilité francophone"]
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_long_message_in_the_phones_summary_ends_on_a_whole_line(phone: Any, db: Database) -> None:  # noqa: F811
+    message = "I would like to work in Canada next year, in Montréal or in Ottawa. " * 12
+    lead_id = _add_lead(db, dict(CALLER, email="long.message@example.fr", message=message))
+    for lang in ("en", "fr"):
+        phone.goto(f"/leads/{lead_id}?lang={lang}")
+        cut = phone.evaluate("""(() => {
+            const e = document.querySelector('.why-call .why-message'); const st = getComputedStyle(e);
+            const box = e.getBoundingClientRect();
+            const clip = box.bottom - parseFloat(st.borderBottomWidth);           // overflow clips here
+            const content = clip - parseFloat(st.paddingBottom);                   // the text's own box ends here
+            const r = document.createRange(); r.selectNodeContents(e);
+            return [...r.getClientRects()].filter(l => l.top < clip - 0.5 && l.bottom > content + 0.5)
+                .map(l => [l.top, l.bottom, content, clip]); })()""")
+        assert cut == [], (lang, cut)  # the sixth line's top showed under the five the summary keeps
+        assert phone.locator(".why-call .why-message").evaluate("e => e.scrollHeight > e.clientHeight")
