@@ -52,11 +52,16 @@ def search_text_of(first_name: str | None, last_name: str | None, company: str |
     `Lead.email_key`, serves the search; kept whole, its dots and dashes start no word)."""
     name = " ".join(part for part in (first_name, last_name) if part)
     key = name_key(name)
-    split = " ".join(_WORD.findall(search_key(name)))
     # German names as written without umlauts: "mueller" finds Müller among later words.
     german = name_key(unicodedata.normalize("NFC", name).translate(_UMLAUTS))
-    variants = dict.fromkeys(part for part in (split, german) if part != key)
-    return " ".join(part for part in (key, *variants, name_key(company or ""), search_key(email_key or "")) if part)
+    variants = dict.fromkeys(part for part in (_split_words(name), german, name_key(company or ""),
+                                               _split_words(company or "")) if part and part != key)
+    return " ".join(part for part in (key, *variants, search_key(email_key or "")) if part)
+
+
+def _split_words(text: str) -> str:
+    """The words of `text` with an apostrophe separating them too ("o brien", "l etoile")."""
+    return " ".join(_WORD.findall(search_key(text)))
 
 
 def company_of(facts: dict[str, object] | None, lead_type: str | None) -> str | None:

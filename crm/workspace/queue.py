@@ -285,13 +285,21 @@ def _search_clause(q: str, inside_names: bool) -> Any:
     if not inside_names:
         return or_(*clauses)
     # The start of a later word of the name or company: "bhriain" (Ní Bhriain), "dijk" (Van Dijk), "lopez"
-    # (García López), "exupery" (Saint-Exupéry), "brien" (O'Brien), "logistics"; digits anywhere in the
-    # phone number ("0199"). No index serves these (a scan of the filtered leads), which is why they are
-    # only tried when the prefixes find nothing.
+    # (García López), "exupery" (Saint-Exupéry), "brien" (O'Brien), "logistics"; part of an email address;
+    # digits anywhere in the phone number ("0199"). No index serves these (a scan of the filtered leads),
+    # which is why they are only tried when the prefixes find nothing.
     if name:
         clauses.append(like(Lead.search_text, name, "% "))
+    email = search_key(q.strip())
+    if len(email) >= 3 and ("@" in email or "." in email):
+        # Part of an address: its domain ("@example.ie", "example.ie") or a later part of it.
+        clauses.append(like(Lead.email_key, email, "%"))
     if digits and len(digits) >= 4:
         clauses.append(like(Lead.phone_e164, digits, "%"))
+        if digits.startswith("0") and not digits.startswith("00") and len(digits) >= 5:
+            # A national number with its trunk 0 ("087 123 4567" in Ireland, "06 12 34 56 78" in France)
+            # is the end of the E.164 number, after a country code the search cannot know.
+            clauses.append(Lead.phone_e164.like("%" + digits[1:]))
     return or_(*clauses)
 
 
