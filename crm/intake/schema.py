@@ -73,12 +73,21 @@ def _boolean(value: Any) -> Any:
     return value
 
 
+# A website's language select often posts the language's name, or its three-letter ISO 639-2 code,
+# rather than a tag: a lead is not refused for writing "Français" where "fr" was expected.
+_LANGUAGE_NAMES = {
+    "english": "en", "anglais": "en", "eng": "en",
+    "french": "fr", "francais": "fr", "fra": "fr", "fre": "fr",
+}
+
+
 def _language_tag(value: Any) -> Any:
     """'fr-CA', 'fr_CA', 'EN-us' -> 'fr' / 'en': a browser's or a form builder's language tag names its
-    language first (BCP 47); the region is dropped."""
+    language first (BCP 47); the region is dropped. 'Français', 'English', 'fra' name one too."""
     value = _lower(value)
     if isinstance(value, str):
-        return re.split(r"[-_]", value, maxsplit=1)[0]
+        folded = "".join(c for c in unicodedata.normalize("NFD", value) if not unicodedata.combining(c))
+        return _LANGUAGE_NAMES.get(folded, re.split(r"[-_]", value, maxsplit=1)[0])
     return value
 
 
