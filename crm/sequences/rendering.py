@@ -25,7 +25,8 @@ from crm.sequences import markup
 from crm.text import NOT_ONE_LINE
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates" / "email"
-_SPACES = re.compile(r"\s+")
+# Runs of white space become one space, except a no-break space, which French punctuation keeps (" :" in a subject).
+_SPACES = re.compile(r"[^\S\u00a0]+")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -199,7 +200,7 @@ def render(template: str, lang: str, context: dict[str, Any]) -> tuple[str, str,
     # One context for the subject block and the text body (what Template.render does, minus a second context).
     text_ctx = text_template.new_context(values)
     try:
-        subject = header_safe("".join(text_template.blocks["subject"](text_ctx)))
+        subject = markup.french_spaces(header_safe("".join(text_template.blocks["subject"](text_ctx))))
         text = "".join(text_template.root_render_func(text_ctx))
     except Exception:
         text_template.environment.handle_exception()  # re-raises with the template's line numbers, as render() does

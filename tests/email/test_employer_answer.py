@@ -12,7 +12,7 @@ from tests.email.test_in_canada_answer import _classified, _first_email, _flat
 
 @pytest.mark.parametrize(("language", "subject", "company"), [
     ("en", "Hiring from abroad for Boulangerie Tremblay: how we can help", "at Boulangerie Tremblay"),
-    ("fr", "Recruter à l'étranger pour Boulangerie Tremblay : comment nous pouvons vous aider",
+    ("fr", "Recruter à l'étranger pour Boulangerie Tremblay\u00a0: comment nous pouvons vous aider",
      "chez Boulangerie Tremblay"),
 ])
 def test_the_company_from_the_apply_forms_employer_field(db: Database, smtp_settings: Settings, language: str,

@@ -1,6 +1,7 @@
-"""French emails keep a no-break space before : ; ! ? and » (and after «) in the HTML part as in the text part
-(lead trial: the text part had them, the HTML part had ordinary spaces, so a mail client could start a line with
-": vos prochaines étapes"; the footer's "Numéro de permis : ..." had none in either part). Fails without the fix."""
+"""French emails keep a no-break space before : ; ! ? and » (and after «) in the subject and the HTML part as in the
+text part (lead trial: the text part had them, the HTML part and the subject had ordinary spaces, so a mail client
+could start a line with ": vos prochaines étapes"; the footer's "Numéro de permis : ..." had none in either part).
+Fails without the fix."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def test_french_punctuation_keeps_its_no_break_space_in_both_parts(db: Database,
     assert len(emails) > 1 and "Numéro de permis\u00a0: R-123456" in emails[0].html
     for email in emails:
         text = "\n".join(line for line in email.text.splitlines() if not line.startswith("http"))
-        for part, words in (("text", text), ("html", _visible(email.html))):
+        parts = (("subject", email.subject), ("Subject header", email.headers["Subject"]), ("text", text),
+                 ("html", _visible(email.html)))
+        for part, words in parts:
             found = [words[max(0, m.start() - 30):m.end() + 10] for m in _BREAKABLE.finditer(words)]
             assert not found, (email.template, part, found)

@@ -86,7 +86,7 @@ def test_it_sends_a_french_lead_the_french_sequence(db: Database, smtp_settings:
     # Then five French emails went out, personalised from the ruleset in French
     received = sink.to("camille@example.fr")
     assert len(received) == 5
-    assert str(received[0]["Subject"]) == "EIC Vacances-Travail : vos prochaines étapes, Camille"
+    assert str(received[0]["Subject"]) == "EIC Vacances-Travail\u00a0: vos prochaines étapes, Camille"
     text0, html0 = _parts(received[0])
     assert text0.startswith("Bonjour Camille,")
     assert "Se désabonner de ces courriels" in text0 and "Se désabonner de ces courriels" in html0
