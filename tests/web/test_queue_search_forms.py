@@ -78,6 +78,9 @@ def test_an_employers_company_is_searchable(db: Database, team: Team, consultant
     # The row says which company it is, as the lead page's header does.
     html = consultant.get("/leads?" + urlencode({"scope": "all", "q": "northwind"})).get_data(as_text=True)
     assert "Robert Hale</a> <span class=\"muted company\">· Northwind Logistics</span>" in html
+    # A later word of the company: the page says where the search found it.
+    html = consultant.get("/leads?" + urlencode({"scope": "all", "q": "logistics"})).get_data(as_text=True)
+    assert "these have it at the start of a later word (of the name or company) or inside the email address" in html
 
 
 @BOTH
