@@ -136,7 +136,7 @@ def template_context() -> dict[str, Any]:
             "label": lambda value: stream_label(value, lang), "other_language_url": other_language_url(lang),
             "kind_label": lambda kind: labels.kind_label(kind, lang),
             "intake_note": lambda note: labels.intake_note(note, lang),
-            "activity_text": lambda a: labels.activity_text(a.kind, a.summary, a.data, lang),
+            "activity_text": lambda a, names=None: labels.activity_text(a.kind, a.summary, a.data, lang, names),
             "step_label": lambda step: labels.step_label(step.template, step.content_key, lang),
             "sequence_label": lambda name: labels.sequence_label(name, lang),
             "stop_reason": lambda reason: labels.stop_reason(reason, lang),

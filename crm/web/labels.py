@@ -325,18 +325,20 @@ FIXED_SUMMARIES = frozenset({
 })
 
 
-def activity_text(kind: str, summary: str, data: dict[str, Any] | None, lang: str) -> str:
+def activity_text(kind: str, summary: str, data: dict[str, Any] | None, lang: str,
+                  names: dict[str, str] | None = None) -> str:
     """One timeline line in the interface language, built from the activity's kind and data; the stored
-    summary when the kind or its data is not one this page knows (older rows, an erased lead's)."""
+    summary when the kind or its data is not one this page knows (older rows, an erased lead's). `names`
+    maps a team member's email to the name the page's header uses (the stored summary has the email)."""
     data = data or {}
     try:
-        text = _activity_text(kind, summary, data, lang)
+        text = _activity_text(kind, summary, data, lang, names or {})
     except (KeyError, TypeError, ValueError):
         text = None
     return text if text is not None else summary
 
 
-def _activity_text(kind: str, summary: str, data: dict[str, Any], lang: str) -> str | None:
+def _activity_text(kind: str, summary: str, data: dict[str, Any], lang: str, names: dict[str, str]) -> str | None:
     if kind == "note":
         return None  # what a person wrote: never rewritten
     if summary in FIXED_SUMMARIES:
@@ -345,7 +347,7 @@ def _activity_text(kind: str, summary: str, data: dict[str, Any], lang: str) -> 
         return _t("Status: {old} → {new}", lang, old=stream_label(data["from"], lang),
                   new=stream_label(data["to"], lang))
     if kind == "assignment" and (found := _ASSIGNED_TO.match(summary)):
-        return _t("Assigned to {email}", lang, email=found["email"])
+        return _t("Assigned to {email}", lang, email=names.get(found["email"], found["email"]))
     if kind == "classified" and (found := _CLASSIFIED.match(summary)):
         text = _t("Classified as {stream} ({verdict}), {type}, score {score}", lang,
                   stream=stream_label(found["stream"], lang), verdict=stream_label(found["verdict"], lang),

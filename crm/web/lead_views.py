@@ -157,7 +157,9 @@ def _act(lead_id: str, action_name: str) -> Response:
             assignee = None if raw == "none" else actions.find_user(
                 db, int(raw) if raw.isascii() and raw.isdigit() else -1)
             actions.assign(db, lead, assignee, user)
-            done = t("Assigned to {email}.", email=assignee.email) if assignee else t("The lead is now unassigned.")
+            # Named as the page's header names the consultant: the name, else the email.
+            done = t("Assigned to {email}.", email=(assignee.name or "").strip() or assignee.email) if assignee \
+                else t("The lead is now unassigned.")
         elif action_name == "reclassify":
             job = actions.reclassify(db, lead, user)
             jobs = [job] if job else []
