@@ -68,6 +68,9 @@ def unsubscribe_page(token: str) -> Response:
         lead = session.get(Lead, lead_id)
         if lead is None:
             return _page("invalid", request.args.get("lang"), status=404)
+        # An erased lead gets nothing more (erasure suppressed the address) and has no address to show.
+        if lead.anonymised_at is not None:
+            return _page("done", lead.preferred_language)
         state = "done" if lead.unsubscribed_at else "confirm"
         return _page(state, lead.preferred_language, lead.email)
 
@@ -87,7 +90,9 @@ def unsubscribe_post(token: str) -> Response:
                 lead = session.get(Lead, lead_id)
                 if lead is None:
                     return _page("invalid", None, status=404)
-                unsubscribe(session, lead, source, utcnow(), client_ip())
+                # After an erasure nothing is recorded again about the person (not even the IP of the click).
+                if lead.anonymised_at is None:
+                    unsubscribe(session, lead, source, utcnow(), client_ip())
                 lang, email = lead.preferred_language, lead.email
             break
         except IntegrityError:

@@ -9,12 +9,15 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
+from sqlalchemy import func, select
 
 from crm.config import Settings
 from crm.db import Database
 from crm.mail import transport_from_url
-from crm.models import ConsentKind, ConsentRecord, EnrolmentStatus, Suppression
+from crm.models import Activity, ConsentKind, ConsentRecord, EnrolmentStatus, Lead, Suppression
 from crm.sequences.unsubscribe import TOKEN_MAX_AGE_SECONDS, make_token, read_token
+from crm.workspace.accounts import create_user
+from crm.workspace.privacy import erase_person
 from tests.conftest import make_app
 from tests.email.conftest import Sink
 from tests.email.helpers import T0, activity_kinds, count, enrolments, get_lead, new_lead, run_due
@@ -183,3 +186,28 @@ def test_the_footer_promises_what_the_link_does(client: FlaskClient, db: Databas
     page = client.get(f"/unsubscribe/{token}").get_data(as_text=True)
     assert page.count('type="submit"') == 1 and button in page
     assert get_lead(db, lead_id).unsubscribed_at is None
+
+
+@pytest.mark.parametrize("one_click", [False, True])
+def test_an_erased_lead_unsubscribing_records_nothing_about_them(client: FlaskClient, db: Database,
+                                                                 one_click: bool) -> None:
+    # Lead trial: an old email's link, clicked after the lead was erased, showed "e***@invalid" and a button that
+    # recorded a new consent withdrawal with the clicker's IP address and a timeline entry for the erased person.
+    lead_id = new_lead(db, email=f"gone.{one_click}@example.fr", preferred_language="fr", citizenships=["France"])
+    token = make_token(SECRET, lead_id)
+    with db.transaction() as session:
+        admin = create_user(session, f"admin.{one_click}@firm.example", "admin", "a long enough password 123")
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        erase_person(session, lead, admin)
+    with db.session() as session:
+        before = (session.scalar(select(func.count()).select_from(ConsentRecord)),
+                  session.scalar(select(func.count()).select_from(Activity)))
+    page = html.unescape(client.get(f"/unsubscribe/{token}").get_data(as_text=True))
+    assert "Votre désabonnement est confirmé" in page and "@invalid" not in page
+    response = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"} if one_click else {})
+    assert response.status_code == 200
+    with db.session() as session:
+        after = (session.scalar(select(func.count()).select_from(ConsentRecord)),
+                 session.scalar(select(func.count()).select_from(Activity)))
+    assert after == before
