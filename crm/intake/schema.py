@@ -322,6 +322,14 @@ MESSAGE_TEMPLATES = {
 }
 
 
+def _limit_text(value: Any) -> str:
+    """A limit as a person writes it: pydantic gives a float field's bounds as floats ("0.0", "70.0"),
+    and writes a literal's choices "'a', 'b' or 'c'" (a plain list reads in either language)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace(" or ", ", ")
+
+
 def field_errors(error: ValidationError) -> dict[str, list[str]]:
     """Pydantic's errors as {field: [message, ...]}: the contract's 422 body."""
     errors: dict[str, list[str]] = {}
@@ -333,8 +341,7 @@ def field_errors(error: ValidationError) -> dict[str, list[str]]:
         elif kind in _MESSAGES:
             message = _MESSAGES[kind]
         elif kind in MESSAGE_TEMPLATES:
-            # pydantic writes a literal's choices "'a', 'b' or 'c'": a plain list reads in either language
-            values = {key: str(value).replace(" or ", ", ") for key, value in item.get("ctx", {}).items()}
+            values = {key: _limit_text(value) for key, value in item.get("ctx", {}).items()}
             message = MESSAGE_TEMPLATES[kind].format_map(values)
         elif kind == "value_error":
             text = str(item["ctx"]["error"]).rstrip(".")

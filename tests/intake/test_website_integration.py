@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -39,3 +42,22 @@ def test_a_language_the_crm_does_not_write_is_refused_by_name_too(client: FlaskC
     response = post_json(client, lead_payload(preferred_language=posted))
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"preferred_language": ["Must be one of: 'en', 'fr'."]}
+
+
+@pytest.mark.parametrize(("years", "message"), [("-2", "Must be at least 0."), ("71", "Must be at most 70.")])
+def test_a_number_out_of_range_names_its_limit_as_a_person_writes_it(
+    client: FlaskClient, years: str, message: str
+) -> None:
+    response = post_form(client, {"first_name": "Zoé", "email": "zoe@example.com", "years_with_employer": years})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"years_with_employer": [message]}
+
+
+def test_the_french_apply_page_shows_the_limit_in_french(client: FlaskClient) -> None:
+    page = client.get("/apply?lang=fr").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page)
+    assert token is not None
+    response = post_form(client, {"first_name": "Zoé", "email": "zoe@example.com", "years_with_employer": "-2",
+                                  "form_token": html.unescape(token[1])}, headers={"Accept": "text/html"})
+    assert response.status_code == 422
+    assert re.search(r"Doit être au moins 0\.(?!\d)", html.unescape(response.get_data(as_text=True)))
