@@ -341,6 +341,7 @@ def employer_view(ruleset: Ruleset, classification: Classification | None, facts
                 view = _stream(ruleset, f"iec-{category}", lang)
                 names.append(view["name"] if view else category)
             iec.append({"country": country_in_text(code, lang), "categories": names,
+                        "kinds": list(country.categories),  # "working-holiday", ...: what the employer prepares
                         "min_age": country.min_age, "max_age": country.max_age})
     occupation = facts.get("occupation") or facts.get("noc_code")
     gts = next((s for s in signals if s.kind == "tech"), None)
