@@ -126,7 +126,9 @@ def normalise(fields: IntakeFields, today: date | None = None) -> NormalisedInqu
     if fields.country_of_residence:
         match = lookup_country(fields.country_of_residence)
         if match is None:
-            unknown.append(fields.country_of_residence)
+            # Once, when the citizenship was the same unread name: the consultant reviews it once.
+            if fields.country_of_residence not in unknown:
+                unknown.append(fields.country_of_residence)
         else:
             residence = match.code
             if match.how == "close-match":

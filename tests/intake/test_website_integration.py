@@ -61,3 +61,9 @@ def test_the_french_apply_page_shows_the_limit_in_french(client: FlaskClient) ->
                                   "form_token": html.unescape(token[1])}, headers={"Accept": "text/html"})
     assert response.status_code == 422
     assert re.search(r"Doit être au moins 0\.(?!\d)", html.unescape(response.get_data(as_text=True)))
+
+
+def test_one_unread_country_typed_as_citizenship_and_residence_is_kept_once(client: FlaskClient, db: Database) -> None:
+    response = post_json(client, lead_payload(citizenships=["Atlantis"], country_of_residence="Atlantis"))
+    assert response.status_code == 201
+    assert _lead(db).unknown_countries == ["Atlantis"]
