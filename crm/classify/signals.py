@@ -644,7 +644,12 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
     found: list[Signal] = []
     for kind, patterns in PATTERNS.items():
         for pattern in (patterns if kind == "age" else _COMBINED[kind]):
-            match = pattern.search(text)
+            if kind in _THE_LEADS_OWN:  # the first mention that is about the lead, not a relative's studies or age
+                match = next((m for m in pattern.finditer(text)
+                              if not _about_someone_else(text, m.start(), m.end(), kind not in _ABOUT_A_RELATIVE)),
+                             None)
+            else:
+                match = pattern.search(text)
             if match is None:
                 continue
             quote = _quote(original, match.start(), match.end())
@@ -678,7 +683,7 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
         found.append(program)
     tech = keyword_pattern(tech_keywords)
     if tech is not None:
-        match = tech.search(text)
+        match = next((m for m in tech.finditer(text) if not _about_someone_else(text, m.start(), m.end())), None)
         if match:
             found.append(Signal("tech", match.group(0), _quote(original, match.start(), match.end())))
     found.extend(_countries(original, text))
@@ -747,6 +752,53 @@ def _someone_elses(before: list[str]) -> bool:
     own = max((k for k, word in enumerate(before) if word in _SELF), default=-1)
     rest = before[own + 1:]
     return any(word in _SOMEONE_ELSE for word in rest) or any(pair in _SOMEONE_ELSE_PAIRS for pair in pairwise(rest))
+
+
+# Facts about the lead's own situation (studies, age, an application, a transfer, a trade...): a mention whose
+# sentence names someone else since the lead last said "I"/"je" ("my daughter graduated from a college in Toronto",
+# "my husband applied for PR", "mon fils a étudié à Montréal", "she is 24 years old") is that person's, not the
+# lead's. The spouse's own kinds (spouse_worker, spouse_student) and a family coming along are about a relative
+# by nature: only a third person before them counts ("my friend's husband works in Toronto").
+_THE_LEADS_OWN = frozenset({"age", "owns_business", "spouse_worker", "spouse_student", "studied_in_canada",
+                            "studying_in_canada", "pgwp_doubt", "family_along", "pr_pending", "french_speaker",
+                            "transfer", "student", "exchange", "exceptional"})
+_ABOUT_A_RELATIVE = frozenset({"spouse_worker", "spouse_student", "family_along"})
+_OTHER_PEOPLE = frozenset({
+    "husband", "wife", "spouse", "partner", "fiance", "fiancee", "boyfriend", "girlfriend", "brother", "sister",
+    "mother", "father", "mom", "mum", "dad", "parents", "son", "sons", "daughter", "daughters", "child", "children",
+    "kid", "kids", "cousin", "uncle", "aunt", "nephew", "niece", "grandson", "granddaughter", "grandmother",
+    "grandfather", "friend", "friends", "colleague", "colleagues", "coworker", "employee", "employees", "boss",
+    "he", "she", "they", "his", "her", "their", "him", "them",
+    "mari", "femme", "epoux", "epouse", "conjoint", "conjointe", "frere", "soeur", "pere", "mere", "fils", "fille",
+    "filles", "enfant", "enfants", "cousine", "oncle", "tante", "neveu", "ami", "amie", "amis", "amies", "copain",
+    "copine", "collegue", "collegues", "employe", "employes", "salarie", "salariee", "patron", "il",
+    "elle", "ils", "elles", "sa", "ses", "leur", "leurs", "lui"})
+# A role the lead may have ("I'm a partner in a law firm", "je suis une femme ingénieure", "an employee of"):
+# someone else only without "a"/"un" right before.
+_ROLES = frozenset({"partner", "employee", "femme", "employe", "salarie", "salariee", "colleague"})
+# Inside the words matched: a possessive that makes them someone else's ("finished his diploma at Seneca").
+_THEIR = frozenset({"his", "her", "their", "sa", "ses", "leur", "leurs"})
+
+
+def _about_someone_else(text: str, start: int, end: int, relatives_too: bool = True) -> bool:
+    """Whether the mention text[start:end] is about someone other than the lead: its sentence names another person
+    since the lead last said "I"/"je" (with `relatives_too` False, a relative right before counts only as a
+    possessor: "my friend's husband"), or the mention itself says "his"/"her"."""
+    inside = _WORD.findall(text, start, end)
+    if any(word in _SELF for word in inside):
+        return False  # "they want to transfer me to our Toronto office": the lead is in the words themselves
+    sentence_start = max(text.rfind(mark, 0, start) for mark in ".!?;\n") + 1
+    before = _WORD.findall(text, sentence_start, start)
+    own = max((k for k, word in enumerate(before) if word in _SELF), default=-1)
+    rest = before[own + 1:]
+    if not relatives_too:
+        # "my husband works": the spouse is the subject; "my friend's husband works": the friend's
+        possessor = re.search(r"\b([a-z]+)'s?\s*$", text[sentence_start:start])
+        return possessor is not None and possessor.group(1) in _OTHER_PEOPLE
+    for k, word in enumerate(rest):
+        if word in _OTHER_PEOPLE and not (word in _ROLES and k > 0 and rest[k - 1] in ("a", "an", "un", "une")):
+            return True
+    return any(word in _THEIR for word in inside)
 
 
 def _after_citizen_word(before: list[str]) -> bool:
