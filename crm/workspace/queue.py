@@ -372,7 +372,8 @@ def wider_search(session: Session, user: User, flt: QueueFilter) -> tuple[str, Q
     if flt.scope != "all" or flt.consultant is not None:
         candidates.append(("team", replace(flt, stream=None, scope="all", consultant=None)))
     for kind, wider in candidates:
-        if wider != everything and _finds_any(session, user, wider):
+        # The widest view is known to find leads; it is named by what the page would widen to reach it.
+        if wider == everything or _finds_any(session, user, wider):
             return kind, wider
     return "filters", everything
 

@@ -127,6 +127,10 @@ def test_an_empty_search_says_where_the_same_search_finds_leads(db: Database, te
     text, link = _hint(consultant, q="keane", scope="all", stream="francophone-mobility") or ("", "")
     assert text == "No lead in this stream matches “keane”, but some in other streams do:"
     assert link == "/leads?scope=all&q=keane"
+    # A stream tab of every lead, closed ones included: still "other streams".
+    text, link = _hint(consultant, q="marchand", scope="all", status="any", stream="entrepreneur") or ("", "")
+    assert text == "No lead in this stream matches “marchand”, but some in other streams do:"
+    assert link == "/leads?scope=all&status=any&q=marchand"
     # Open leads only: the lead is closed.
     text, link = _hint(consultant, q="marchand", scope="all") or ("", "")
     assert text == "No lead matches “marchand” with these filters, but some do without them (closed leads included):"
