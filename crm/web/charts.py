@@ -83,9 +83,10 @@ def stacked_columns(title: str, labels: Sequence[str], series: dict[str, list[in
 
 
 def horizontal_bars(title: str, rows: Sequence[tuple[str, int]], css: str = "series-0",
-                    colon: str = ":") -> Markup:
-    """Labelled horizontal bars (top nationalities, the funnel)."""
-    width, row_h, left = NARROW, 26, 160
+                    colon: str = ":", width: int = NARROW, shown: str = "") -> Markup:
+    """Labelled horizontal bars (top nationalities, the funnel). `shown` is the class that says where the
+    chart is shown (wide-only, phone-only) when a page draws one for each."""
+    row_h, left = 26, 160 if width >= NARROW else 150
     height = max(row_h * len(rows) + 10, 40)
     peak = max((value for _, value in rows), default=0) or 1
     body = []
@@ -98,4 +99,4 @@ def horizontal_bars(title: str, rows: Sequence[tuple[str, int]], css: str = "ser
                     f'<text class="value" x="{left + w + 6:.1f}" y="{y + 16}">{value}</text>')
     if not rows:
         body.append(f'<text class="label" x="{width / 2}" y="24" text-anchor="middle">—</text>')
-    return _svg(width, height, title, body)
+    return _svg(width, height, title, body, shown)

@@ -59,6 +59,13 @@ def index() -> str:
             {key: values[-PHONE_WEEKS:] for key, values in data.per_week.items()}, names, colon(lang),
             width=charts.PHONE, css="phone-only", order=charts.series_order(data.per_week)),
         weekly_legend=charts.legend(data.per_week, names),
-        nationality_chart=charts.horizontal_bars(t("Top nationalities"), nationalities, "series-1", colon(lang)),
-        funnel_chart=charts.horizontal_bars(t("Funnel from received to retained"), funnel, "series-2", colon(lang)),
+        # The bar charts too: drawn for a half card (480 units), a phone showed their labels 8 pixels high.
+        nationality_chart=charts.horizontal_bars(t("Top nationalities"), nationalities, "series-1", colon(lang),
+                                                 shown="wide-only"),
+        nationality_phone_chart=charts.horizontal_bars(t("Top nationalities"), nationalities, "series-1",
+                                                       colon(lang), width=charts.PHONE, shown="phone-only"),
+        funnel_chart=charts.horizontal_bars(t("Funnel from received to retained"), funnel, "series-2", colon(lang),
+                                            shown="wide-only"),
+        funnel_phone_chart=charts.horizontal_bars(t("Funnel from received to retained"), funnel, "series-2",
+                                                  colon(lang), width=charts.PHONE, shown="phone-only"),
     )

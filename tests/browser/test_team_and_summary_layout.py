@@ -66,3 +66,22 @@ def test_a_long_message_in_the_phones_summary_ends_on_a_whole_line(phone: Any, d
                 .map(l => [l.top, l.bottom, content, clip]); })()""")
         assert cut == [], (lang, cut)  # the sixth line's top showed under the five the summary keeps
         assert phone.locator(".why-call .why-message").evaluate("e => e.scrollHeight > e.clientHeight")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_dashboards_bar_charts_read_on_a_phone(phone: Any, lang: str) -> None:  # noqa: F811
+    phone.goto(f"/dashboard?lang={lang}")
+    for heading in ("Top nationalities", "Funnel from received to retained") if lang == "en" else (
+            "Principales nationalités", "Entonnoir, de la demande au mandat"):
+        card = phone.locator("section.chart-card", has=phone.locator("h2", has_text=heading))
+        charts = card.locator("svg.chart")
+        visible = [chart for chart in charts.all() if chart.is_visible()]
+        assert len(visible) == 1, heading
+        heights = [label.bounding_box()["height"] for label in visible[0].locator("text.label").all()]
+        # Drawn for a half card and scaled down, the labels were 8 or 9 pixels high ("Consultation réservée"),
+        # a 10-pixel box
+        assert heights and min(heights) >= 12, (heading, heights)
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    phone.set_viewport_size({"width": 1280, "height": 860})  # a wide screen keeps the half card's chart
+    card = phone.locator("section.chart-card", has=phone.locator("svg.chart text.label")).first
+    assert len([chart for chart in card.locator("svg.chart").all() if chart.is_visible()]) == 1

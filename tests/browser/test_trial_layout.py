@@ -59,9 +59,9 @@ def test_the_classifications_reasons_show_without_scrolling_sideways_on_a_phone(
 
 def test_the_dashboard_reads_on_a_phone(phone: Any) -> None:  # noqa: F811
     phone.goto("/dashboard?lang=fr")
-    wide = phone.locator("svg.chart.wide-only")
+    wide = phone.locator(".wide-card svg.chart.wide-only")
     assert not wide.is_visible()
-    chart = phone.locator("svg.chart.phone-only")
+    chart = phone.locator(".wide-card svg.chart.phone-only")
     assert chart.is_visible()
     heights = [tick.bounding_box()["height"] for tick in chart.locator("text.tick").all()]
     assert heights and min(heights) >= 10, heights  # the wide chart's dates were about 4 pixels high

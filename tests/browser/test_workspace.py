@@ -534,8 +534,8 @@ def test_a_consultants_day(page: Any, server: Seeded, tmp_path: Path) -> None:
     assert lines[0].startswith("id,first_name,last_name,email") and len(lines) == len(DEMO) + 1
 
     page.goto("/dashboard")
-    charts = page.locator("svg.chart >> visible=true")  # the weekly chart drawn for a phone is hidden here
-    assert charts.count() == 3 and page.locator("svg.chart").count() == 4
+    charts = page.locator("svg.chart >> visible=true")  # the charts drawn for a phone are hidden here
+    assert charts.count() == 3 and page.locator("svg.chart").count() == 6
     assert charts.locator("rect").count() >= len(DEMO)
     assert charts.first.bounding_box()["height"] > 100
     shot(page, "dashboard")
