@@ -270,7 +270,17 @@ def _template_pattern(template: str) -> re.Pattern[str]:
                                        re.escape(template)))
 
 
-_TEMPLATE_PATTERNS = [(template, _template_pattern(template)) for template in MESSAGE_TEMPLATES.values()]
+# email-validator's messages that carry a number (crm.intake.normalise.normalise_email), one template per
+# grammatical number: the French catalogue translates each.
+_EMAIL_TEMPLATES = tuple(
+    f"{head} ({{diff}} {noun} too many)."
+    for head in ("The email address is too long before the @-sign", "The email address is too long after the @-sign",
+                 "The email address is too long",
+                 "After the @-sign, periods cannot be separated by so many characters")
+    for noun in ("character", "characters")
+)
+_TEMPLATE_PATTERNS = [(template, _template_pattern(template))
+                      for template in (*MESSAGE_TEMPLATES.values(), *_EMAIL_TEMPLATES)]
 
 
 def _translated_error(message: str, language: str) -> str:

@@ -67,3 +67,33 @@ def test_one_unread_country_typed_as_citizenship_and_residence_is_kept_once(clie
     response = post_json(client, lead_payload(citizenships=["Atlantis"], country_of_residence="Atlantis"))
     assert response.status_code == 201
     assert _lead(db).unknown_countries == ["Atlantis"]
+
+
+def _post_french_page(client: FlaskClient, fields: dict[str, str]) -> str:
+    page = client.get("/apply?lang=fr").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page)
+    assert token is not None
+    response = post_form(client, {**fields, "form_token": html.unescape(token[1])}, headers={"Accept": "text/html"})
+    assert response.status_code == 422
+    return html.unescape(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("email", "french"), [
+    ("ana.@example.com", "ne peut pas avoir de point juste avant le @"),
+    ("ana@.example.com", "ne peut pas avoir de point juste après le @"),
+    ("ana@example-.com", "un point et un trait d’union côte à côte"),
+    ("Ana <ana@example.com>", "sans nom ni chevrons"),
+    ("ana@example.invalid", "nom réservé"),
+    ("ana@[192.0.2.1]", "adresse IP entre crochets"),
+    ('"ana b"@example.com', "entre guillemets"),
+    ("ana@" + "a" * 250 + ".com", "trop longue après le @ (1 caractère de trop)"),
+    ("a" * 300 + "@example.com", "trop longue (58 caractères de trop)"),
+    ("ana@exa\u00admple.com", "caractères non autorisés : SOFT HYPHEN"),
+])
+def test_the_french_apply_page_explains_a_mistyped_email_in_french(
+    client: FlaskClient, email: str, french: str
+) -> None:
+    shown = _post_french_page(client, {"first_name": "Zoé", "email": email})
+    error = re.search(r'<p class="field-error" id="email-error">(.*?)</p>', shown, re.DOTALL)
+    assert error is not None
+    assert french in error[1] and "@-sign" not in error[1]
