@@ -190,6 +190,11 @@ class Context:
             if said and not any(quote is None for code, quote in self.citizenships if code in held):
                 reasons.append(self.quote_reason("canadian_citizen"))
             return NoPermit("citizen", reasons, self.rs.no_permit_confidence, self.rs.no_permit_source)
+        if self.said("permanent_resident_elsewhere") and not self.said("permanent_resident"):
+            # Not read as Canada's (a place abroad is named, Canada is not): a question for the consultant only.
+            self.note(self.t("The message speaks of permanent residence (“{quote}”) beside a place outside Canada: "
+                             "not taken as Canadian permanent residence; check which country's it is",
+                             quote=self.signals["permanent_resident_elsewhere"].quote))
         if self.rs.no_permit_permanent_residents and self.said("permanent_resident"):
             # A pending PR application (form or message) beside PR said to be held: the lead may well need a permit
             # (a bridging permit, say), so the evidence is reported to the consultant and the permit routes stay.

@@ -374,7 +374,8 @@ _PR_GATE = re.compile(r"\b(?:pr|rp|prs)\b|permanent")
 
 
 def _permanent_resident(original: str, text: str) -> Signal | None:
-    """The lead's own permanent residence of Canada, held now, with the words it was read from; None in any doubt.
+    """The lead's own permanent residence of Canada, held now, with the words it was read from; None in any doubt,
+    or (kind `permanent_resident_elsewhere`) the words of one said beside a place abroad with Canada unnamed.
 
     One pass over the text whatever its length: the clause and sentence of each candidate phrase are found by
     bisection in lists made once, and a sentence is judged once."""
@@ -383,7 +384,8 @@ def _permanent_resident(original: str, text: str) -> Signal | None:
     clause_ends = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
     others = [m.start() for m in _NOT_THE_LEADS.finditer(text)]
     sentence_starts = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(text)]
-    judged: dict[tuple[int, bool], bool] = {}
+    judged: dict[tuple[int, bool], str] = {}  # why a sentence's phrase is not Canadian PR ("" when it is)
+    abroad: Signal | None = None
     for match in _PR_HELD.finditer(text):
         start, end = match.span()
         words = match.group(0)
@@ -403,12 +405,16 @@ def _permanent_resident(original: str, text: str) -> Signal | None:
         canada = "canad" in words or _CANADA_NEXT.match(text, end) is not None
         key = (index, abbreviated and not canada)
         if key not in judged:
-            judged[key] = ((not canada and _elsewhere(original, text, *sentence))
-                           or (abbreviated and _PUBLIC_RELATIONS.search(text, *sentence) is not None))
+            judged[key] = ("public-relations" if abbreviated and _PUBLIC_RELATIONS.search(text, *sentence) else
+                           "elsewhere" if not canada and _elsewhere(original, text, *sentence) else "")
+        if judged[key] == "elsewhere" and abroad is None:
+            abroad = Signal("permanent_resident_elsewhere", True, _quote(original, start, end))
         if judged[key]:
             continue
         return Signal("permanent_resident", True, _quote(original, start, end))
-    return None
+    # Permanent residence said beside a place abroad, Canada unnamed ("I have PR and work at the University of
+    # Sydney"): not Canada's, but the consultant is told to ask which country's it is.
+    return abroad
 
 
 # "at" right after one of these names an employer ("I have PR and work at Shopify").
@@ -429,6 +435,8 @@ def _elsewhere(original: str, text: str, start: int, end: int, *, employer_after
         return True
     demonyms = _country_words()[0]
     capitals = len(original) == len(text)  # positions match (see normalise): the lead's capitals can be read
+    if _foreign_city_in(original, text, start, end, part, tokens, capitals):
+        return True
     for place in _PLACE_BEFORE.finditer(part):
         at = start + place.end()
         at_word = start + place.start()
@@ -444,6 +452,37 @@ def _elsewhere(original: str, text: str, start: int, end: int, *, employer_after
         if capitals and original[at].isupper():
             return True
     return False
+
+
+def _foreign_city_in(original: str, text: str, start: int, end: int, part: str, tokens: list[str],
+                     capitals: bool) -> bool:
+    """Whether a large city abroad is named in text[start:end] ("the University of Sydney", "in Dubai"), not followed
+    by a Canadian province ("Sydney, Nova Scotia"). A city that is also an everyday word ("nice") only when written
+    with a capital."""
+    cities = _foreign_cities()
+    if not any(token in cities or f"{token} " in _city_starts() for token in tokens):
+        return False  # most sentences name no city: no word positions needed
+    words = list(_WORD.finditer(part))
+    for i, word in enumerate(words):
+        for size in (3, 2, 1):
+            phrase = " ".join(w.group(0) for w in words[i:i + size])
+            if len(words[i:i + size]) != size or phrase not in cities:
+                continue
+            last = words[i + size - 1]
+            if _PROVINCE_AFTER.match(text[:end], start + last.end()):
+                continue  # "Sydney, Nova Scotia", "London ON"
+            if phrase in _EVERYDAY_WORDS and not (capitals and original[start + word.start()].isupper()):
+                continue
+            return True
+    return False
+
+
+_EVERYDAY_WORDS = frozenset({"nice"})
+
+
+@cache
+def _city_starts() -> frozenset[str]:
+    return frozenset(city.split()[0] + " " for city in _foreign_cities() if " " in city)
 
 
 # One alternation per kind (fewer scans of the text); "age" keeps its patterns apart for their groups.

@@ -302,3 +302,40 @@ def test_pr_held_beside_a_pending_application_is_a_contradiction_that_keeps_the_
     assert review.no_permit is None
     assert review.reasons[:2] == [f"The message says “{_said(message)}”", pending]
     assert "bridging-open-work-permit" in [c.stream for c in result.candidates], result.candidates_json()
+
+
+@pytest.mark.parametrize(("text", "quote"), [
+    ("I have PR and work at the University of Sydney", "I have PR"),
+    ("I am a permanent resident and I work for a bank in Dubai", "I am a permanent resident"),
+    ("J'ai la RP et je travaille à l'Université de Sydney", "J'ai la RP"),
+    ("Je suis résident permanent et je vis à Londres", "Je suis résident permanent"),
+])
+def test_pr_beside_a_city_abroad_is_not_canadas_but_a_question_for_the_consultant(text: str, quote: str) -> None:
+    # A lead with permanent residence of Australia is a foreign national: told they need no permit, they would never
+    # hear of their routes (consultant trial: "the University of Sydney" named an employer, so it was not a place)
+    assert _said(text) is None
+    result = classify(LeadInput(citizenships=["IE"], stated_age=27, stated_age_on=TODAY, messages=[text],
+                                language="fr" if text.startswith(("J", "Je")) else "en", today=TODAY))
+    assert "no-permit-needed" not in result.flags
+    assert result.primary_stream == "iec-working-holiday"
+    note = result.candidates[0].for_consultant
+    assert any(quote in reason for reason in note), note
+    assert all(quote not in reason for reason in result.candidates[0].reasons if reason not in note)
+
+
+@pytest.mark.parametrize("text", [
+    "I am a permanent resident living in Sydney, Nova Scotia",  # Canada's Sydney: the capital place rule decides
+    "I am a permanent resident, it would be nice to hear about my wife's options",
+])
+def test_a_canadian_city_or_an_everyday_word_is_no_city_abroad(text: str) -> None:
+    from crm.classify.signals import _foreign_city_in, normalise
+
+    lowered = normalise(text)
+    tokens = lowered.split()
+    assert not _foreign_city_in(text, lowered, 0, len(text), lowered, [t.strip(",.") for t in tokens], True)
+
+
+def test_pr_as_public_relations_abroad_asks_nothing() -> None:
+    result = classify(LeadInput(citizenships=["IE"], stated_age=27, stated_age_on=TODAY, today=TODAY,
+                                messages=["I am a PR and communications specialist from Dubai"]))
+    assert not any("permanent residence" in reason for c in result.candidates for reason in c.reasons)
