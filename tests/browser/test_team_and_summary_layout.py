@@ -85,3 +85,19 @@ def test_the_dashboards_bar_charts_read_on_a_phone(phone: Any, lang: str) -> Non
     phone.set_viewport_size({"width": 1280, "height": 860})  # a wide screen keeps the half card's chart
     card = phone.locator("section.chart-card", has=phone.locator("svg.chart text.label")).first
     assert len([chart for chart in card.locator("svg.chart").all() if chart.is_visible()]) == 1
+
+
+@pytest.mark.parametrize("width", [320, 390, 600])
+def test_the_email_figures_are_not_three_and_one_on_a_phone(phone: Any, width: int) -> None:  # noqa: F811
+    phone.set_viewport_size({"width": width, "height": 844})
+    for lang in ("en", "fr"):
+        phone.goto(f"/dashboard?lang={lang}")
+        rows = phone.evaluate("""[...document.querySelectorAll('table.email-perf tbody tr')].map(tr => {
+            const tops = {}; for (const td of tr.querySelectorAll('td')) {
+                const t = Math.round(td.getBoundingClientRect().top); tops[t] = (tops[t] || 0) + 1; }
+            return Object.keys(tops).sort((a, b) => a - b).map(t => tops[t]); })""")
+        assert rows, lang
+        expected = [2, 2] if width <= 480 else [4]  # 390 pixels showed [3, 1]
+        assert all(row == expected for row in rows), (lang, width, rows)
+        assert phone.evaluate("document.scrollingElement.scrollWidth") <= width
+
