@@ -101,3 +101,16 @@ def test_the_email_figures_are_not_three_and_one_on_a_phone(phone: Any, width: i
         assert all(row == expected for row in rows), (lang, width, rows)
         assert phone.evaluate("document.scrollingElement.scrollWidth") <= width
 
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_email_bars_start_at_the_left_and_a_full_one_fills_its_cell(phone: Any, width: int) -> None:  # noqa: F811
+    phone.set_viewport_size({"width": width, "height": 844})
+    phone.goto("/dashboard")
+    bars = phone.evaluate("""[...document.querySelectorAll('table.email-perf svg.spark')].map(svg => {
+        const s = svg.getBoundingClientRect(), r = svg.querySelector('rect').getBoundingClientRect();
+        return [s.left, s.right, r.left, r.right, svg.parentElement.dataset.label]; })""")
+    assert bars
+    for left, right, bar_left, bar_right, label in bars:
+        assert abs(bar_left - left) < 1, (width, label, bars)  # a bar was centred in a phone's wider cell
+        if label == "Sent":  # every email sent: the whole width
+            assert abs(bar_right - right) < 1, (width, bars)
