@@ -126,7 +126,23 @@ def parse_urlencoded(body: bytes, content_type: str | None = None) -> dict[str, 
                              "(on the website's form, add accept-charset=\"UTF-8\").") from exc
     except ValueError as exc:
         raise BodyError(400, "The form has too many fields.") from exc
+    _refuse_json_sent_as_form(text)
     return group_form_fields(pairs)
+
+
+def _refuse_json_sent_as_form(text: str) -> None:
+    """A JSON object under the form's content type (`curl -d '{...}'` without a Content-Type, jQuery's
+    default one) would read as one field named after the whole body, and be answered "first_name:
+    required": name the real mistake instead, as for JSON under another charset's name."""
+    stripped = text.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}")):
+        return
+    try:
+        is_object = isinstance(json.loads(stripped), dict)
+    except (ValueError, RecursionError):
+        return
+    if is_object:
+        raise BodyError(415, "The body is JSON: send it with Content-Type: application/json.", field="Content-Type")
 
 
 def parse_multipart(body: bytes, content_type: str | None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from crm.db import Database
 from crm.models import Lead
-from tests.intake.helpers import lead_payload, post_form, post_json
+from tests.intake.helpers import counts, lead_payload, post_form, post_json
 
 
 def _lead(db: Database) -> Lead:
@@ -97,3 +98,19 @@ def test_the_french_apply_page_explains_a_mistyped_email_in_french(
     error = re.search(r'<p class="field-error" id="email-error">(.*?)</p>', shown, re.DOTALL)
     assert error is not None
     assert french in error[1] and "@-sign" not in error[1]
+
+
+def test_json_sent_as_a_form_is_told_its_content_type(client: FlaskClient, db: Database) -> None:
+    # What `curl -d '{...}'` without -H sends, and jQuery's $.ajax with its default contentType.
+    body = json.dumps(lead_payload())
+    response = client.post("/api/leads", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert response.get_json()["errors"] == {
+        "Content-Type": ["The body is JSON: send it with Content-Type: application/json."]}
+    assert counts(db)["inquiries"] == 0
+
+
+@pytest.mark.parametrize("body", ["first_name=%7B&email=zoe%40example.com", "first_name={Zoé}&email=zoe@example.com"])
+def test_a_form_whose_values_hold_braces_is_still_a_form(client: FlaskClient, db: Database, body: str) -> None:
+    response = client.post("/api/leads", data=body.encode(), content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 201
