@@ -175,10 +175,13 @@ def _score(ctx: Context, primary: str, candidates: list[Candidate]) -> tuple[int
     expiry = ctx.permit_expiry
     if "permit-expires-soon" in ctx.flags and expiry is not None:
         # As urgent as an age-out: past that day the lead may no longer work (or stay) while PR is processed.
+        around = ctx.permit_expiry_estimated  # a day counted from "in 2 months", "next March"
         if expiry < ctx.today:
-            add(25, ctx.t("current work permit expired on {day}", day=expiry.isoformat()))
+            add(25, ctx.t("current work permit expired around {day}" if around else
+                          "current work permit expired on {day}", day=expiry.isoformat()))
         else:
-            add(25, ctx.t("current work permit expires on {day}, within {months} months", day=expiry.isoformat(),
+            add(25, ctx.t("current work permit expires around {day}, within {months} months" if around else
+                          "current work permit expires on {day}, within {months} months", day=expiry.isoformat(),
                           months=ctx.rs.permit_expiry_warning_months))
     if ctx.job_offer:
         add(10, ctx.t("has a Canadian job offer"))

@@ -57,7 +57,10 @@ class Context:
         self.age_said_on: date | None = None  # the day the message the age was read from was received
         for index, message in enumerate(lead.messages[:5]):  # newest first: the latest words win
             if message:
-                for signal in read_message(message, ruleset.gts_keywords, _programs(ruleset)):
+                # "expires in 2 months" counts from the day the message came in, never from a later classification
+                received = lead.message_dates[index] if index < len(lead.message_dates) else None
+                received = min(received, self.today) if received is not None else self.today
+                for signal in read_message(message, ruleset.gts_keywords, _programs(ruleset), received):
                     if signal.kind not in self.signals:
                         self.signals[signal.kind] = signal
                         if signal.kind == "age" and index < len(lead.message_dates):
@@ -224,6 +227,12 @@ class Context:
         """The current work permit's expiry day, as the message states it (the intake has no field for it)."""
         value = self._signal_value("permit_expiry")
         return date.fromisoformat(value) if isinstance(value, str) else None
+
+    @property
+    def permit_expiry_estimated(self) -> bool:
+        """Whether the expiry day was worked out from words relative to the message's day ("in 2 months")."""
+        signal = self.signals.get("permit_expiry")
+        return signal is not None and signal.estimated
 
     @property
     def job_province(self) -> str | None:

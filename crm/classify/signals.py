@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from crm.classify.ages import add_months
 from crm.countries import demonym_index, name_index
 from crm.intake.provinces import lookup_province
 
@@ -28,6 +29,9 @@ class Signal:
     kind: str
     value: Any
     quote: str  # the words of the message it came from
+    # A value worked out rather than stated: a permit expiry day from "expires in 2 months" or "next March",
+    # counted from the day the message was received.
+    estimated: bool = False
 
 
 def _build_table() -> dict[int, str]:
@@ -676,9 +680,10 @@ def _quote(original: str, start: int, end: int) -> str:
 
 
 def read_message(original: str, tech_keywords: tuple[str, ...] = (),
-                 programs: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> list[Signal]:
+                 programs: tuple[tuple[str, tuple[str, ...]], ...] = (), received: date | None = None) -> list[Signal]:
     """Every signal found in one message, in order of kind. `programs`: the PR programs to look for, as (key,
-    words) pairs (ruleset `bridging.programs`)."""
+    words) pairs (ruleset `bridging.programs`); `received`: the day the message came in, from which a permit
+    expiry said relative to it ("expires in 2 months") is counted (not read without it)."""
     text = normalise(original)
     found: list[Signal] = []
     for kind, patterns in PATTERNS.items():
@@ -714,7 +719,7 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
     resident = _permanent_resident(original, text)
     if resident is not None:
         found.append(resident)
-    expiry = _permit_expiry(original, text)
+    expiry = _permit_expiry(original, text, received)
     if expiry is not None:
         found.append(expiry)
     program = _pr_programs(original, text, programs)
@@ -953,8 +958,45 @@ _PERMIT_EXPIRY = re.compile(r"\b" + _PERMIT_WORD + r"\b(?P<gap>[^.!?;\n]{0,40}?)
 _FIRST_PERSON = frozenset({"i", "im", "my", "je", "j", "mon", "ma", "me", "moi", "mine"})
 
 
-def _permit_expiry(original: str, text: str) -> Signal | None:
-    for match in _PERMIT_EXPIRY.finditer(text):
+# The same said relative to the day the message was received ("my work permit expires in 2 months", "expires next
+# March", "mon permis expire dans 3 mois", "expired two months ago"): worked out from that day. A month alone stands
+# for its first day (the earliest the permit may expire), "the end of" a month for its last. A month without "next"
+# or "this" ("expires in March") or a vague span ("in a few months") is not read.
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "un": 1, "une": 1,
+                "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8, "neuf": 9, "dix": 10, "onze": 11,
+                "douze": 12}
+_COUNT = r"(?P<n>\d{1,2}|a couple of|" + "|".join(sorted(_COUNT_WORDS, key=len, reverse=True)) + ")"
+_UNIT = r"(?P<unit>days?|weeks?|months?|years?|jours?|semaines?|mois|ans|annees?)"
+_FULL_MONTH = "(?:" + _MONTHS + ")"
+_RELATIVE = (r"(?:(?:in|within|dans|d'ici) (?:about |around |roughly |approximately |environ |a peu pres )?" + _COUNT
+             + r" " + _UNIT + r"(?! ago)"
+             r"|(?P<ago>" + _COUNT.replace("?P<n>", "?P<n_ago>") + r" " + _UNIT.replace("?P<unit>", "?P<unit_ago>")
+             + r" ago|il y a " + _COUNT.replace("?P<n>", "?P<n_ilya>") + r" "
+             + _UNIT.replace("?P<unit>", "?P<unit_ilya>") + r")"
+             r"|(?:(?:at |by |around |towards |a )?(?:the |la )?)?(?P<end>end of|fin(?: de| du| d')?) ?(?P<end_what>"
+             r"(?:this|next|the) (?:month|year)|(?:ce|le) mois(?: prochain)?|l'annee(?: prochaine)?|cette annee|mois|"
+             r"(?:this |next )?" + _FULL_MONTH + r"(?: prochain)?)"
+             r"|(?P<next>next|this coming|the coming|this) (?P<next_what>week|month|year|" + _FULL_MONTH + r")"
+             r"|(?:le |la |l')?(?P<fr_next_what>semaine|mois|annee|" + _FULL_MONTH + r") prochaine?"
+             r"|(?:en )?(?P<month_next_year>" + _FULL_MONTH + r")(?: of)? next year"
+             r"|(?P<last>last|le mois dernier|l'annee derniere|la semaine derniere) ?(?P<last_what>week|month|year|"
+             + _FULL_MONTH + r")?)\b")
+_PERMIT_EXPIRY_RELATIVE = re.compile(r"\b" + _PERMIT_WORD + r"\b(?P<gap>[^.!?;\n]{0,40}?)\b" + _EXPIRES
+                                     + r"\s+(?:(?:on|in|le|en)\s+)?" + _RELATIVE)
+
+
+def _permit_expiry(original: str, text: str, received: date | None = None) -> Signal | None:
+    """The lead's own permit's expiry day: a date with a year, else (with `received`, the day the message came in)
+    a day said relative to it, marked `estimated`."""
+    found = _permit_expiry_in(original, text, _PERMIT_EXPIRY, None)
+    if found is None and received is not None:
+        found = _permit_expiry_in(original, text, _PERMIT_EXPIRY_RELATIVE, received)
+    return found
+
+
+def _permit_expiry_in(original: str, text: str, pattern: re.Pattern[str], received: date | None) -> Signal | None:
+    for match in pattern.finditer(text):
         clause_start = max(text.rfind(mark, 0, match.start()) for mark in ".!?;\n") + 1
         before = _WORD.findall(text[clause_start:match.start()])
         # The lead's own permit: said in the first person, and no one else named since ("my wife's permit").
@@ -962,10 +1004,77 @@ def _permit_expiry(original: str, text: str) -> Signal | None:
                 before[max(k for k, word in enumerate(before) if word in _FIRST_PERSON):]) or any(
                 word in _SOMEONE_ELSE for word in _WORD.findall(match.group("gap"))):
             continue
-        day = _date_of(match)
+        day = _date_of(match) if received is None else _relative_day(match, received)
         if day is not None:
             # an ISO day: the signals are stored as JSON with the classification
-            return Signal("permit_expiry", day.isoformat(), _quote(original, match.start(), match.end()))
+            return Signal("permit_expiry", day.isoformat(), _quote(original, match.start(), match.end()),
+                          estimated=received is not None)
+    return None
+
+
+def _next_month_named(received: date, month: int, *, strictly: bool) -> date:
+    """The first day of the next `month` after the received day's month (or in it, unless `strictly`)."""
+    year = received.year if month > received.month or (month == received.month and not strictly) \
+        else received.year + 1
+    return date(year, month, 1)
+
+
+def _end_of_month(day: date) -> date:
+    return date.fromordinal(add_months(day.replace(day=1), 1).toordinal() - 1)
+
+
+def _relative_day(match: re.Match[str], received: date) -> date | None:
+    """The day a relative expiry (see _RELATIVE) falls on, counted from `received`."""
+    groups = match.groupdict()
+    for count_key, unit_key, sign in (("n", "unit", 1), ("n_ago", "unit_ago", -1), ("n_ilya", "unit_ilya", -1)):
+        if groups.get(count_key):
+            count = groups[count_key]
+            n = int(count) if count.isdigit() else _COUNT_WORDS[count]
+            unit = groups[unit_key]
+            if unit.startswith(("day", "jour")):
+                return date.fromordinal(received.toordinal() + sign * n)
+            if unit.startswith(("week", "semaine")):
+                return date.fromordinal(received.toordinal() + sign * 7 * n)
+            if unit.startswith(("month", "mois")):
+                return add_months(received, sign * n)
+            return add_months(received, sign * 12 * n)
+    if groups.get("end"):
+        what = groups["end_what"]
+        if what in ("the year", "this year", "l'annee", "cette annee"):
+            return date(received.year, 12, 31)
+        if what in ("next year", "l'annee prochaine"):
+            return date(received.year + 1, 12, 31)
+        if what in ("this month", "the month", "ce mois", "le mois", "mois"):
+            return _end_of_month(received)
+        if what in ("next month", "le mois prochain", "ce mois prochain"):
+            return _end_of_month(add_months(received.replace(day=1), 1))
+        month = _MONTH_NUMBERS[what.split()[-2] if what.endswith(" prochain") else what.split()[-1]]
+        first = _next_month_named(received, month, strictly=what.startswith("next") or what.endswith("prochain"))
+        return _end_of_month(first)
+    what = groups.get("next_what") or groups.get("fr_next_what")
+    if what:
+        this = groups.get("next") == "this"
+        if what in ("week", "semaine"):
+            return date.fromordinal(received.toordinal() + 7)
+        if what in ("month", "mois"):
+            return add_months(received.replace(day=1), 1)
+        if what in ("year", "annee"):
+            return date(received.year + 1, 1, 1)
+        return _next_month_named(received, _MONTH_NUMBERS[what], strictly=not this)
+    if groups.get("month_next_year"):
+        return date(received.year + 1, _MONTH_NUMBERS[groups["month_next_year"]], 1)
+    if groups.get("last"):
+        last, what = groups["last"], groups.get("last_what")
+        if last == "le mois dernier" or what == "month":
+            return add_months(received.replace(day=1), -1)
+        if last == "la semaine derniere" or what == "week":
+            return date.fromordinal(received.toordinal() - 7)
+        if last == "l'annee derniere" or what == "year":
+            return date(received.year - 1, 1, 1)
+        if what:
+            month = _MONTH_NUMBERS[what]
+            year = received.year if month < received.month else received.year - 1
+            return date(year, month, 1)
     return None
 
 

@@ -58,14 +58,20 @@ def bridging(ctx: Context) -> Candidate | None:
         candidate.missing.append(ctx.t("Current work permit expiry date"))
     else:
         candidate.reasons.append(ctx.quote_reason("permit_expiry"))
+        # "expires in 2 months", "next March": a day counted from the message's, said as such to the consultant
+        around = ctx.permit_expiry_estimated
         if expiry < ctx.today:
             ctx.flag("permit-expires-soon")
-            candidate.note_for_consultant(ctx.t("The current work permit expired on {day}: check the lead's status",
-                                                day=expiry.isoformat()))
+            candidate.note_for_consultant(ctx.t(
+                "The current work permit expired around {day} (counted from the day the message came in): check the "
+                "lead's status" if around else "The current work permit expired on {day}: check the lead's status",
+                day=expiry.isoformat()))
         elif expiry <= add_months(ctx.today, ctx.rs.permit_expiry_warning_months):
             ctx.flag("permit-expires-soon")
-            candidate.note_for_consultant(ctx.t("The current work permit expires on {day}: apply before then",
-                                                day=expiry.isoformat()))
+            candidate.note_for_consultant(ctx.t(
+                "The current work permit expires around {day} (counted from the day the message came in): apply "
+                "before then" if around else "The current work permit expires on {day}: apply before then",
+                day=expiry.isoformat()))
     if ctx.residence and ctx.residence != "CA":
         candidate.verdict = "needs_info"
         candidate.reasons.append(ctx.t("A bridging permit is for people working in Canada; lives in {country}",
