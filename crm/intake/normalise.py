@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from crm.countries import lookup_country
+from crm.countries import CountryMatch, lookup_country
 from crm.intake.provinces import lookup_province
 from crm.intake.schema import IntakeFields
 
@@ -20,6 +21,33 @@ FACT_FIELDS = (
     "owns_business", "enrolled_in_post_secondary", "studied_in_canada", "spouse_status_in_canada",
     "pr_application_pending", "message",
 )
+
+
+# How a free-text citizenship field lists several countries ("France / Ireland", "British and Irish",
+# "France et Irlande"). Not the hyphen: "French-Canadian" is one Canadian, not two citizenships.
+_COUNTRY_SEPARATORS = re.compile(r"\s*[;/&|+]\s*|\s+(?:and|et)\s+", re.IGNORECASE)
+
+
+def countries_in(text: str) -> list[CountryMatch] | None:
+    """The countries a citizenship answer names: the whole text as one country, else every part of a
+    list written with ';', '/', '&', 'and', 'et'..., each an exact name, code or demonym (no guessing at
+    misspellings once the text is cut up). None when it is not read."""
+    match = lookup_country(text)
+    if match is not None:
+        return [match]
+    parts = [part for part in _COUNTRY_SEPARATORS.split(text) if part.strip()]
+    if len(parts) < 2:
+        return None
+    matches = [lookup_country(part, allow_close=False) for part in parts]
+    return None if None in matches else [m for m in matches if m is not None]
+
+
+def residence_in(text: str) -> CountryMatch | None:
+    """The country of residence, also when written after the city ("Paris, France", "Montréal, Canada")."""
+    match = lookup_country(text)
+    if match is None and "," in text:
+        match = lookup_country(text.rsplit(",", 1)[1], allow_close=False)
+    return match
 
 
 class NormaliseError(ValueError):
@@ -112,19 +140,20 @@ def normalise(fields: IntakeFields, today: date | None = None) -> NormalisedInqu
     unknown: list[str] = []
     typed = [*fields.citizenships, *([fields.nationality] if fields.nationality else [])]
     for text in typed:
-        match = lookup_country(text)
-        if match is None:
+        matches = countries_in(text)
+        if matches is None:
             if text not in unknown:
                 unknown.append(text)
             continue
-        if match.how == "close-match":
-            notes.append({"note": "citizenship-read-as", "typed": text, "country": match.code})
-        if match.code not in citizenships:
-            citizenships.append(match.code)
+        for match in matches:
+            if match.how == "close-match":
+                notes.append({"note": "citizenship-read-as", "typed": text, "country": match.code})
+            if match.code not in citizenships:
+                citizenships.append(match.code)
 
     residence: str | None = None
     if fields.country_of_residence:
-        match = lookup_country(fields.country_of_residence)
+        match = residence_in(fields.country_of_residence)
         if match is None:
             # Once, when the citizenship was the same unread name: the consultant reviews it once.
             if fields.country_of_residence not in unknown:

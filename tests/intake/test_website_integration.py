@@ -114,3 +114,30 @@ def test_json_sent_as_a_form_is_told_its_content_type(client: FlaskClient, db: D
 def test_a_form_whose_values_hold_braces_is_still_a_form(client: FlaskClient, db: Database, body: str) -> None:
     response = client.post("/api/leads", data=body.encode(), content_type="application/x-www-form-urlencoded")
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(("typed", "codes"), [
+    ("France / Ireland", ["FR", "IE"]), ("British and Irish", ["GB", "IE"]), ("France et Irlande", ["FR", "IE"]),
+    ("Mexique; Espagne", ["MX", "ES"]), ("UK & US", ["GB", "US"]),
+    # One country whose name holds a separator word, and one Canadian who says so with a hyphen.
+    ("Trinidad and Tobago", ["TT"]), ("French-Canadian", []),
+])
+def test_a_free_text_citizenship_field_listing_countries_is_read(
+    client: FlaskClient, db: Database, typed: str, codes: list[str]
+) -> None:
+    assert post_json(client, lead_payload(citizenships=typed, country_of_residence=None)).status_code == 201
+    lead = _lead(db)
+    assert lead.citizenships == codes
+    assert lead.unknown_countries == ([] if codes else [typed])
+
+
+def test_a_list_with_one_unread_part_is_kept_as_typed(client: FlaskClient, db: Database) -> None:
+    assert post_json(client, lead_payload(citizenships="France and Atlantis")).status_code == 201
+    assert (_lead(db).citizenships, _lead(db).unknown_countries) == ([], ["France and Atlantis"])
+
+
+@pytest.mark.parametrize(("typed", "code"), [("Paris, France", "FR"), ("Montréal, Canada", "CA"),
+                                             ("Seoul, South Korea", "KR"), ("Korea, Republic of", "KR")])
+def test_a_residence_written_after_the_city_is_read(client: FlaskClient, db: Database, typed: str, code: str) -> None:
+    assert post_json(client, lead_payload(country_of_residence=typed)).status_code == 201
+    assert (_lead(db).country_of_residence, _lead(db).unknown_countries) == (code, [])
