@@ -114,3 +114,25 @@ def test_the_email_bars_start_at_the_left_and_a_full_one_fills_its_cell(phone: A
         assert abs(bar_left - left) < 1, (width, label, bars)  # a bar was centred in a phone's wider cell
         if label == "Sent":  # every email sent: the whole width
             assert abs(bar_right - right) < 1, (width, bars)
+
+
+@pytest.mark.parametrize("width", [901, 1000, 1100, 1280, 1440])
+def test_the_contact_card_holds_its_facts_on_a_laptop(page: Any, server: Seeded, width: int) -> None:
+    # Between 901 and 1280 pixels the card is a third of the page: its label column kept the width of
+    # "Date de naissance / âge" and the dates ran out of the card (126 pixels at 901), the page scrolling sideways.
+    _sign_in(page)
+    page.set_viewport_size({"width": width, "height": 860})
+    for lang in ("en", "fr"):
+        page.goto(f"/leads/{server.leads['Camille Lefèvre'].id}?lang={lang}")
+        out = page.evaluate("""(() => { const c = document.querySelector("section[aria-labelledby='contact-h']");
+            const st = getComputedStyle(c), box = c.getBoundingClientRect();
+            const right = box.right - parseFloat(st.borderRightWidth) - parseFloat(st.paddingRight);
+            return [...c.querySelectorAll(':scope > dl.facts > dd, :scope > dl.facts > dd *')]
+                .filter(e => e.getBoundingClientRect().right > right + 0.5)
+                .map(e => [e.textContent.slice(0, 30), e.getBoundingClientRect().right - right]); })()""")
+        assert out == [], (width, lang, out)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width, (width, lang)
+        dates = page.locator("section[aria-labelledby='contact-h'] dl.facts dd span.nowrap").all()
+        assert len(dates) == 2 and all(len({round(r["y"]) for r in d.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e); return [...r.getClientRects()]"
+            ".map(b => ({y: b.top})); }")}) == 1 for d in dates), (width, lang)  # each date on one line
