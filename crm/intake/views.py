@@ -7,7 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.countries import all_country_options as _country_options
@@ -27,7 +29,7 @@ from crm.intake.security import (
     verify_signature,
 )
 from crm.intake.service import IntakeError, IntakeRequest, IntakeResult, receive_inquiry
-from crm.models import Lead
+from crm.models import Inquiry, Lead
 from crm.observability.web import note_intake
 from crm.sequences.consent import consent_state
 
@@ -201,11 +203,21 @@ def _answer_will_be_emailed(result: IntakeResult) -> bool:
     """Whether the automatic answer email follows this inquiry: only a new person's first one does (a
     known lead's inquiry goes to its consultant, its sequence is not run again), and only when nothing
     blocks email to the address (a bounce or complaint on record), by the rule the sequences apply."""
-    if not (result.created and result.new_lead):
+    if result.created and not result.new_lead:
         return False
     with database().session() as session:
+        if not result.created and not _first_genuine_inquiry(session, result):
+            return False
         lead = session.get(Lead, result.lead_id)
         return lead is not None and consent_state(session, lead).refusal(marketing=False, at=utcnow()) is None
+
+
+def _first_genuine_inquiry(session: Session, result: IntakeResult) -> bool:
+    """A replay (the Send button clicked twice, the form sent again from the back button) answers as
+    the request it repeats did: it was a new person's first inquiry when it is the lead's first, not spam."""
+    first = session.execute(select(Inquiry.id, Inquiry.is_spam).where(Inquiry.lead_id == result.lead_id)
+                            .order_by(Inquiry.received_at, Inquiry.id).limit(1)).first()
+    return first is not None and first.id == result.inquiry_id and not first.is_spam
 
 
 def _store(intake: IntakeRequest) -> IntakeResult:

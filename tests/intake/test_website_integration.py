@@ -142,3 +142,40 @@ def test_a_list_with_one_unread_part_is_kept_as_typed(client: FlaskClient, db: D
 def test_a_residence_written_after_the_city_is_read(client: FlaskClient, db: Database, typed: str, code: str) -> None:
     assert post_json(client, lead_payload(country_of_residence=typed)).status_code == 201
     assert (_lead(db).country_of_residence, _lead(db).unknown_countries) == (code, [])
+
+
+PROMISE = {"en": "You will also receive an email confirming what you told us",
+           "fr": "Vous recevrez aussi un courriel qui reprend ce que vous nous avez dit"}
+
+
+def _send_apply_page(client: FlaskClient, hidden: dict[str, str], **answers: str) -> str:
+    response = post_form(client, {**hidden, **answers}, headers={"Accept": "text/html"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_send_button_clicked_twice_lands_on_the_same_thank_you_page(
+    client: FlaskClient, db: Database, language: str
+) -> None:
+    page = client.get(f"/apply?lang={language}").get_data(as_text=True)
+    hidden = {name: html.unescape(value) for name, value in
+              re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}
+    answers = {"first_name": "Chloé", "email": "chloe@example.fr", "message": "Bonjour"}
+    first = _send_apply_page(client, hidden, **answers)
+    again = _send_apply_page(client, hidden, **answers)
+    assert PROMISE[language] in first and PROMISE[language] in again
+    assert counts(db)["inquiries"] == 1
+    # A replay of a known lead's later inquiry still promises nothing, as that inquiry did not.
+    later = {**answers, "message": "Une autre question"}
+    assert PROMISE[language] not in _send_apply_page(client, hidden, **later)
+    assert PROMISE[language] not in _send_apply_page(client, hidden, **later)
+
+
+def test_a_replayed_honeypot_post_is_promised_nothing(client: FlaskClient) -> None:
+    page = client.get("/apply").get_data(as_text=True)
+    hidden = {name: html.unescape(value) for name, value in
+              re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}
+    answers = {"first_name": "Bot", "email": "bot@example.com", "website": "http://spam.example"}
+    assert PROMISE["en"] not in _send_apply_page(client, hidden, **answers)
+    assert PROMISE["en"] not in _send_apply_page(client, hidden, **answers)
