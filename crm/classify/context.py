@@ -6,6 +6,7 @@ every reason built from one quotes the words it came from.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -117,7 +118,7 @@ class Context:
             number = float(value)
         except (TypeError, ValueError):
             return None
-        return number if number == number else None  # NaN is not a number of years
+        return number if math.isfinite(number) else None  # NaN or infinity is not a number of years
 
     def flag(self, name: str) -> None:
         self.flags.add(name)

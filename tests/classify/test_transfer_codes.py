@@ -84,3 +84,13 @@ def test_agreements_are_named_in_the_leads_language(citizenship: str, english: s
         trade = next(c for c in result.candidates if c.stream == "free-trade-professional")
         assert any(name in reason for reason in trade.reasons), trade.reasons
         assert not any((french if language == "en" else english) in reason for reason in trade.reasons)
+
+
+@pytest.mark.parametrize("years", ["-INFINITY", "inf", float("inf"), float("-inf"), "nan"])
+def test_years_with_the_employer_that_are_no_number_are_unknown(years: Any) -> None:
+    # Found by tests/classify/test_fuzz.py: "-Infinity" in a stored fact made the classifier raise (OverflowError)
+    result = classify(LeadInput(citizenships=["FR"], facts={"years_with_employer": years,
+                                                             "employer_has_canadian_office": True},
+                                today=date(2026, 3, 15)))
+    transfer = next(c for c in result.candidates if c.stream == "intra-company-transferee")
+    assert "Years with the employer" in transfer.missing
