@@ -101,6 +101,13 @@ def _one_line(value: str | None) -> str | None:
     return value
 
 
+def _wording(value: Any) -> Any:
+    """The consent wording, trimmed; one of invisible characters only ("\u200b") proves nothing was
+    shown, so it is no wording: the consent is then implied, as without one."""
+    value = _strip(value)
+    return None if isinstance(value, str) and not _visible(value) else value
+
+
 def _multi_line(value: str | None) -> str | None:
     if value is None:
         return None
@@ -280,7 +287,7 @@ class IntakeFields(BaseModel):
     pr_application_pending: Bool = None
     message: _multi_line_text(5000, _blank_to_none) = None
     consent_marketing: Bool = None
-    consent_text: _multi_line_text(2000) = None
+    consent_text: _multi_line_text(2000, _wording) = None
     source_url: Url = None
     utm_source: Short = None
     utm_medium: Short = None

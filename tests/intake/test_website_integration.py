@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from crm.db import Database
-from crm.models import Lead
+from crm.models import ConsentRecord, Inquiry, Lead
 from tests.intake.helpers import counts, lead_payload, post_form, post_json
 
 
@@ -179,3 +179,18 @@ def test_a_replayed_honeypot_post_is_promised_nothing(client: FlaskClient) -> No
     answers = {"first_name": "Bot", "email": "bot@example.com", "website": "http://spam.example"}
     assert PROMISE["en"] not in _send_apply_page(client, hidden, **answers)
     assert PROMISE["en"] not in _send_apply_page(client, hidden, **answers)
+
+
+@pytest.mark.parametrize("wording", ["\u200b", "\u00a0\u200d", "\ufeff\u2060"])
+def test_an_invisible_consent_wording_proves_no_express_consent(
+    client: FlaskClient, db: Database, wording: str
+) -> None:
+    payload = lead_payload(consent_marketing=True, consent_text=wording)
+    response = post_json(client, payload)
+    assert response.status_code == 201
+    with db.session() as session:
+        consent = session.scalars(select(ConsentRecord)).one()
+        assert (consent.kind, consent.wording) == ("implied", None)
+        inquiry = session.scalars(select(Inquiry)).one()
+        assert {"note": "consent-without-wording"} in inquiry.normalised["notes"]
+        assert inquiry.raw_body == json.dumps(payload).encode()  # as sent
