@@ -136,3 +136,19 @@ def test_the_contact_card_holds_its_facts_on_a_laptop(page: Any, server: Seeded,
         assert len(dates) == 2 and all(len({round(r["y"]) for r in d.evaluate(
             "e => { const r = document.createRange(); r.selectNodeContents(e); return [...r.getClientRects()]"
             ".map(b => ({y: b.top})); }")}) == 1 for d in dates), (width, lang)  # each date on one line
+
+
+@pytest.mark.parametrize("width", [641, 700, 901, 1000, 1100, 1280])
+def test_the_candidates_show_without_scrolling_sideways_at_any_width(page: Any, server: Seeded, width: int) -> None:
+    # The phone's candidate cards stopped at 640 pixels; wider, the French table ("Informations manquantes" on
+    # one line) was wider than the main column up to 1,100 pixels and hid the missing facts behind a scroll.
+    _sign_in(page)
+    page.set_viewport_size({"width": width, "height": 860})
+    for lang in ("en", "fr"):
+        page.goto(f"/leads/{server.leads['Camille Lefèvre'].id}?lang={lang}")
+        wrap = page.locator(".table-wrap:has(> table.candidates)")
+        assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), (width, lang)
+        card = page.locator("section[aria-labelledby='class-h']").bounding_box()
+        for cell in page.locator("table.candidates tbody td").all():
+            box = cell.bounding_box()
+            assert box["x"] >= card["x"] and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5, (width, lang)
