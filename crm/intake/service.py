@@ -33,6 +33,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     union_all,
     update,
 )
@@ -221,6 +222,11 @@ _INQUIRY_BY_IDEMPOTENCY_KEY = union_all(
     .where(_REPLAYED_KEYS.c.idempotency_key == bindparam("key")),
 ).order_by("rank")
 _INSERT_REPLAYED_KEY = insert(_REPLAYED_KEYS)
+# PostgreSQL: requests under one Idempotency-Key take turns until their transaction ends. A key is
+# recorded in one of two tables (the inquiry's own column, or replayed_keys when a 24-hour replay
+# answered it), and no unique constraint spans both: without the lock a replay recording the key and a
+# new inquiry stored under it, with another body, could both commit. SQLite serialises writers already.
+_LOCK_IDEMPOTENCY_KEY = text("SELECT pg_advisory_xact_lock(1229210957, hashtext(:key))")  # 1229210957: b"IDEM"
 # One round trip answers both "is this a repeat?" and "is this a known lead?" (mostly: neither).
 _PROBE = select(
     select(_INQUIRIES.c.id).where(_INQUIRIES.c.dedupe_key == bindparam("key")).scalar_subquery()
@@ -429,6 +435,8 @@ def receive_inquiry(session: Session, request: IntakeRequest, now: datetime | No
     now = now or utcnow()
     prepared = request.prepare()
     request_hash = prepared.request_hash
+    if request.idempotency_key and session.connection().dialect.name == "postgresql":
+        session.connection().execute(_LOCK_IDEMPOTENCY_KEY, {"key": request.idempotency_key})
     earlier_by_key = _earlier_with_key(session.connection(), request.idempotency_key, request_hash)
     if earlier_by_key is not None:
         return _replay(earlier_by_key)

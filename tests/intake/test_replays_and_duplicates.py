@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from crm.db import Database, utcnow
+from crm.intake.service import IntakeRequest, receive_inquiry
 from crm.models import Activity, Inquiry, Lead, ReplayedKey, Role, User
 from crm.workspace.privacy import erase_person
 from tests.intake.helpers import counts, lead_payload, post_json
@@ -192,3 +193,27 @@ def test_erasing_a_lead_forgets_the_keys_its_replays_recorded(client: FlaskClien
     again = post_json(client, lead_payload(), headers={"Idempotency-Key": "late-key-3"})
     assert again.status_code == 201
     assert again.json["id"] != first.json["id"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_replay_recording_a_key_and_another_body_under_it_at_once_get_200_and_422(
+    app: Flask, client: FlaskClient, db: Database
+) -> None:
+    # The payload is on record without a key; one request replays it under a new key while another
+    # sends a different body under that key. In sequence the second is a 422 whichever comes first.
+    assert post_json(client, lead_payload()).status_code == 201
+    keyed = json.dumps(lead_payload()).encode()
+    replay = IntakeRequest(body=keyed, content_type="application/json", fields=json.loads(keyed),
+                           idempotency_key="race-key")
+    statuses: list[int] = []
+    other = threading.Thread(target=lambda: statuses.append(app.test_client().post(
+        "/api/leads", data=json.dumps(lead_payload(message="Another question")), content_type="application/json",
+        headers={"Idempotency-Key": "race-key"}).status_code))
+    with db.transaction() as session:
+        assert receive_inquiry(session, replay).created is False  # recorded, not yet committed
+        other.start()
+        other.join(timeout=1.5)  # it waits for this transaction to end
+        assert statuses == []
+    other.join(timeout=30)
+    assert statuses == [422]
+    assert counts(db)["inquiries"] == 1
