@@ -38,7 +38,11 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
             ctx.review(reason)
         # chooses the acknowledgement sequence instead of the review one (sequences.yaml `flags`)
         ctx.flag("no-permit-needed")
-    candidates = [] if no_permit is not None else _candidates(ctx)
+    if no_permit is None:
+        candidates = _candidates(ctx)
+    else:  # no work-permit route of the lead's own; the spouse's when the inquiry is about the spouse
+        sponsored = streams.sponsored_spouse(ctx, no_permit)
+        candidates = [sponsored] if sponsored is not None else []
     candidates.sort(key=Candidate.sort_key)
     primary = _primary(ctx, candidates)
     if primary == "needs-review":

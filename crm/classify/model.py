@@ -50,9 +50,9 @@ class Candidate:
     # came from the message, (age, day read): the emails name the same country and go by the same age.
     country: str | None = None
     message_age: tuple[int, date] | None = None
-    # On the review candidate of a lead who needs no work permit (ruleset `no_work_permit_needed`): the
-    # status that rule rests on ("citizen", "permanent-resident"), so the emails speak to it rather than sell a
-    # permit.
+    # On the first candidate of a lead who needs no work permit (ruleset `no_work_permit_needed`): the review
+    # candidate, or the spouse's route when the lead asks about a spouse. The status that rule rests on ("citizen",
+    # "permanent-resident"), so the emails speak to it rather than sell a permit.
     no_permit: str | None = None
     # A job offer read from the message when the form said nothing of one: (has one?, province code or None),
     # so that the emails speak of the offer as the classifier took it ("You mentioned a job offer in Alberta").

@@ -6,6 +6,7 @@ ruleset file without raising, for `crm rules check`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -122,6 +123,11 @@ class Ruleset:
     no_permit_permanent_residents: bool = False
     no_permit_pr_confidence: str = "official"
     no_permit_pr_source: str = ""
+    # The open work permit of a spouse sponsored by a Canadian citizen or permanent resident (`sponsored_spouse`):
+    # its exemption code (None: the rule is not in the ruleset), confidence and source.
+    sponsored_spouse_code: str | None = None
+    sponsored_spouse_confidence: str = "official"
+    sponsored_spouse_source: str = ""
     # A post-graduation work permit is issued once (`post_graduation.once_in_a_lifetime`): not offered to a holder.
     pgwp_once: bool = False
     pgwp_once_source: str = ""
@@ -310,6 +316,13 @@ def validate_data(data: Any) -> list[str]:
             check_rule("no_work_permit_needed.permanent_residents", residents)
             if not isinstance(residents.get("applies"), bool):
                 problems.append("no_work_permit_needed.permanent_residents: applies must be true or false")
+    sponsored = data.get("sponsored_spouse")
+    if sponsored is not None and not isinstance(sponsored, dict):
+        problems.append("sponsored_spouse: must be a mapping (exemption_code, confidence, source)")
+    elif sponsored is not None:
+        check_rule("sponsored_spouse", sponsored)
+        if not re.fullmatch(r"[A-Z]\d{2}", str(sponsored.get("exemption_code") or "")):
+            problems.append("sponsored_spouse: exemption_code must be a code such as A74")
     post_graduation = data.get("post_graduation")
     if post_graduation is not None:
         check_rule("post_graduation", post_graduation)
@@ -386,6 +399,7 @@ def _build(data: dict[str, Any]) -> Ruleset:
     no_permit = data.get("no_work_permit_needed") or {}
     residents = no_permit.get("permanent_residents") or {}
     post_graduation = data.get("post_graduation") or {}
+    sponsored = data.get("sponsored_spouse") or {}
     bridging = data.get("bridging") or {}
     programs = tuple(
         PrProgram(key=str(key), name=dict(rule["name"]), bridging=rule["bridging"] is True,
@@ -406,6 +420,9 @@ def _build(data: dict[str, Any]) -> Ruleset:
         no_permit_permanent_residents=residents.get("applies") is True,
         no_permit_pr_confidence=str(residents.get("confidence") or "official"),
         no_permit_pr_source=_source_url(sources, residents.get("source")),
+        sponsored_spouse_code=str(sponsored["exemption_code"]) if sponsored.get("exemption_code") else None,
+        sponsored_spouse_confidence=str(sponsored.get("confidence") or "official"),
+        sponsored_spouse_source=_source_url(sources, sponsored.get("source")),
         pgwp_once=post_graduation.get("once_in_a_lifetime") is True,
         pgwp_once_source=_source_url(sources, post_graduation.get("source")),
         pr_programs=programs, permit_expiry_warning_months=int(bridging.get("expiry_warning_months", 4)),

@@ -91,6 +91,9 @@ _CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova s
                  r"longueuil|levis|trois-rivieres|saguenay|"
                  # the province abbreviations that are no everyday word ("ont", "nb", "mb" are)
                  r"bc|b\.c|c\.-b|qc|pei|p\.e\.i|i\.-p\.-e|nwt|alta|sask|" + _CITY_NAMES + ")")
+_EN_SPOUSE = r"(?:husband|wife|spouse|partner|common-law partner|common law partner|fiance|fiancee)"
+_FR_SPOUSE = r"(?:mari|femme|epouse|epoux|conjoint|conjointe|conjoint de fait|conjointe de fait)"
+_SPOUSE_NAMED = re.compile(r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b|\b(?:mon|ma|notre) " + _FR_SPOUSE + r"\b")
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"
            r"mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
 _WORKPLACE = "(?:office|branch|subsidiary|headquarters|site|team)"
@@ -215,6 +218,25 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"conjoint|conjointe|copain|copine|fils|fille|filles|enfant|enfants|bebe|famille)\b",
         r"\b(?:j'ai|nous avons) (?:un|une|deux|trois|quatre|\d) (?:(?:[a-z0-9-]+ ){0,3})?(?:fils|fille|filles|"
         r"enfant|enfants|bebe)\b",
+    )],
+    # The lead asks about their own spouse or partner coming to, staying in or working in Canada ("I want to bring my
+    # wife", "my husband would like to work here too", "can she work?", "faire venir mon mari", "ma femme voudrait
+    # travailler"): for a lead who needs no permit (a Canadian citizen or permanent resident), the spouse's route is
+    # what the inquiry is about. A pronoun ("can she work?") counts only beside the spouse (see read_message).
+    "spouse_coming": [re.compile(p) for p in (
+        r"\b(?:bring|bringing|sponsor|sponsoring|invite|inviting|get|getting) (?:over )?(?:my|our) (?:[a-z-]+ )?"
+        + _EN_SPOUSE + r"\b",
+        r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b[^.!?]{0,60}?\b(?:wants?|would like|would love|hopes?|plans?|"
+        r"is planning|is hoping|needs?|wishes|is looking|intends?) to (?:also )?(?:work|come|join|move|live|"
+        r"immigrate|stay|get (?:a |an )?(?:open )?(?:work )?permit|apply for (?:a |an )?(?:open )?(?:work )?permit)\b",
+        r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b[^.!?]{0,40}?\bneeds? (?:a |an )?(?:open )?(?:work )?permit\b",
+        r"\b(?:can|could|may|is|will) (?:my (?:[a-z-]+ )?" + _EN_SPOUSE + r"|she|he)(?: be allowed to| also| legally)? "
+        r"(?:work|come|join|live|stay)\b",
+        r"\b(?:faire venir|parrainer|amener|emmener|inviter) (?:mon|ma|notre) " + _FR_SPOUSE + r"\b",
+        r"\b(?:mon|ma|notre) " + _FR_SPOUSE + r"\b[^.!?]{0,60}?\b(?:veut|voudrait|souhaite|souhaiterait|aimerait|"
+        r"espere|compte|doit|pourrait|peut|a besoin d'un permis pour)(?:-(?:il|elle))? (?:aussi |egalement )?"
+        r"(?:venir|travailler|me rejoindre|nous rejoindre|rejoindre|immigrer|s'installer|vivre|rester)\b",
+        r"\b(?:peut|pourrait|pourra)-(?:il|elle) (?:aussi |egalement )?(?:travailler|venir|rester|me rejoindre)\b",
     )],
     "pr_pending": [re.compile(p) for p in (
         r"\b(?:applied for|waiting for|submitted|waiting on)\b[^.!?]{0,30}?\b(?:pr|permanent residen\w*|"
@@ -704,6 +726,8 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
             elif kind == "pgwp_mentioned" and _OFFER_SOMEONE_ELSE.search(text, max(0, match.start() - 30),
                                                                          match.start()):
                 pass  # "my husband has a PGWP": someone else's permit, not a question about the lead's studies
+            elif kind == "spouse_coming" and not _SPOUSE_NAMED.search(text):
+                continue  # "can she work?" with no spouse of the lead's named: someone else
             elif kind == "job_offer":
                 offer = _job_offer(original, text, pattern)
                 if offer is not None:
@@ -805,8 +829,8 @@ def _someone_elses(before: list[str]) -> bool:
 # by nature: only a third person before them counts ("my friend's husband works in Toronto").
 _THE_LEADS_OWN = frozenset({"age", "owns_business", "spouse_worker", "spouse_student", "studied_in_canada",
                             "studying_in_canada", "pgwp_doubt", "family_along", "pr_pending", "french_speaker",
-                            "transfer", "student", "exchange", "exceptional"})
-_ABOUT_A_RELATIVE = frozenset({"spouse_worker", "spouse_student", "family_along"})
+                            "transfer", "student", "exchange", "exceptional", "spouse_coming"})
+_ABOUT_A_RELATIVE = frozenset({"spouse_worker", "spouse_student", "family_along", "spouse_coming"})
 _OTHER_PEOPLE = frozenset({
     "husband", "wife", "spouse", "partner", "fiance", "fiancee", "boyfriend", "girlfriend", "brother", "sister",
     "mother", "father", "mom", "mum", "dad", "parents", "son", "sons", "daughter", "daughters", "child", "children",

@@ -7,7 +7,7 @@ equal verdict and confidence: permits tied to the lead's present situation in Ca
 from __future__ import annotations
 
 from crm.classify.ages import add_months
-from crm.classify.context import Context
+from crm.classify.context import Context, NoPermit
 from crm.classify.model import Candidate
 
 PRIORITY = {"bridging-open-work-permit": 0, "post-graduation-work-permit": 1, "spousal-open-work-permit": 2,
@@ -130,6 +130,25 @@ def spousal(ctx: Context) -> Candidate | None:
         candidate.reasons.append(quote or ctx.t("Spouse or partner studies in Canada"))
         candidate.missing.append(ctx.t("Spouse's program (master's of 16 months or more, doctorate, or eligible "
                                        "professional program)"))
+    return candidate
+
+
+def sponsored_spouse(ctx: Context, no_permit: NoPermit) -> Candidate | None:
+    """For a lead who needs no permit (a Canadian citizen or permanent resident) and asks about their spouse or partner
+    coming to or working in Canada: the spouse's route (ruleset `sponsored_spouse`), which the inquiry is about."""
+    code = ctx.rs.sponsored_spouse_code
+    if code is None or ctx.lead_type != "worker" or not ctx.said("spouse_coming"):
+        return None
+    candidate = _new(ctx, "spousal-open-work-permit", code, "likely")
+    candidate.confidence, candidate.source = ctx.rs.sponsored_spouse_confidence, ctx.rs.sponsored_spouse_source
+    candidate.no_permit = no_permit.status  # the acknowledgement still speaks to the lead's own status
+    candidate.reasons += [*no_permit.reasons, ctx.quote_reason("spouse_coming")]
+    candidate.note_for_consultant(ctx.t(
+        "The spouse or partner's route: sponsorship (outside the IMP), with an open work permit ({code}) once the "
+        "sponsorship application is complete and the spouse lives in Canada at the sponsor's address", code=code))
+    candidate.missing += [ctx.t("Spouse's or partner's citizenship and country of residence"),
+                          ctx.t("Whether a sponsorship application for the spouse or partner has been submitted"),
+                          ctx.t("Whether the spouse or partner is in Canada with valid status")]
     return candidate
 
 

@@ -1,0 +1,113 @@
+"""A Canadian citizen or permanent resident asking about their spouse (consultant trial: "I am a Canadian citizen and
+want to bring my wife" sat in the needs-review tab with only "Canadian citizen: no work permit needed", nothing to ask
+and no stream). The lead needs no permit; the spouse does, and that is what the inquiry is about: the lead's stream is
+the spouse's open work permit (sponsorship, ruleset `sponsored_spouse`: A74), with what to ask. The flag that sends
+the acknowledgement instead of a permit sale stays."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from crm.classify.classifier import add_texts, classify
+from crm.classify.model import LeadInput
+from crm.classify.ruleset import load_ruleset, validate_data
+from crm.classify.service import classify_and_store
+from crm.config import Settings
+from crm.db import Database
+from crm.intake.service import IntakeRequest, receive_inquiry
+from crm.models import Lead
+from crm.sequences import preview
+from tests.email.helpers import T0, enrolments
+
+TODAY = date(2026, 3, 15)
+
+
+@pytest.mark.parametrize(("message", "language", "citizenships", "status", "quote"), [
+    ("I am a Canadian citizen and want to bring my wife", "en", [], "citizen", "bring my wife"),
+    ("I'm Canadian. My wife is from Brazil, can she work here?", "en", [], "citizen", "can she work"),
+    ("I want to sponsor my husband, he is Nigerian", "en", ["CA"], "citizen", "sponsor my husband"),
+    ("I'm a permanent resident of Canada. My husband would like to work here too.", "en", ["IN"],
+     "permanent-resident", "My husband would like to work"),
+    ("Je suis canadienne et je voudrais faire venir mon mari.", "fr", [], "citizen", "faire venir mon mari"),
+    ("Je suis résidente permanente au Canada depuis 2021. Mon mari voudrait travailler ici.", "fr", [],
+     "permanent-resident", "Mon mari voudrait travailler"),
+])
+def test_a_sponsor_asking_about_a_spouse_is_on_the_spouses_stream(message: str, language: str,
+                                                                  citizenships: list[str], status: str,
+                                                                  quote: str) -> None:
+    rs = load_ruleset()
+    lead = LeadInput(citizenships=citizenships, messages=[message], language=language, today=TODAY)
+    result = classify(lead)
+    assert result.primary_stream == "spousal-open-work-permit", result.candidates_json()
+    assert "needs-review" not in result.flags and "no-permit-needed" in result.flags
+    [spouse] = result.candidates
+    assert (spouse.exemption_code, spouse.verdict) == ("A74", "likely")
+    assert (spouse.confidence, spouse.source) == (rs.sponsored_spouse_confidence, rs.sponsored_spouse_source)
+    assert spouse.no_permit == status  # the acknowledgement speaks to the lead's own status
+    assert any(quote in reason for reason in spouse.reasons)
+    assert len(spouse.missing) == 3 and spouse.for_consultant  # what to ask; the route, for the consultant
+    add_texts(result, lead)
+    other = "fr" if language == "en" else "en"
+    assert len(spouse.texts[other]["missing"]) == 3
+
+
+@pytest.mark.parametrize("message", [
+    "I am a Canadian citizen, do I need a permit?",
+    "I'm Canadian and my friend's wife wants to come",  # someone else's spouse
+    "I am a permanent resident of Canada and my wife is Brazilian.",  # said, not asked about
+    "I'm a Canadian citizen. My brother is from Brazil, can he work here?",  # a relative, not a spouse
+    "My wife is a Canadian citizen and I want to bring my son",
+])
+def test_anything_else_stays_a_review_or_the_leads_own(message: str) -> None:
+    result = classify(LeadInput(messages=[message], today=TODAY))
+    assert result.primary_stream != "spousal-open-work-permit" or "no-permit-needed" not in result.flags
+    assert all(c.exemption_code != "A74" for c in result.candidates)
+
+
+def test_a_canadian_employer_is_still_an_employer() -> None:
+    result = classify(LeadInput(citizenships=["CA"], facts={"interest": "hire"}, today=TODAY,
+                                messages=["We want to hire a welder and I want to bring my wife too."]))
+    assert result.lead_type == "employer" and all(c.exemption_code != "A74" for c in result.candidates)
+
+
+def test_the_rule_is_data_with_a_source() -> None:
+    rs = load_ruleset()
+    assert rs.sponsored_spouse_code == "A74" and rs.sponsored_spouse_confidence == "official"
+    assert rs.sponsored_spouse_source.startswith("https://www.canada.ca/")
+    bad = {"version": "x", "effective_date": TODAY, "sponsored_spouse": {"exemption_code": "spouse",
+                                                                         "confidence": "sure", "source": "nowhere"}}
+    problems = validate_data(bad)
+    assert any(p.startswith("sponsored_spouse: exemption_code") for p in problems)
+    assert any(p.startswith("sponsored_spouse: confidence") for p in problems)
+
+
+def _classified(db: Database, **fields: Any) -> str:
+    payload = {"interest": "work", **fields}
+    with db.transaction() as session:
+        lead_id = receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
+                                                         content_type="application/json", fields=payload),
+                                  now=T0).lead_id
+    with db.transaction() as session:
+        classify_and_store(session, lead_id, "intake", T0)
+    return lead_id
+
+
+@pytest.mark.parametrize(("message", "says"), [
+    ("I am a Canadian citizen and want to bring my wife", "A Canadian citizen does not need a work permit"),
+    ("I'm a permanent resident of Canada. My husband would like to work here too.",
+     "A permanent resident of Canada does not need a work permit"),
+])
+def test_the_sponsor_still_gets_the_acknowledgement_for_their_status(db: Database, settings: Settings,
+                                                                      message: str, says: str) -> None:
+    lead_id = _classified(db, first_name="Emma", email="emma.sponsor@example.ca", age=34, message=message)
+    with db.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None and lead.primary_stream == "spousal-open-work-permit"
+        first = preview(session, lead, 0, settings=settings, now=T0)[0]
+    assert [e.sequence for e in enrolments(db, lead_id)] == ["no-permit-needed"]
+    assert first.template == "answer-no-permit"
+    assert says in " ".join(first.text.split())
