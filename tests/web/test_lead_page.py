@@ -282,3 +282,16 @@ def test_each_action_says_what_was_done(db: Database, team: Team, admin: Browser
         flashes = html[html.index('class="flashes"'):html.index("</div>", html.index('class="flashes"'))]
         assert message in flashes, (action, form, flashes)
         assert "Saved." not in flashes and "Enregistré." not in flashes
+
+
+def test_the_summarys_missing_facts_are_separated_as_each_language_writes(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    # Consultant trial: the French summary read "Informations manquantes : Le poste à pourvoir et son code CNP;
+    # La citoyenneté…", a semicolon stuck to its word, where French puts a no-break space before it.
+    lead_id = post_lead()
+    classify(db, lead_id, missing=["Date of birth", "Proof of funds"])
+    for lang, joined in (("en", "Date of birth; Proof of funds"), ("fr", "Date of birth\u00a0; Proof of funds")):
+        html = consultant.get(f"/leads/{lead_id}?lang={lang}").get_data(as_text=True)
+        start = html.index('<section class="why-call"')
+        why = html[start:html.index("</section>", start)]
+        assert joined in why, (lang, why)
