@@ -103,6 +103,12 @@ _PGWP = (r"(?:pgwp|ptpd|post-?grad(?:uation|uate)? (?:open )?work permit|permis 
 _NOT_HELD = (r"(?! (?:application|applications|applicant|app\b|eligibility|question|questions|is pending|"
              r"was refused|was rejected|was denied|got refused|got rejected|is being processed|is in process|"
              r"is in progress|demande|a ete refuse|est en attente|est en cours))")
+# Right before "my PGWP" / "mon PTPD": the permit is still to be applied for, obtained or received ("apply for my
+# PGWP", "waiting for my PGWP", "obtenir mon PTPD"), so it is not one held.
+_PGWP_TO_COME = re.compile(r"\b(?:apply|applying|applied|get|getting|obtain|obtaining|receive|receiving|wait|waiting|"
+                           r"await|awaiting|request|requesting|submit|submitting|submitted|file|filing|filed|demander|"
+                           r"obtenir|recevoir|attends|attendre|attente|deposer|depose|soumettre)"
+                           r"(?: for| de| pour)?\s*$")
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "age": [re.compile(p) for p in (
         r"\b(?:i am|i'm|im|i m)\s+(\d{2})\b(?!\s*(?:%|k\b|months?|kids|children|employees|staff|people|percent))",
@@ -713,6 +719,9 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
             if kind in _THE_LEADS_OWN:  # the first mention that is about the lead, not a relative's studies or age
                 match = next((m for m in pattern.finditer(text)
                               if not _about_someone_else(text, m.start(), m.end(), kind not in _ABOUT_A_RELATIVE)),
+                             None)
+            elif kind == "pgwp_held":  # "how do I apply for my PGWP?" is a permit to come, not one held
+                match = next((m for m in pattern.finditer(text) if not _PGWP_TO_COME.search(text, 0, m.start())),
                              None)
             else:
                 match = pattern.search(text)

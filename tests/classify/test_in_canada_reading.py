@@ -200,3 +200,19 @@ def test_the_new_rules_are_data_with_sources(tmp_path: Path) -> None:
     problems = validate_ruleset(path)
     assert "bridging: expiry_warning_months must be a positive whole number" in problems
     assert "bridging.programs.express-entry: bridging must be true or false" in problems
+
+
+@pytest.mark.parametrize("text", [
+    "How do I apply for my PGWP?", "I am waiting for my PGWP", "When can I get my PGWP?",
+    "I submitted my PGWP application last week", "Je voudrais obtenir mon PTPD", "J'attends mon PTPD",
+])
+def test_a_pgwp_still_to_get_is_not_one_held(text: str) -> None:
+    assert _read(text, "pgwp_held") is None
+
+
+def test_a_graduate_asking_how_to_apply_for_the_pgwp_is_offered_it() -> None:
+    # RCIC trial: "my PGWP" was read as a permit held, so the fresh graduate was never offered one (issued once)
+    result = classify(_lead("I graduated from Fanshawe College in August, 2-year diploma. How do I apply for my "
+                            "PGWP?"))
+    assert result.primary_stream == "post-graduation-work-permit"
+    assert not any("issued once" in reason for c in result.candidates for reason in c.reasons)
