@@ -194,6 +194,16 @@ class LeadPage:
         current = [c for c in self.classifications if c.is_current]
         return current[0] if current else None
 
+    def inquiry_message(self, activity: Activity) -> str | None:
+        """What the person wrote in the inquiry an `inquiry` timeline entry records (None when it said
+        nothing, was erased, or is older than the inquiries the page loaded): a second inquiry is news."""
+        inquiry_id = (activity.data or {}).get("inquiry_id") if activity.kind == "inquiry" else None
+        for inquiry in self.inquiries if inquiry_id else []:
+            if inquiry.id == inquiry_id:
+                message = (inquiry.payload or {}).get("message")
+                return message.strip() or None if isinstance(message, str) else None
+        return None
+
     @property
     def enrolment(self) -> Enrolment | None:
         return self.enrolments[0] if self.enrolments else None

@@ -295,3 +295,23 @@ def test_the_summarys_missing_facts_are_separated_as_each_language_writes(
         start = html.index('<section class="why-call"')
         why = html[start:html.index("</section>", start)]
         assert joined in why, (lang, why)
+
+
+def test_a_second_inquiry_on_the_timeline_says_what_was_asked_and_links_to_it(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    # Consultant trial: the timeline said "New inquiry from a known lead" and nothing of what the person asked.
+    first = post_lead(email="returning@example.ie", message="Working holiday in Vancouver?")
+    again = post_lead(email="returning@example.ie", message="Update: I now have a job offer in Toronto. " * 10)
+    assert first == again
+    classify(db, first)
+    for lang, link in (("en", "Read the inquiry"), ("fr", "Lire la demande")):
+        html = consultant.get(f"/leads/{first}?lang={lang}").get_data(as_text=True)
+        timeline = html.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+        entries = [e for e in timeline.split("</li>") if "kind-inquiry" in e]
+        assert len(entries) == 2, lang
+        newest, oldest = entries
+        assert "<q>Update: I now have a job offer in Toronto." in newest and "...</q>" in newest  # cut at 160
+        assert "<q>Working holiday in Vancouver?</q>" in oldest
+        for entry in entries:
+            anchor = re.search(r'<a href="#(inquiry-[^"]+)">' + link + "</a>", entry)
+            assert anchor and f'id="{anchor.group(1)}"' in html, (lang, entry)
