@@ -81,6 +81,7 @@ _CITIES = {"toronto": "ON", "ottawa": "ON", "mississauga": "ON", "hamilton": "ON
            "fredericton": "NB", "montreal": "QC", "gatineau": "QC", "laval": "QC", "sherbrooke": "QC",
            "charlottetown": "PE", "whitehorse": "YT", "yellowknife": "NT", "iqaluit": "NU"}
 _CITY_NAMES = "|".join(_CITIES)
+CITY_NAMES = _CITY_NAMES  # the Canadian cities the readers know, as a regular-expression alternation
 # Places in Canada, for "a permanent resident of Canada / in Toronto / au Québec".
 _CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova scotia|nouvelle-ecosse|new brunswick|"
                  r"nouveau-brunswick|british columbia|colombie-britannique|prince edward island|"
@@ -272,7 +273,8 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"(?:our|the|their|its|a) (?:(?:[a-z]+ )?" + _WORKPLACE + r" in (?:canada|" + _CITY_NAMES + r")|(?:canadian|"
         + _CITY_NAMES + r") " + _WORKPLACE + r")\b",
         r"\bintra-?company\b",
-        r"\b(?:mutation|muter|mute|mutee)\b[^.!?]{0,50}?\b(?:canada|filiale|bureau)\b",
+        r"\b(?:mutation|muter|mute|mutee)\b[^.!?]{0,50}?\b(?:canada|(?:filiale|bureau|succursale)(?: canadienne?| "
+        r"(?:de|a|d'|au|du) ?(?:canada|" + _CITY_NAMES + r"))?)\b",
     )],
     "student": [re.compile(p) for p in (
         r"\b(?:internship|intern|co-?op|work placement|stagiaire)\b",
@@ -755,6 +757,9 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
     expiry = _permit_expiry(original, text, received)
     if expiry is not None:
         found.append(expiry)
+    tenure = _tenure(original, text)
+    if tenure is not None:
+        found.append(tenure)
     program = _pr_programs(original, text, programs)
     if program is not None:
         found.append(program)
@@ -1127,6 +1132,48 @@ def _date_of(match: re.Match[str]) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+# -- Time with the employer, for a transfer ------------------------------------------------------------------------
+# "6 years with Infosys", "I've been with the company for 8 months", "worked for them for 3 years", "5 ans chez
+# Capgemini", "chez Thales depuis 4 ans": read only in the first person or with no one else named, and used only
+# beside a transfer (streams.intra_company). A relative or a school after "with"/"at" is not an employer.
+_TENURE_COUNT = (r"(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|un|une|deux|trois|quatre|"
+                 r"cinq|dix)")
+_TENURE = re.compile(
+    r"\b" + _TENURE_COUNT + r"(?P<half> and a half)? (?P<unit>years?|yrs?|months?) (?:with|at) (?P<at>[a-z0-9&'-]+)"
+    r"|\b(?:been|worked|working) (?:with|for|at) (?P<at2>[a-z0-9&'-]+)(?: [a-z0-9&'-]+){0,3}? for "
+    + _TENURE_COUNT.replace("?P<n>", "?P<n2>") + r" (?P<unit2>years?|months?)"
+    r"|\b" + _TENURE_COUNT.replace("?P<n>", "?P<n3>") + r" (?P<unit3>ans|annees|mois) (?:chez|dans l'entreprise|"
+    r"dans la societe|dans le groupe)\b"
+    r"|\bchez [a-z0-9&'-]+(?: [a-z0-9&'-]+){0,2}? depuis " + _TENURE_COUNT.replace("?P<n>", "?P<n4>")
+    + r" (?P<unit4>ans|annees|mois)\b")
+_NOT_AN_EMPLOYER = frozenset({"university", "college", "school", "home", "least", "most", "the", "a", "my", "mon",
+                              "ma", "universite", "ecole"}) | (_OTHER_PEOPLE - {"them"})  # "2 years with them"
+_TENURE_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
+                 "dix": 10}
+
+
+def _tenure(original: str, text: str) -> Signal | None:
+    """The lead's years with the employer (a number, months as a fraction of a year), with the words."""
+    for match in _TENURE.finditer(text):
+        groups = match.groupdict()
+        at = groups.get("at") or groups.get("at2")
+        if at in _NOT_AN_EMPLOYER and not (at in ("the", "my", "a") and re.match(
+                r"(?:the|my|a) (?:current |same )?(?:company|employer|firm|bank|group)\b", text[match.start("at"
+                if groups.get("at") else "at2"):])):
+            continue
+        if _about_someone_else(text, match.start(), match.end()):
+            continue
+        count = next(groups[k] for k in ("n", "n2", "n3", "n4") if groups.get(k))
+        unit = next(groups[k] for k in ("unit", "unit2", "unit3", "unit4") if groups.get(k))
+        number = float(count) if count.isdigit() else float(_TENURE_WORDS[count])
+        if groups.get("half"):
+            number += 0.5
+        years = number / 12 if unit.startswith(("month", "mois")) else number
+        return Signal("tenure", round(years, 4), _quote(original, match.start(), match.end()))
+    return None
 
 
 # -- The PR program named with the application ------------------------------------------------------------------

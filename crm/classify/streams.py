@@ -6,13 +6,24 @@ equal verdict and confidence: permits tied to the lead's present situation in Ca
 
 from __future__ import annotations
 
+import re
+
 from crm.classify.ages import add_months
 from crm.classify.context import Context, NoPermit
 from crm.classify.model import Candidate
+from crm.classify.signals import CITY_NAMES, normalise
 
 PRIORITY = {"bridging-open-work-permit": 0, "post-graduation-work-permit": 1, "spousal-open-work-permit": 2,
             "intra-company-transferee": 3, "francophone-mobility": 7, "free-trade-professional": 8,
             "global-talent-stream": 9, "entrepreneur": 10, "reciprocal-employment": 11, "significant-benefit": 13}
+# A transfer's words that name an existing Canadian workplace, and those that speak of opening one (C61).
+_OFFICE_NAMED = re.compile(
+    r"\b(?:(?:canadian|" + CITY_NAMES + r") (?:office|branch|subsidiary|entity|headquarters|site)|"
+    r"(?:office|branch|subsidiary|headquarters|site) in (?:canada|" + CITY_NAMES + r")|"
+    r"(?:bureau|filiale|succursale|siege)(?: canadien| canadienne| (?:au|du) canada| (?:de|a|d') ?(?:" + CITY_NAMES
+    + r")))\b")
+_NEW_OFFICE = re.compile(r"\b(?:open|opening|new|set up|setting up|establish|establishing|launch|launching|start|"
+                         r"starting|ouvrir|nouveau|nouvelle|creer)\b")
 EXECUTIVE_WORDS = ("manager", "director", "executive", "vp", "vice president", "head of", "directeur", "directrice",
                    "gestionnaire", "cadre")
 
@@ -158,6 +169,13 @@ def intra_company(ctx: Context) -> Candidate | None:
     transfer = ctx.said("transfer")
     if years is None and office is None and not transfer:
         return None
+    tenure = None  # the message's words for the years, when the form gave none
+    if transfer and office is None and _OFFICE_NAMED.search(normalise(transfer)):
+        # "transfer me to their Canadian office", "au bureau de Montréal": the office exists; "to open our new
+        # Canadian office": it is to be opened (C61)
+        office = not _NEW_OFFICE.search(normalise(transfer))
+    if transfer and years is None and ctx.said("tenure"):
+        years, tenure = float(ctx.signals["tenure"].value), ctx.quote_reason("tenure")
     occupation = str(ctx.fact("occupation") or "").casefold()
     executive = any(word in occupation for word in EXECUTIVE_WORDS)
     rule = ctx.rs.stream("intra-company-transferee")
@@ -198,6 +216,8 @@ def intra_company(ctx: Context) -> Candidate | None:
                                  ctx.t("Needs one year or more with the employer; has {months} months", months=months))
     else:
         candidate.reasons.append(ctx.t("{years} years with the employer", years=f"{years:g}"))
+    if tenure is not None:
+        candidate.reasons.append(tenure)
     sureness = rule.code_confidence.get(candidate.exemption_code or "")
     if sureness is not None and candidate.verdict != "ineligible":
         candidate.confidence = sureness[0]  # the code's, whatever else is still to learn

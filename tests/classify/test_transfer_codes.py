@@ -94,3 +94,45 @@ def test_years_with_the_employer_that_are_no_number_are_unknown(years: Any) -> N
                                 today=date(2026, 3, 15)))
     transfer = next(c for c in result.candidates if c.stream == "intra-company-transferee")
     assert "Years with the employer" in transfer.missing
+
+
+@pytest.mark.parametrize(("message", "language", "code", "verdict", "years"), [
+    # RCIC trial: the office and the years were in the message, and both were asked again (needs-review)
+    ("I'm an Indian software engineer, 6 years with Infosys, and they want to transfer me to their Canadian office.",
+     "en", "C63", "likely", "6 years with Infosys"),
+    ("I worked at Deloitte for 3 years. Now my employer wants to relocate me to the office in Canada.", "en", "C63",
+     "likely", "worked at Deloitte for 3 years"),
+    ("Je travaille chez Capgemini depuis 4 ans et mon employeur veut me muter au bureau de Montréal.", "fr", "C63",
+     "likely", "chez Capgemini depuis 4 ans"),
+    ("I've been with the company for 8 months and they want to transfer me to the Canadian office.", "en", "C63",
+     "ineligible", "been with the company for 8 months"),
+    ("My company wants to transfer me to open our new Canadian office; I have 2 years with them.", "en", "C61",
+     "needs_info", "2 years with them"),
+])
+def test_the_office_and_the_years_are_read_from_a_transfer_message(message: str, language: str, code: str,
+                                                                   verdict: str, years: str) -> None:
+    result = classify(LeadInput(citizenships=["IN"], messages=[message], language=language, today=date(2026, 3, 15)))
+    transfer = next(c for c in result.candidates if c.stream == "intra-company-transferee")
+    assert (transfer.exemption_code, transfer.verdict) == (code, verdict)
+    assert any(years in reason for reason in transfer.reasons)
+    asked = {"Whether the employer has a Canadian office", "Years with the employer",
+             "Si l'employeur a un bureau au Canada", "Années chez l'employeur"}
+    assert not asked & set(transfer.missing), transfer.missing
+    if verdict == "likely":
+        assert result.primary_stream == "intra-company-transferee"
+
+
+@pytest.mark.parametrize("message", [
+    "My husband has 5 years with Shell and they want to transfer him to the Calgary office.",  # his transfer
+    "I spent 4 years at university and my company wants to transfer me to our Toronto office.",  # not an employer
+])
+def test_years_that_are_not_the_leads_with_the_employer_are_still_asked(message: str) -> None:
+    result = classify(LeadInput(citizenships=["IN"], messages=[message], today=date(2026, 3, 15)))
+    transfer = next((c for c in result.candidates if c.stream == "intra-company-transferee"), None)
+    assert transfer is None or "Years with the employer" in transfer.missing
+
+
+def test_years_in_a_message_without_a_transfer_make_no_transfer() -> None:
+    result = classify(LeadInput(citizenships=["IN"], messages=["I have 6 years with Infosys as a tester."],
+                                today=date(2026, 3, 15)))
+    assert all(c.stream != "intra-company-transferee" for c in result.candidates)
