@@ -26,3 +26,25 @@ def test_a_workers_current_employer_is_not_shown_as_a_company(db: Database, team
     classify(db, lead_id)
     html = consultant.get(f"/leads/{lead_id}").get_data(as_text=True)
     assert "Acme GmbH" not in html[html.index("<h1>"):html.index("</h1>")]
+
+
+def test_an_employers_card_leaves_out_a_persons_empty_rows(db: Database, team: Team, consultant: Browser,
+                                                           post_lead: Callable[..., str]) -> None:
+    # Consultant trial: an employer's card read "Citizenships —", "Residence —", "Date of birth / age —", as if
+    # something were missing about the employer; a worker's card keeps them, empty or not.
+    employer = post_lead(first_name="Robert", company_name="Northwind Logistics", citizenships=[], age=None,
+                         interest="hire")
+    worker = post_lead(first_name="Ana", citizenships=[], age=None)
+    for lang in ("en", "fr"):
+        card = _contact(consultant.get(f"/leads/{employer}?lang={lang}").get_data(as_text=True))
+        for row in (("Citizenships", "Residence", "Date of birth / age") if lang == "en"
+                    else ("Citoyennetés", "Résidence", "Date de naissance / âge")):
+            assert f"<dt>{row}</dt>" not in card, (lang, row)
+        assert "<dt>Email</dt>" in card or "<dt>Courriel</dt>" in card
+    card = _contact(consultant.get(f"/leads/{worker}?lang=en").get_data(as_text=True))
+    assert "<dt>Citizenships</dt><dd>—</dd>" in card and "<dt>Date of birth / age</dt><dd>—</dd>" in card
+
+
+def _contact(html: str) -> str:
+    start = html.index('id="contact-h"')
+    return html[start:html.index("</dl>", start)]
