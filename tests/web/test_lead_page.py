@@ -315,3 +315,13 @@ def test_a_second_inquiry_on_the_timeline_says_what_was_asked_and_links_to_it(
         for entry in entries:
             anchor = re.search(r'<a href="#(inquiry-[^"]+)">' + link + "</a>", entry)
             assert anchor and f'id="{anchor.group(1)}"' in html, (lang, entry)
+
+
+def test_a_spam_inquiry_is_tagged_in_the_pages_language(
+        team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    # The French page's status said "indésirable" and the inquiry's tag beside it the English "spam".
+    lead_id = post_lead(website="http://spam.example")
+    for lang, tag in (("en", "spam"), ("fr", "indésirable")):
+        html = consultant.get(f"/leads/{lead_id}?lang={lang}").get_data(as_text=True)
+        inquiries = html[html.index('id="inq-h"'):]
+        assert re.findall(r'<span class="tag flag">([^<]*)</span>', inquiries) == [tag], lang
