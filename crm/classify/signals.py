@@ -55,6 +55,8 @@ def normalise(text: str) -> str:
 _FLAGS = re.IGNORECASE
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "deux": 2, "trois": 3,
                  "quatre": 4, "cinq": 5, "dix": 10, "a": 1, "an": 1, "one": 1, "un": 1, "une": 1}
+_FR_STAFF = (r"(?:travailleurs?|employes?|personnel|ingenieurs?|developpeurs?|cuisiniers?|infirmieres?|infirmiers?|"
+             r"chauffeurs?|soudeurs?|techniciens?|mecaniciens?|candidats?)")
 _OBJECT = (r"(?:\d+|two|three|four|five|six|ten|several|some|a|an|foreign|international|deux|trois|quatre|cinq|"
            r"des|un|une)")
 
@@ -135,12 +137,14 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\b(?:workers|employees|staff|engineers|developers|programmers|cooks|chefs|nurses|drivers|welders|"
         r"caregivers|labourers|laborers|technicians|mechanics|electricians|candidates|people)\b",
         r"\b(?:nous|notre (?:entreprise|societe|equipe|restaurant|ferme|clinique))\b[^.!?]{0,60}?"
-        r"\b(?:avons besoin d[e']|cherchons|recherchons)\s*[^.!?]{0,30}?"
-        r"\b(?:travailleurs|employes|personnel|ingenieurs|developpeurs|cuisiniers|infirmieres|infirmiers|"
-        r"chauffeurs|soudeurs|techniciens|mecaniciens|candidats)\b",
+        r"\b(?:avons besoin d[e']|cherchons|recherchons|a besoin d[e']|cherche|recherche|recrute|embauche)\s*"
+        r"[^.!?]{0,30}?"
+        + _FR_STAFF + r"\b",
         r"\b(?:nous|notre (?:entreprise|societe|equipe|restaurant|ferme|clinique))\b[^.!?]{0,60}?"
         r"\b(?:embaucher|recruter|recrutons|embauchons|engager)\b",
         r"\bje (?:veux|souhaite|voudrais|cherche a) (?:embaucher|recruter)\b",
+        # "je cherche des soudeurs pour ma ferme": an owner short of staff (not "je cherche un emploi")
+        r"\bje (?:cherche|recherche) (?:des|un|une|deux|trois|quatre|cinq|\d+) " + _FR_STAFF + r"\b",
     )],
     "owns_business": [re.compile(p) for p in (
         r"\b(?:i|we) (?:own|run|operate|have|started|founded|co-?founded|manage) (?:a |an |my |our |the )?"

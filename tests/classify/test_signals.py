@@ -116,3 +116,21 @@ def test_every_reason_has_a_french_translation() -> None:
                     and isinstance(node.args[0].value, str) and node.args[0].value not in catalog:
                 missing.append(node.args[0].value)
     assert missing == []
+
+
+@pytest.mark.parametrize(("text", "quote"), [
+    # RCIC trial: a French employer writing in the third person or in the singular was a worker without citizenship
+    ("Notre entreprise de construction à Sudbury cherche des soudeurs francophones, comment les faire venir ?",
+     "Notre entreprise de construction à Sudbury cherche des soudeurs"),
+    ("Notre restaurant cherche un cuisinier", "Notre restaurant cherche un cuisinier"),
+    ("Notre clinique a besoin d'une infirmière", "Notre clinique a besoin d'une infirmière"),
+    ("Je cherche des travailleurs pour ma ferme", "Je cherche des travailleurs"),
+])
+def test_a_french_employer_looking_for_staff_is_read(text: str, quote: str) -> None:
+    assert signals(text)["hire"] == (None, quote)
+
+
+@pytest.mark.parametrize("text", ["Je suis infirmière et je cherche un emploi", "Je cherche un employeur au Canada",
+                                  "Mon mari cherche des employés", "Nous cherchons un emploi au Canada"])
+def test_a_french_worker_looking_for_a_job_is_no_employer(text: str) -> None:
+    assert "hire" not in signals(text)
