@@ -325,3 +325,18 @@ def test_a_spam_inquiry_is_tagged_in_the_pages_language(
         html = consultant.get(f"/leads/{lead_id}?lang={lang}").get_data(as_text=True)
         inquiries = html[html.index('id="inq-h"'):]
         assert re.findall(r'<span class="tag flag">([^<]*)</span>', inquiries) == [tag], lang
+
+
+def test_a_needs_review_lead_says_so_once_in_the_header_and_the_classification(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    # Consultant trial: "Needs review" twice side by side, the stream's badge and the flag's, in both places.
+    lead_id = post_lead()
+    classify(db, lead_id, stream="needs-review", flags=["needs-review", "free-text"])
+    for lang, said, other in (("en", "Needs review", "read from the message"),
+                              ("fr", "À vérifier", "lu dans le message")):
+        html = consultant.get(f"/leads/{lead_id}?lang={lang}").get_data(as_text=True)
+        head = html[html.index("<h1>"):html.index("</p>", html.index('class="meta"'))]
+        card = html[html.index('id="class-h"'):html.index("</section>", html.index('id="class-h"'))]
+        flags_in = [re.findall(r'<span class="tag flag">([^<]*)</span>', part) for part in (head, card)]
+        assert flags_in == [[other], [other]], (lang, flags_in)
+        assert f'<span class="tag stream">{said}</span>' in head
