@@ -183,7 +183,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         # "...work in Canada" must not read as studies in Canada).
         r"\b(?:graduate|alumn(?:us|a|i))s? (?:of|from) (?:the )?(?:" + _CANADIAN_SCHOOLS + r")\b",
         r"\b(?:" + _CANADIAN_SCHOOLS + r")(?: college| university)? (?:graduate|grad|alumn(?:us|a|i))s?\b",
-        r"\b(?:diplome|diplomee|j'ai etudie|termine mes etudes|fini mes etudes)\b" + _SAME_CLAUSE
+        r"\b(?:diplome|diplomee|j'ai etudie|termine mes etudes|fini mes etudes|(?:termine|terminerai|fini|finis|"
+        r"complete|obtenu) (?:mon|ma|mes|un|une) (?:[a-z']+ )?(?:diplome|maitrise|master|"
+        r"baccalaureat|bac|doctorat|dec|aec|programme|formation|licence|etudes))\b" + _SAME_CLAUSE
         + r"\b(?:au canada|canadien|canadienne|quebec|montreal|ontario|" + _CANADIAN_SCHOOLS + r")\b",
     )],
     # The lead studies in Canada now, far from graduating or not saying when ("I'm studying in Toronto, first

@@ -89,3 +89,19 @@ def test_a_finished_program_in_canada_is_read(message: str) -> None:
 ])
 def test_a_subsidised_or_denied_private_college_is_no_doubt(message: str) -> None:
     assert _pgwp(message) == "likely"
+
+
+@pytest.mark.parametrize("message", [
+    # RCIC trial: the French for "I finished my master's at Laval" was not read, the English was
+    "J'ai terminé ma maîtrise à l'Université Laval en août et je voudrais rester travailler au Québec.",
+    "J'ai obtenu mon DEC au Cégep de Sainte-Foy", "J'ai fini mon baccalauréat à Montréal",
+])
+def test_a_program_finished_in_canada_is_read_in_french(message: str) -> None:
+    assert _pgwp(message) == "likely"
+
+
+@pytest.mark.parametrize("message", [
+    "J'ai terminé mon master en France et je veux travailler à Montréal", "Ma fille a terminé sa maîtrise à McGill",
+])
+def test_a_program_finished_abroad_or_by_a_relative_is_not_read_in_french(message: str) -> None:
+    assert _pgwp(message) is None
