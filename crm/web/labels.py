@@ -331,6 +331,8 @@ def activity_text(kind: str, summary: str, data: dict[str, Any] | None, lang: st
     summary when the kind or its data is not one this page knows (older rows, an erased lead's). `names`
     maps a team member's email to the name the page's header uses (the stored summary has the email)."""
     data = data or {}
+    if summary == "(erased)":  # crm.workspace.privacy.ERASED, whatever the kind (a note's too)
+        return _t(summary, lang)
     try:
         text = _activity_text(kind, summary, data, lang, names or {})
     except (KeyError, TypeError, ValueError):

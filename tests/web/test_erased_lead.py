@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from crm.db import Database
 from crm.models import Activity, Lead
@@ -102,3 +103,16 @@ def test_a_lead_erased_before_its_classification_ran_is_never_classified_or_assi
         lead = session.get(Lead, lead_id)
         assert lead is not None and lead.assignee_id is None and lead.status == "lost"
         assert session.scalars(select(Classification).where(Classification.lead_id == lead_id)).first() is None
+
+
+def test_an_erased_leads_page_says_erased_in_its_language(
+        db: Database, admin: Browser, post_lead: Callable[..., str]) -> None:
+    # The French page read "(erased)" as the name, the email's subject and every timeline line but the erasure's.
+    lead_id = _erased_lead(db, admin, post_lead)
+    with db.transaction() as session:  # a note written before the erasure is erased with it
+        assert session.scalar(select(func.count()).select_from(Activity).where(
+            Activity.lead_id == lead_id, Activity.summary == "(erased)")) >= 1
+    html = admin.get(f"/leads/{lead_id}?lang=fr").get_data(as_text=True)
+    assert "(erased)" not in html
+    assert "<h1>(effacé)" in html and "<title>(effacé) · IMP Lead CRM</title>" in html
+    assert "<h1>(erased)" in admin.get(f"/leads/{lead_id}?lang=en").get_data(as_text=True)
