@@ -110,3 +110,12 @@ def test_weeks_are_the_workspace_zones(db: Database, team: Team, post_lead: Call
     assert in_toronto.per_week["unclassified"] == [2, 1]  # Sunday evening and Kolkata's Sunday 13:45
     assert in_kolkata.per_week["unclassified"] == [0, 3]  # all three on Monday in Kolkata
     assert in_utc.per_week["unclassified"] == [1, 2]
+
+
+def test_the_median_time_to_first_contact_says_why_it_is_empty(team: Team, consultant: Browser) -> None:
+    # It showed a bare "—": no lead contacted yet, or a broken figure?
+    for lang, said in (("en", "No lead of these 12 weeks has been marked contacted yet."),
+                       ("fr", "Aucun prospect de ces 12 semaines n&#39;a encore été marqué « contacté ».")):
+        html = consultant.get(f"/dashboard?lang={lang}").get_data(as_text=True)
+        card = html[html.index('class="big-number"'):]
+        assert said in card[:card.index("</section>")], lang
