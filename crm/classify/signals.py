@@ -96,6 +96,7 @@ _CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova s
                  r"bc|b\.c|c\.-b|qc|pei|p\.e\.i|i\.-p\.-e|nwt|alta|sask|" + _CITY_NAMES + ")")
 _EN_SPOUSE = r"(?:husband|wife|spouse|partner|common-law partner|common law partner|fiance|fiancee)"
 _FR_SPOUSE = r"(?:mari|femme|epouse|epoux|conjoint|conjointe|conjoint de fait|conjointe de fait)"
+_FR_CANADIAN = r"(?:canadien(?:ne)?|citoyen(?:ne)? canadien(?:ne)?|residente? permanente?)\b"
 _SPOUSE_NAMED = re.compile(r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b|\b(?:mon|ma|notre) " + _FR_SPOUSE + r"\b")
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"
            r"mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
@@ -250,6 +251,16 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"espere|compte|doit|pourrait|peut|a besoin d'un permis pour)(?:-(?:il|elle))? (?:aussi |egalement )?"
         r"(?:venir|travailler|me rejoindre|nous rejoindre|rejoindre|immigrer|s'installer|vivre|rester)\b",
         r"\b(?:peut|pourrait|pourra)-(?:il|elle) (?:aussi |egalement )?(?:travailler|venir|rester|me rejoindre)\b",
+    )],
+    # The lead's spouse or partner is Canadian or a permanent resident ("my wife is a Canadian citizen", "I'm married
+    # to a Canadian", "mon mari est résident permanent"): the lead may be sponsored, with an open work permit.
+    "spouse_canadian": [re.compile(p) for p in (
+        r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r" is (?:also |now |already )?(?:a )?(?:canadian(?: citizen)?|"
+        r"citizen of canada|(?:canadian )?permanent resident(?: of canada)?|pr|pr holder|pr card holder)\b"
+        r"(?! (?:company|employer|firm|job|work|application|status pending))",
+        r"\b(?:i am|i'm|im|i m) married to (?:a )?(?:canadian(?: citizen)?|(?:canadian )?permanent resident)\b",
+        r"\b(?:mon|ma) " + _FR_SPOUSE + r" est (?:aussi |deja )?" + _FR_CANADIAN,
+        r"\bje suis mariee? (?:a|avec) (?:un|une) " + _FR_CANADIAN,
     )],
     "pr_pending": [re.compile(p) for p in (
         r"\b(?:applied for|waiting for|submitted|waiting on)\b[^.!?]{0,30}?\b(?:pr|permanent residen\w*|"
@@ -849,8 +860,10 @@ def _someone_elses(before: list[str]) -> bool:
 # by nature: only a third person before them counts ("my friend's husband works in Toronto").
 _THE_LEADS_OWN = frozenset({"age", "owns_business", "spouse_worker", "spouse_student", "studied_in_canada",
                             "studying_in_canada", "pgwp_doubt", "family_along", "pr_pending", "french_speaker",
-                            "transfer", "student", "exchange", "exceptional", "spouse_coming"})
-_ABOUT_A_RELATIVE = frozenset({"spouse_worker", "spouse_student", "family_along", "spouse_coming"})
+                            "transfer", "student", "exchange", "exceptional", "spouse_coming",
+                            "spouse_canadian"})
+_ABOUT_A_RELATIVE = frozenset({"spouse_worker", "spouse_student", "family_along", "spouse_coming",
+                               "spouse_canadian"})
 _OTHER_PEOPLE = frozenset({
     "husband", "wife", "spouse", "partner", "fiance", "fiancee", "boyfriend", "girlfriend", "brother", "sister",
     "mother", "father", "mom", "mum", "dad", "parents", "son", "sons", "daughter", "daughters", "child", "children",

@@ -126,9 +126,13 @@ def spousal(ctx: Context) -> Candidate | None:
             status, quote = "worker", ctx.quote_reason("spouse_worker")
         elif ctx.said("spouse_student"):
             status, quote = "student", ctx.quote_reason("spouse_student")
-    if status == "permanent_resident":
-        ctx.review(ctx.t("Spouse is a permanent resident: spousal sponsorship (outside the IMP) may fit"))
-        return None
+    if status is None and ctx.said("spouse_canadian"):
+        status, quote = "sponsor", ctx.quote_reason("spouse_canadian")
+    if status in ("permanent_resident", "sponsor"):
+        ctx.review(ctx.t("Spouse is a permanent resident: spousal sponsorship (outside the IMP) may fit")
+                   if quote is None else ctx.t("Spouse or partner is a Canadian citizen or permanent resident: spousal "
+                                               "sponsorship (outside the IMP) may fit"))
+        return _sponsored_by_spouse(ctx, quote)
     if status not in ("worker", "student"):
         return None
     if status == "worker":
@@ -160,6 +164,23 @@ def sponsored_spouse(ctx: Context, no_permit: NoPermit) -> Candidate | None:
     candidate.missing += [ctx.t("Spouse's or partner's citizenship and country of residence"),
                           ctx.t("Whether a sponsorship application for the spouse or partner has been submitted"),
                           ctx.t("Whether the spouse or partner is in Canada with valid status")]
+    return candidate
+
+
+def _sponsored_by_spouse(ctx: Context, quote: str | None) -> Candidate | None:
+    """A lead whose spouse is a Canadian citizen or permanent resident: sponsored, the lead may get an open work permit
+    in Canada (ruleset `sponsored_spouse`). A question (needs_info) until the sponsorship and the stay are known."""
+    code = ctx.rs.sponsored_spouse_code
+    if code is None:
+        return None
+    candidate = _new(ctx, "spousal-open-work-permit", code, "needs_info")
+    candidate.confidence, candidate.source = ctx.rs.sponsored_spouse_confidence, ctx.rs.sponsored_spouse_source
+    candidate.reasons.append(quote or ctx.t("Spouse is a permanent resident of Canada"))
+    candidate.note_for_consultant(ctx.t(
+        "Sponsored by the spouse (outside the IMP), the lead may get an open work permit ({code}) once the sponsorship "
+        "application is complete, while living in Canada at the spouse's address", code=code))
+    candidate.missing += [ctx.t("Whether the spouse has submitted a sponsorship application for the lead"),
+                          ctx.t("Whether the lead is in Canada with valid status, living with the spouse")]
     return candidate
 
 

@@ -60,7 +60,6 @@ def test_a_sponsor_asking_about_a_spouse_is_on_the_spouses_stream(message: str, 
     "I'm Canadian and my friend's wife wants to come",  # someone else's spouse
     "I am a permanent resident of Canada and my wife is Brazilian.",  # said, not asked about
     "I'm a Canadian citizen. My brother is from Brazil, can he work here?",  # a relative, not a spouse
-    "My wife is a Canadian citizen and I want to bring my son",
 ])
 def test_anything_else_stays_a_review_or_the_leads_own(message: str) -> None:
     result = classify(LeadInput(messages=[message], today=TODAY))
@@ -111,3 +110,35 @@ def test_the_sponsor_still_gets_the_acknowledgement_for_their_status(db: Databas
     assert [e.sequence for e in enrolments(db, lead_id)] == ["no-permit-needed"]
     assert first.template == "answer-no-permit"
     assert says in " ".join(first.text.split())
+
+
+@pytest.mark.parametrize(("message", "language", "quote"), [
+    # RCIC trial: the spouse of a Canadian or of a permanent resident heard nothing of sponsorship
+    ("My wife is a permanent resident of Canada and I am in Vietnam. Can I get a work permit?", "en",
+     "My wife is a permanent resident of Canada"),
+    ("My husband is a Canadian citizen and we live in Bogota. Can I work in Canada?", "en",
+     "My husband is a Canadian citizen"),
+    ("I'm married to a Canadian and want to work while we wait", "en", "I'm married to a Canadian"),
+    ("Mon mari est citoyen canadien et je vis au Maroc.", "fr", "Mon mari est citoyen canadien"),
+])
+def test_the_spouse_of_a_canadian_or_pr_is_asked_about_sponsorship(message: str, language: str, quote: str) -> None:
+    result = classify(LeadInput(citizenships=["CO"], messages=[message], language=language, today=TODAY))
+    assert "no-permit-needed" not in result.flags
+    spouse = next(c for c in result.candidates if c.stream == "spousal-open-work-permit")
+    assert (spouse.exemption_code, spouse.verdict) == ("A74", "needs_info")
+    assert any(quote in reason for reason in spouse.reasons) and len(spouse.missing) == 2
+
+
+def test_a_pr_spouse_on_the_form_is_a_sponsorship_question_beside_the_leads_own_routes() -> None:
+    result = classify(LeadInput(citizenships=["FR"], date_of_birth=date(1999, 1, 1), today=TODAY,
+                                facts={"spouse_status_in_canada": "permanent_resident"}))
+    assert result.primary_stream == "iec-working-holiday"
+    spouse = next(c for c in result.candidates if c.stream == "spousal-open-work-permit")
+    assert spouse.exemption_code == "A74" and "Spouse is a permanent resident of Canada" in spouse.reasons
+
+
+@pytest.mark.parametrize("message", ["My friend's wife is a Canadian citizen", "My wife is a Canadian employer",
+                                     "My wife is Canadian company owner's daughter"])
+def test_someone_elses_spouse_or_a_company_is_no_sponsor(message: str) -> None:
+    result = classify(LeadInput(citizenships=["CO"], messages=[message], today=TODAY))
+    assert all(c.exemption_code != "A74" for c in result.candidates)
