@@ -179,8 +179,8 @@ def _sponsored_by_spouse(ctx: Context, quote: str | None) -> Candidate | None:
     candidate.note_for_consultant(ctx.t(
         "Sponsored by the spouse (outside the IMP), the lead may get an open work permit ({code}) once the sponsorship "
         "application is complete, while living in Canada at the spouse's address", code=code))
-    candidate.missing += [ctx.t("Whether the spouse has submitted a sponsorship application for the lead"),
-                          ctx.t("Whether the lead is in Canada with valid status, living with the spouse")]
+    candidate.missing += [ctx.t("Whether a spousal sponsorship application has been submitted"),
+                          ctx.t("Current stay in Canada: valid status, living at the spouse's address")]
     return candidate
 
 

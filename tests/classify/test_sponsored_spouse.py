@@ -142,3 +142,14 @@ def test_a_pr_spouse_on_the_form_is_a_sponsorship_question_beside_the_leads_own_
 def test_someone_elses_spouse_or_a_company_is_no_sponsor(message: str) -> None:
     result = classify(LeadInput(citizenships=["CO"], messages=[message], today=TODAY))
     assert all(c.exemption_code != "A74" for c in result.candidates)
+
+
+def test_what_a_sponsored_lead_is_asked_reads_to_the_lead() -> None:
+    # The review email quotes the missing items to the lead: none may call them "the lead"
+    lead = LeadInput(citizenships=["VN"], messages=["My wife is a permanent resident of Canada. Can I work?"],
+                     today=TODAY)
+    result = classify(lead)
+    add_texts(result, lead)
+    for candidate in result.candidates:
+        texts = [*candidate.missing, *candidate.texts.get("fr", {}).get("missing", [])]
+        assert not [item for item in texts if "the lead" in item or "la personne" in item]
