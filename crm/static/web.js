@@ -32,4 +32,18 @@
       })
       .catch(function () { /* counts are a nicety; the queue works without them */ });
   }
+  // "← Queue" on a lead page goes back to the queue as the consultant left it (stream, filters, search,
+  // page), remembered for this tab, also after the lead page's own actions; it went to the default queue.
+  var queueLink = document.querySelector("a[data-queue-link]");
+  var queuePath = queueLink && new URL(queueLink.href, location.href).pathname;
+  try {
+    if (queuePath && location.pathname === queuePath) {
+      sessionStorage.setItem("crm-queue-url", location.pathname + location.search);
+    }
+    var back = document.querySelector("a[data-back-to-queue]");
+    var saved = sessionStorage.getItem("crm-queue-url");
+    if (back && saved && queuePath && (saved === queuePath || saved.indexOf(queuePath + "?") === 0)) {
+      back.setAttribute("href", saved);
+    }
+  } catch (e) { /* storage turned off: the plain link to the queue */ }
 })();

@@ -152,3 +152,24 @@ def test_the_candidates_show_without_scrolling_sideways_at_any_width(page: Any, 
         for cell in page.locator("table.candidates tbody td").all():
             box = cell.bounding_box()
             assert box["x"] >= card["x"] and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5, (width, lang)
+
+
+def test_back_to_the_queue_keeps_the_consultants_filters(page: Any, server: Seeded) -> None:
+    # Consultant trial: "← Queue" went to the default queue, the stream, search and filters chosen lost,
+    # also after a note added on the lead page.
+    _sign_in(page)
+    queue = "/leads?scope=all&status=any&lang=fr"
+    page.goto(queue)
+    lead = server.leads["Camille Lefèvre"]
+    page.click(f"a[href='/leads/{lead.id}']")
+    page.wait_for_url(f"**/leads/{lead.id}")
+    page.fill("textarea[name=note]", "Rappeler lundi")
+    page.click("form[action$='/note'] button[type=submit]")
+    page.wait_for_selector(".flashes")
+    assert page.locator("a[data-back-to-queue]").get_attribute("href") == queue
+    page.click("a[data-back-to-queue]")
+    page.wait_for_url("**" + queue)
+    page.goto("/dashboard")  # another page does not change where the link goes
+    page.goto(f"/leads/{lead.id}")
+    assert page.locator("a[data-back-to-queue]").get_attribute("href") == queue
+    assert page.console_errors == []  # type: ignore[attr-defined]
