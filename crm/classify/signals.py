@@ -127,6 +127,12 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         # "I am German and 35," / "I'm Irish, 27.": a number closing a clause about the person, not a
         # count of years of something ("I am a nurse and 10 years of experience" is followed by words).
         r"\b(?:i am|i'm|im|i m)\b[^.!?]{0,30}?(?:,|\band)\s*(\d{2})\s*(?=[,.;!?)]|$|\s+and\b|\s+(?:years?|yrs?) old\b)",
+        # The next birthday ("turning 36 next week", "I'll be 31 in May", "j'aurai 36 ans en mars"): a year younger
+        # today (the group's name starts with `next`), read only when no age itself is said.
+        r"\b(?:(?:i am|i'm|im|i m)\b[^.!?]{0,40}?\bturning|i turn|i will be|i'll be|ill be|i will turn|i'll turn)"
+        r"\s+(?P<next>\d{2})\b"
+        r"(?=\s*(?:next|this|in|on|soon|tomorrow|shortly|years? old|$|[,.;!?]))",
+        r"\b(?:j'aurai|je vais avoir|je vais bientot avoir|je vais feter mes)\s+(?P<next_fr>\d{2})\s*ans\b",
     )],
     "hire": [re.compile(p) for p in (
         r"\b(?:we|our (?:company|team|firm|business|restaurant|startup|clinic|farm|hotel))\b[^.!?]{0,60}?"
@@ -748,7 +754,7 @@ def read_message(original: str, tech_keywords: tuple[str, ...] = (),
                 continue
             quote = _quote(original, match.start(), match.end())
             if kind == "age":
-                age = int(match.group(1))
+                age = int(match.group(1)) - (1 if any(name.startswith("next") for name in pattern.groupindex) else 0)
                 if 14 <= age <= 99:
                     found.append(Signal("age", age, quote))
             elif kind == "pgwp_mentioned" and _OFFER_SOMEONE_ELSE.search(text, max(0, match.start() - 30),

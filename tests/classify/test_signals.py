@@ -134,3 +134,34 @@ def test_a_french_employer_looking_for_staff_is_read(text: str, quote: str) -> N
                                   "Mon mari cherche des employés", "Nous cherchons un emploi au Canada"])
 def test_a_french_worker_looking_for_a_job_is_no_employer(text: str) -> None:
     assert "hire" not in signals(text)
+
+
+@pytest.mark.parametrize(("text", "age", "quote"), [
+    # RCIC trial: "turning 36 next week" left the age unread, so the lead who ages out of IEC in days was neither
+    # flagged nor urgent
+    ("I'm Irish, turning 36 next week, is it too late for a working holiday?", 35, "I'm Irish, turning 36"),
+    ("I'm a nurse and I turn 31 in May", 30, "I turn 31"),
+    ("I'll be 30 in May", 29, "I'll be 30"),
+    ("J'aurai 31 ans en mars, je suis belge", 30, "J'aurai 31 ans"),
+    ("I'm 35 and turning 36 in June", 35, "I'm 35"),  # the age itself wins
+])
+def test_an_age_said_as_the_next_birthday_is_a_year_less(text: str, age: int, quote: str) -> None:
+    assert signals(text)["age"] == (age, quote)
+
+
+@pytest.mark.parametrize("text", ["My son is turning 18 next month", "Our startup is turning 15 this year",
+                                  "I'll be 25 years in the industry", "I'll be in Toronto on 12 May"])
+def test_a_next_birthday_not_the_leads_is_no_age(text: str) -> None:
+    assert "age" not in signals(text)
+
+
+def test_a_lead_turning_36_next_week_is_flagged_as_ageing_out() -> None:
+    from datetime import date
+
+    from crm.classify.classifier import classify
+    from crm.classify.model import LeadInput
+
+    today = date(2026, 11, 27)
+    result = classify(LeadInput(messages=["I'm Irish, turning 36 next week, is it too late for a working holiday?"],
+                                message_dates=[today], today=today))
+    assert result.primary_stream == "iec-working-holiday" and "age-out-soon" in result.flags
