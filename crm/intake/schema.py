@@ -177,7 +177,11 @@ def _date_string(value: Any) -> Any:
         return value
     if not isinstance(value, str) or not _DATE.match(value.strip()):
         raise ValueError("must be a date written YYYY-MM-DD")
-    return value.strip()
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        # Written right, but no such day ("1998-02-29", "2000-13-01"): the format is not the mistake.
+        raise ValueError("this date does not exist: check the day and the month") from None
 
 
 def _past_date(value: date | None) -> date | None:
@@ -186,7 +190,7 @@ def _past_date(value: date | None) -> date | None:
     if value > date.today():
         raise ValueError("must not be in the future")
     if value.year < 1900:
-        raise ValueError("must be after 1900")
+        raise ValueError("must be in 1900 or later")
     return value
 
 
@@ -195,11 +199,95 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+# The obvious other spellings of the enumerated fields' values, as websites' selects post them: the
+# English and French labels of the /apply page's options, and everyday words in both languages.
+# Keys are written as _choice_key makes them (lower case, no accents, words joined by "_").
+ABILITY_WORDS = {
+    "aucun": "none", "aucune": "none", "nothing": "none", "rien": "none",
+    "notions": "basic", "beginner": "basic", "debutant": "basic", "debutante": "basic", "elementary": "basic",
+    "elementaire": "basic", "de_base": "basic", "basique": "basic",
+    "intermediaire": "intermediate",
+    "avance": "advanced", "avancee": "advanced",
+    "langue_maternelle": "native", "maternelle": "native", "natif": "native", "mother_tongue": "native",
+    "native_speaker": "native", "first_language": "native",
+}
+INTEREST_WORDS = {
+    "work_in_canada": "work", "working": "work", "travail": "work", "travailler": "work",
+    "travailler_au_canada": "work", "emploi": "work",
+    "hire_a_foreign_worker_i_am_an_employer": "hire", "hiring": "hire", "employer": "hire",
+    "embaucher": "hire", "embaucher_un_travailleur_etranger_je_suis_employeur": "hire", "employeur": "hire",
+    "recruter": "hire",
+    "start_or_run_a_business_in_canada": "business", "affaires": "business", "entreprise": "business",
+    "creer_ou_exploiter_une_entreprise_au_canada": "business",
+    "study_or_work_after_my_studies": "study", "studies": "study", "studying": "study", "etudes": "study",
+    "etudier": "study", "etudier_ou_travailler_apres_mes_etudes": "study",
+    "join_my_spouse_or_partner_in_canada": "family", "famille": "family",
+    "rejoindre_mon_conjoint_ou_ma_conjointe_au_canada": "family",
+    "something_else": "other", "autre": "other", "autre_chose": "other",
+}
+SPOUSE_WORDS = {
+    "no": "none", "non": "none", "aucun": "none", "aucune": "none", "n_a": "none", "not_applicable": "none",
+    "sans_objet": "none", "not_in_canada": "none", "not_in_canada_not_applicable": "none",
+    "pas_au_canada": "none", "pas_au_canada_sans_objet": "none",
+    "travailleur": "worker", "travailleuse": "worker", "travailleur_ou_travailleuse": "worker",
+    "etudiant": "student", "etudiante": "student", "etudiant_ou_etudiante": "student",
+    # /apply offers "a permanent resident or citizen" as one choice: a citizen spouse reads the same.
+    "pr": "permanent_resident", "permanent_resident_or_citizen": "permanent_resident",
+    "resident_permanent": "permanent_resident", "residente_permanente": "permanent_resident",
+    "resident_permanent_ou_citoyen": "permanent_resident", "rp": "permanent_resident",
+    "citizen": "permanent_resident", "canadian_citizen": "permanent_resident",
+    "citoyen": "permanent_resident", "citoyenne": "permanent_resident",
+    "citoyen_canadien": "permanent_resident", "citoyenne_canadienne": "permanent_resident",
+}
+_ARTICLES = frozenset({"a", "an", "un", "une"})
+
+
+def _choice_key(text: str) -> str:
+    """'Permanent Resident', 'permanent-resident', ' a permanent resident ' -> 'permanent_resident';
+    'Résident permanent' -> 'resident_permanent'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    words = re.sub(r"[^0-9a-z]+", " ", "".join(c for c in decomposed if not unicodedata.combining(c))).split()
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    return "_".join(words)
+
+
+def _choice(words: dict[str, str]) -> Any:
+    """An enumerated field read the way booleans are: trimmed, any case, spaces or hyphens for the
+    underscores, and the other words in `words`. Anything else is left for the Literal to refuse."""
+    def read(value: Any) -> Any:
+        value = _strip(value)
+        if not isinstance(value, str):
+            return value
+        key = _choice_key(value)
+        return words.get(key, key) if key else value
+    return read
+
+
 def _no_float_age(value: Any) -> Any:
     value = _blank_to_none(value)
     if isinstance(value, bool):
         raise ValueError("must be a whole number")
     return value.strip() if isinstance(value, str) else value
+
+
+def _integer_as_text(value: Any) -> Any:
+    """A whole number where text is expected (a website's number input, a spreadsheet column sent as
+    JSON numbers: `"phone": 4165550101`) is read as its digits. A decimal number or a boolean says
+    nothing certain about the digits meant (4.1e9, true): refused with a message saying what is read."""
+    if isinstance(value, bool | float):
+        raise ValueError("must be text or a whole number")
+    if isinstance(value, int) and value >= 0:
+        return str(value)
+    return _strip(value)
+
+
+def _noc_digits(value: Any) -> Any:
+    """A NOC code sent as a JSON number has lost its leading zeros (00012 arrives as 12): every NOC
+    2021 code has five digits, so a whole number is padded back to five; a longer one stays refused."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return f"{value:05d}"
+    return _ascii_digits(_integer_as_text(value))
 
 
 def _ascii_digits(value: Any) -> Any:
@@ -229,9 +317,9 @@ def _no_bool_number(value: Any) -> Any:
     return value
 
 
-def _optional_text(max_length: int, after: Any = _one_line) -> Any:
+def _optional_text(max_length: int, after: Any = _one_line, before: Any = _strip) -> Any:
     """An optional string: blank means absent; the length limit applies to strings only."""
-    return Annotated[Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_strip),
+    return Annotated[Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(before),
                      AfterValidator(after)]
 
 
@@ -245,7 +333,7 @@ Short = _optional_text(200)
 Url = _optional_text(2000)
 Bool = Annotated[bool | None, BeforeValidator(_boolean)]
 Ability = Annotated[Literal["none", "basic", "intermediate", "advanced", "native"] | None,
-                    BeforeValidator(_lower)]
+                    BeforeValidator(_choice(ABILITY_WORDS))]
 CountryText = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
 
 
@@ -258,7 +346,7 @@ class IntakeFields(BaseModel):
                           AfterValidator(_one_line)]
     last_name: Name = None
     email: Annotated[str, Field(max_length=320), BeforeValidator(_strip), AfterValidator(_one_line)]
-    phone: _optional_text(64) = None
+    phone: _optional_text(64, before=_integer_as_text) = None
     citizenships: Annotated[list[CountryText], BeforeValidator(_as_list), Field(max_length=5)] = []
     nationality: Annotated[CountryText | None, BeforeValidator(_strip)] = None
     country_of_residence: Annotated[CountryText | None, BeforeValidator(_strip)] = None
@@ -268,9 +356,9 @@ class IntakeFields(BaseModel):
     french_ability: Ability = None
     english_ability: Ability = None
     interest: Annotated[Literal["work", "hire", "business", "study", "family", "other"] | None,
-                        BeforeValidator(_lower)] = None
+                        BeforeValidator(_choice(INTEREST_WORDS))] = None
     occupation: Short = None
-    noc_code: Annotated[Annotated[str, Field(pattern=r"^[0-9]{5}$")] | None, BeforeValidator(_ascii_digits)] = None
+    noc_code: Annotated[Annotated[str, Field(pattern=r"^[0-9]{5}$")] | None, BeforeValidator(_noc_digits)] = None
     job_offer: Bool = None
     job_offer_province: _optional_text(60) = None
     employer_name: Short = None
@@ -282,7 +370,7 @@ class IntakeFields(BaseModel):
     enrolled_in_post_secondary: Bool = None
     studied_in_canada: Bool = None
     spouse_status_in_canada: Annotated[
-        Literal["none", "worker", "student", "permanent_resident"] | None, BeforeValidator(_lower)
+        Literal["none", "worker", "student", "permanent_resident"] | None, BeforeValidator(_choice(SPOUSE_WORDS))
     ] = None
     pr_application_pending: Bool = None
     message: _multi_line_text(5000, _blank_to_none) = None

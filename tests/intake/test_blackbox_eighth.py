@@ -1,0 +1,146 @@
+"""Cases found by an exploratory pass of POST /api/leads and /apply (eighth session).
+
+Each test here failed before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from crm.db import Database
+from crm.models import Inquiry, Lead
+from tests.intake.helpers import lead_payload, post_json
+from tests.intake.test_apply_page import _form_fields
+
+both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+FORM = "application/x-www-form-urlencoded"
+
+
+def _french_form_post(client: FlaskClient, **fields: str) -> str:
+    hidden = _form_fields(client.get("/apply?lang=fr").get_data(as_text=True))
+    response = client.post("/api/leads", data={**hidden, "first_name": "Chloé", "email": "chloe@example.fr",
+                                               **fields}, headers=BROWSER, content_type=FORM)
+    assert response.status_code == 422
+    return response.get_data(as_text=True)
+
+
+# Whole numbers where text is expected
+
+@both_backends
+def test_a_noc_code_and_a_phone_sent_as_json_numbers_are_read_as_their_digits(client: FlaskClient,
+                                                                               db: Database) -> None:
+    body = json.dumps(lead_payload(noc_code=21231, phone=4165550101, country_of_residence="Canada")).encode()
+    response = client.post("/api/leads", data=body, content_type="application/json")
+    assert response.status_code == 201, response.json
+    with db.session() as session:
+        inquiry = session.scalars(select(Inquiry)).one()
+        lead = session.scalars(select(Lead)).one()
+        assert bytes(inquiry.raw_body) == body  # the number is stored as it was sent
+        assert inquiry.normalised["noc_code"] == "21231"
+        assert inquiry.normalised["phone"] == "4165550101"
+        assert lead.phone_e164 == "+14165550101"
+
+
+def test_a_noc_code_number_gets_back_the_leading_zeros_json_cannot_carry(client: FlaskClient, db: Database) -> None:
+    assert post_json(client, lead_payload(noc_code=12)).status_code == 201
+    with db.session() as session:
+        assert session.scalars(select(Inquiry)).one().normalised["noc_code"] == "00012"
+
+
+@pytest.mark.parametrize("field, value", [("phone", 4.1e9), ("phone", True), ("noc_code", 21231.0),
+                                          ("noc_code", False)])
+def test_a_decimal_number_or_a_boolean_for_text_is_still_a_clear_422(client: FlaskClient, field: str,
+                                                                     value: Any) -> None:
+    response = post_json(client, lead_payload(**{field: value}))
+    assert response.status_code == 422
+    assert response.json["errors"][field] == ["Must be text or a whole number."]  # type: ignore[index]
+
+
+def test_a_noc_number_of_six_digits_is_refused_as_a_noc_code(client: FlaskClient) -> None:
+    response = post_json(client, lead_payload(noc_code=212310))
+    assert response.json["errors"]["noc_code"] == ["Must be a NOC 2021 code of five digits."]  # type: ignore[index]
+
+
+def test_the_french_page_explains_a_decimal_phone_in_french() -> None:
+    from crm.intake.views import _translated_error
+
+    assert _translated_error("Must be text or a whole number.", "fr") == "Doit être un texte ou un nombre entier."
+
+
+# Dates
+
+@pytest.mark.parametrize("day", ["1998-02-29", "2001-04-31", "2000-13-01", "1999-00-10"])
+def test_a_date_that_does_not_exist_is_called_so(client: FlaskClient, day: str) -> None:
+    response = post_json(client, lead_payload(date_of_birth=day))
+    assert response.status_code == 422
+    assert response.json["errors"]["date_of_birth"] == [  # type: ignore[index]
+        "This date does not exist: check the day and the month."]
+
+
+def test_a_leap_day_that_exists_is_accepted(client: FlaskClient) -> None:
+    assert post_json(client, lead_payload(date_of_birth="2000-02-29")).status_code == 201
+
+
+def test_a_date_in_another_format_still_gets_the_format_message(client: FlaskClient) -> None:
+    response = post_json(client, lead_payload(date_of_birth="29/02/1998"))
+    assert response.json["errors"]["date_of_birth"] == ["Must be a date written YYYY-MM-DD."]  # type: ignore[index]
+
+
+def test_the_earliest_birth_date_message_says_the_rule_it_applies(client: FlaskClient) -> None:
+    assert post_json(client, lead_payload(date_of_birth="1900-01-01")).status_code == 201
+    response = post_json(client, lead_payload(email="other@example.ie", date_of_birth="1899-12-31"))
+    assert response.json["errors"]["date_of_birth"] == ["Must be in 1900 or later."]  # type: ignore[index]
+
+
+def test_the_french_page_says_a_date_does_not_exist_and_the_1900_rule_in_french(client: FlaskClient) -> None:
+    assert "Cette date n’existe pas : vérifiez le jour et le mois." in _french_form_post(
+        client, date_of_birth="1998-02-29")
+    assert "Doit être en 1900 ou après." in _french_form_post(client, date_of_birth="1899-12-31")
+
+
+# Enumerated fields written another way
+
+@pytest.mark.parametrize("field, typed, read", [
+    ("spouse_status_in_canada", "permanent resident", "permanent_resident"),
+    ("spouse_status_in_canada", "Permanent-Resident", "permanent_resident"),
+    ("spouse_status_in_canada", " PERMANENT_RESIDENT ", "permanent_resident"),
+    ("spouse_status_in_canada", "Résident permanent", "permanent_resident"),
+    ("spouse_status_in_canada", "a permanent resident or citizen", "permanent_resident"),
+    ("spouse_status_in_canada", "étudiante", "student"),
+    ("spouse_status_in_canada", "Travailleur ou travailleuse", "worker"),
+    ("spouse_status_in_canada", "pas au Canada / sans objet", "none"),
+    ("french_ability", "Langue maternelle", "native"),
+    ("french_ability", "Intermédiaire", "intermediate"),
+    ("english_ability", "ADVANCED", "advanced"),
+    ("english_ability", "Notions", "basic"),
+    ("interest", "Work", "work"),
+    ("interest", "études", "study"),
+    ("interest", "start or run a business in Canada", "business"),
+])
+def test_an_enumerated_value_in_other_spellings_and_in_french_is_read(client: FlaskClient, db: Database,
+                                                                      field: str, typed: str, read: str) -> None:
+    response = post_json(client, lead_payload(**{field: typed}))
+    assert response.status_code == 201, response.json
+    with db.session() as session:
+        assert session.scalars(select(Inquiry)).one().normalised[field] == read
+
+
+def test_an_enumerated_value_in_form_posts_is_read_the_same_way(client: FlaskClient, db: Database) -> None:
+    response = client.post("/api/leads", data={"first_name": "Ana", "email": "ana@example.es",
+                                               "spouse_status_in_canada": "permanent-resident"}, content_type=FORM)
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("field, typed", [("spouse_status_in_canada", "married"), ("interest", "!!!"),
+                                          ("french_ability", "fluent")])
+def test_an_enumerated_value_that_is_none_of_them_is_still_refused(client: FlaskClient, field: str,
+                                                                    typed: str) -> None:
+    response = post_json(client, lead_payload(**{field: typed}))
+    assert response.status_code == 422
+    assert response.json["errors"][field][0].startswith("Must be one of: ")  # type: ignore[index]
