@@ -1243,7 +1243,8 @@ def _pr_programs(original: str, text: str, programs: tuple[tuple[str, tuple[str,
 
 # -- A relative the message speaks about -----------------------------------------------------------------------
 _RELATIVE = re.compile(
-    r"\b(?:my|our) (?:husband|wife|spouse|partner|fiance|fiancee|boyfriend|girlfriend|brother|sister|mother|father|"
+    r"\b(?:my|our) (?:husband|wife|spouse|(?:common[- ]law )?partner|fiance|fiancee|boyfriend|girlfriend|brother|"
+    r"sister|mother|father|"
     r"mom|mum|dad|parents|son|daughter|child|children|kids|cousin|nephew|niece|uncle|aunt|family|in-laws|"
     r"mother-in-law|father-in-law|brother-in-law|sister-in-law|grandmother|grandfather|grandparents)\b"
     r"|\b(?:mon|ma|mes|notre|nos) (?:mari|femme|epouse|epoux|conjoint|conjointe|fiance|fiancee|copain|copine|frere|"

@@ -153,3 +153,14 @@ def test_what_a_sponsored_lead_is_asked_reads_to_the_lead() -> None:
     for candidate in result.candidates:
         texts = [*candidate.missing, *candidate.texts.get("fr", {}).get("missing", [])]
         assert not [item for item in texts if "the lead" in item or "la personne" in item]
+
+
+def test_a_common_law_partner_counts_as_the_family_asked_about() -> None:
+    # RCIC trial: "my common-law partner" scored 15 less than "my wife" (the acknowledgement promised a reply to both)
+    partner = classify(LeadInput(messages=["I'm a Canadian citizen and my common-law partner from Kenya wants to join "
+                                           "me in Toronto."], today=TODAY))
+    wife = classify(LeadInput(messages=["I'm a Canadian citizen and my wife from Kenya wants to join me in Toronto."],
+                              today=TODAY))
+    assert partner.primary_stream == wife.primary_stream == "spousal-open-work-permit"
+    assert partner.score == wife.score
+    assert any("my common-law partner" in reason for reason in partner.score_reasons)
