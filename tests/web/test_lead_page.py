@@ -340,3 +340,19 @@ def test_a_needs_review_lead_says_so_once_in_the_header_and_the_classification(
         flags_in = [re.findall(r'<span class="tag flag">([^<]*)</span>', part) for part in (head, card)]
         assert flags_in == [[other], [other]], (lang, flags_in)
         assert f'<span class="tag stream">{said}</span>' in head
+
+
+def test_a_long_message_is_folded_in_the_inquiries_card(
+        team: Team, consultant: Browser, post_lead: Callable[..., str]) -> None:
+    # Consultant trial: a 4,000-character message made the side column three screens long.
+    long_message = "I have worked as a welder for ten years in Monterrey. " * 80
+    lead_id = post_lead(message=long_message.strip())
+    for lang, summary in (("en", "Show the whole message"), ("fr", "Afficher le message entier")):
+        html = consultant.get(f"/leads/{lead_id}?lang={lang}").get_data(as_text=True)
+        card = html[html.index('id="inq-h"'):html.index("</section>", html.index('id="inq-h"'))]
+        shown, folded = re.findall(r'<p class="message">([^<]*)</p>', card)
+        assert len(shown) <= 603 and shown.endswith("...") and long_message.startswith(shown[:-3])
+        assert f"<summary>{summary}</summary>" in card and folded == long_message.strip()
+    short = post_lead(message="Working holiday in Vancouver?")
+    card = consultant.get(f"/leads/{short}").get_data(as_text=True).split('id="inq-h"', 1)[1]
+    assert '<p class="message">Working holiday in Vancouver?</p>' in card and "whole-message" not in card
