@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
 
 # The path open to other websites' pages (flask-cors matches it against the request path).
-CORS_PATH = re.compile(r"^/api/leads$")
+CORS_PATH = re.compile(r"^/api/leads/?$")
 
 
 def _vary_on_origin(response: Response) -> Response:

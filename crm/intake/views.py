@@ -101,6 +101,9 @@ def _form_token(fields: dict[str, Any]) -> dict[str, str] | None:
     return check_form_token(current_app.config["SECRET_KEY"], fields.get("form_token"))
 
 
+# With a trailing slash too, as many form builders and HTTP clients write a collection's address: a
+# redirect would cost a browser's form its body on some clients and a CORS preflight its answer.
+@bp.post("/api/leads/")
 @bp.post("/api/leads")
 @limiter.limit(_rate_limit, exempt_when=_rate_limit_off, per_method=True)
 def create_lead() -> Response:

@@ -12,8 +12,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from crm.config import Settings
 from crm.db import Database
 from crm.models import Inquiry, Lead
+from tests.conftest import make_app
 from tests.intake.helpers import lead_payload, post_json
 from tests.intake.test_apply_page import _form_fields
 
@@ -144,3 +146,35 @@ def test_an_enumerated_value_that_is_none_of_them_is_still_refused(client: Flask
     response = post_json(client, lead_payload(**{field: typed}))
     assert response.status_code == 422
     assert response.json["errors"][field][0].startswith("Must be one of: ")  # type: ignore[index]
+
+
+# The address with a trailing slash
+
+def test_the_intake_address_with_a_trailing_slash_is_served_like_the_address(client: FlaskClient,
+                                                                              db: Database) -> None:
+    response = client.post("/api/leads/", data=json.dumps(lead_payload()), content_type="application/json")
+    assert response.status_code == 201 and response.json["status"] == "received"  # type: ignore[index]
+    replay = client.post("/api/leads", data=json.dumps(lead_payload()), content_type="application/json")
+    assert replay.status_code == 200 and replay.json["id"] == response.json["id"]  # type: ignore[index]
+    hidden = _form_fields(client.get("/apply").get_data(as_text=True))
+    assert 'action="/api/leads"' in client.get("/apply").get_data(as_text=True)  # our own form keeps its address
+    form = client.post("/api/leads/", data={**hidden, "first_name": "Ana", "email": "ana@example.es"},
+                       headers=BROWSER, content_type=FORM)
+    assert form.status_code == 303
+
+
+def test_the_trailing_slash_address_answers_other_websites_and_shares_the_rate_limit(settings: Settings,
+                                                                                       db: Database) -> None:
+    client = make_app(settings, db, allowed_origins=["https://maple.example"], rate_limit="2/minute").test_client()
+    origin = {"Origin": "https://maple.example"}
+    preflight = client.options("/api/leads/", headers={**origin, "Access-Control-Request-Method": "POST",
+                                                       "Access-Control-Request-Headers": "Content-Type"})
+    assert preflight.headers.get("Access-Control-Allow-Origin") == "https://maple.example"
+    statuses = []
+    for index, path in enumerate(["/api/leads", "/api/leads/", "/api/leads/"]):
+        response = client.post(path, data=json.dumps(lead_payload(email=f"p{index}@example.com")),
+                               content_type="application/json", headers=origin)
+        statuses.append(response.status_code)
+        assert response.headers.get("Access-Control-Allow-Origin") == "https://maple.example"
+        assert "Origin" in response.headers.get("Vary", "")
+    assert statuses == [201, 201, 429]
