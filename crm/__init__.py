@@ -122,6 +122,8 @@ def _is_api_request() -> bool:
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from crm.intake.views import rate_limited_form
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
@@ -131,7 +133,11 @@ def _register_error_handlers(app: Flask) -> None:
             errors = {"rate_limit": [f"Too many requests ({exc.description}). Try again later."]}
         else:
             errors = {"request": [exc.description or exc.name]}
-        if _is_api_request():
+        # A person whose browser posted the /apply form over the limit gets that form again, in its language.
+        page = rate_limited_form() if status == 429 else None
+        if page is not None:
+            response = page
+        elif _is_api_request():
             response = json_error(status, errors)
         else:
             response = Response(render_template("error.html", status=status, title=exc.name,

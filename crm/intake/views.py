@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
@@ -177,6 +178,31 @@ def create_lead() -> Response:
     response = jsonify(result.as_json())
     response.status_code = 201 if result.created else 200
     return response
+
+
+RATE_LIMITED_MINUTE = ("This form was sent too many times from your connection in a short time, so it was not sent. "
+                       "Your answers are below: please wait a minute, then send the form again.")
+RATE_LIMITED_MINUTES = ("This form was sent too many times from your connection in a short time, so it was not "
+                        "sent. Your answers are below: please wait {minutes} minutes, then send the form again.")
+
+
+def rate_limited_form() -> Response | None:
+    """The /apply form again, answers kept, for a person whose browser posted it over the rate limit;
+    None for any other sender, which gets the JSON 429 (Retry-After is added to either by the limiter)."""
+    kind = media_type(request.content_type)
+    if request.endpoint != f"{bp.name}.{create_lead.__name__}" or kind not in FORM_TYPES or not wants_html():
+        return None
+    try:
+        fields = _read_fields(kind, request.get_data(cache=True))
+    except (BodyError, RequestEntityTooLarge):
+        fields = {}  # the answers cannot be shown again, the message still can
+    language = (form_token_language(current_app.config["SECRET_KEY"], fields.get("form_token"))
+                or _posted_page_language(fields))
+    breached = limiter.current_limit
+    seconds = int(breached.reset_at - time.time()) if breached is not None else 60
+    notice = (translate(RATE_LIMITED_MINUTE, language) if seconds <= 60
+              else translate(RATE_LIMITED_MINUTES, language, minutes=-(-seconds // 60)))
+    return _render_form(language, fields, {"form": [notice]}, status=429)
 
 
 @bp.record

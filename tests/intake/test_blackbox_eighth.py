@@ -178,3 +178,48 @@ def test_the_trailing_slash_address_answers_other_websites_and_shares_the_rate_l
         assert response.headers.get("Access-Control-Allow-Origin") == "https://maple.example"
         assert "Origin" in response.headers.get("Vary", "")
     assert statuses == [201, 201, 429]
+
+
+# The rate limit, met by a person at the /apply form
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "This form was sent too many times from your connection in a short time"),
+    ("fr", "Ce formulaire a été envoyé trop de fois depuis votre connexion"),
+])
+def test_a_person_over_the_rate_limit_gets_the_form_again_in_its_language(settings: Settings, db: Database,
+                                                                         lang: str, words: str) -> None:
+    client = make_app(settings, db, rate_limit="1/minute").test_client()
+    page = client.get(f"/apply?lang={lang}").get_data(as_text=True)
+    fields = {**_form_fields(page), "first_name": "Zoë", "email": "zoe@example.fr", "message": "Bonjour à tous"}
+    assert client.post("/api/leads", data=fields, headers=BROWSER, content_type=FORM).status_code == 303
+    again = client.post("/api/leads", data={**fields, "email": "zoe2@example.fr"}, headers=BROWSER,
+                        content_type=FORM)
+    html = again.get_data(as_text=True)
+    assert again.status_code == 429 and again.mimetype == "text/html"
+    assert again.headers.get("Retry-After")
+    assert words in html
+    assert ("wait a minute" if lang == "en" else "attendez une minute") in html
+    assert 'value="Zoë"' in html and "Bonjour à tous" in html and 'value="zoe2@example.fr"' in html
+    assert "rate_limit" not in html and "Too many requests" not in html
+    assert f'lang="{lang}"' in html
+
+
+def test_a_json_client_over_the_rate_limit_still_gets_json(settings: Settings, db: Database) -> None:
+    client = make_app(settings, db, rate_limit="1/minute").test_client()
+    assert post_json(client, lead_payload()).status_code == 201
+    for headers in ({}, BROWSER):  # a JSON body is an API call whatever it accepts
+        limited = post_json(client, lead_payload(email="x@example.ie"), headers=headers)
+        assert limited.status_code == 429 and limited.mimetype == "application/json"
+        assert "rate_limit" in limited.json["errors"] and limited.headers.get("Retry-After")  # type: ignore[index]
+    form = client.post("/api/leads", data={"first_name": "A", "email": "a@example.ie"}, content_type=FORM)
+    assert form.status_code == 429 and form.mimetype == "application/json"
+
+
+def test_the_wait_is_said_in_minutes_when_the_limit_is_longer(settings: Settings, db: Database) -> None:
+    client = make_app(settings, db, rate_limit="1/hour").test_client()
+    fields = {**_form_fields(client.get("/apply?lang=fr").get_data(as_text=True)), "first_name": "Zoë",
+              "email": "zoe@example.fr"}
+    client.post("/api/leads", data=fields, headers=BROWSER, content_type=FORM)
+    again = client.post("/api/leads", data=fields, headers=BROWSER, content_type=FORM)
+    assert again.status_code == 429
+    assert "attendez 60 minutes" in again.get_data(as_text=True)
