@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from crm.classify.ruleset import CATEGORY_STREAM, load_ruleset, validate_ruleset
+from crm.classify.ruleset import CATEGORY_STREAM, Ruleset, load_ruleset, validate_ruleset
 from crm.countries import country_name, lookup_country
 
 
@@ -71,9 +71,33 @@ def show(country: str) -> None:
         click.echo(f"{agreement.name}: professionals {agreement.code} (free-trade-professional), "
                    f"confidence {agreement.confidence}\n  source: {agreement.source}")
     click.echo("Also open to every nationality, depending on the situation: "
-               "global-talent-stream, entrepreneur (C11), intra-company-transferee (C61/C62/C63), "
-               "francophone-mobility (C16, job outside Quebec), spousal-open-work-permit (C41/C42), "
-               "post-graduation-work-permit (C43), bridging-open-work-permit (A75), significant-benefit (C10).")
+               + ", ".join(_open_stream_labels(ruleset, match.code)) + ".")
 
+
+# The streams open to any nationality, in the order shown, with a word on when each applies where the code alone
+# does not say it.
+_OPEN_STREAMS: tuple[tuple[str, str], ...] = (
+    ("global-talent-stream", ""), ("entrepreneur", ""), ("intra-company-transferee", ""),
+    ("francophone-mobility", "job outside Quebec"), ("spousal-open-work-permit", ""),
+    ("post-graduation-work-permit", ""), ("bridging-open-work-permit", ""), ("significant-benefit", ""),
+)
+
+
+def _open_stream_labels(ruleset: Ruleset, country_code: str) -> list[str]:
+    """Each open stream with its codes as the ruleset has them (not a copy that goes stale when a code is added):
+    agreement-only codes only for that agreement's citizens, the sponsored spouse's code with the spousal stream."""
+    agreement_keys = {agreement.key for agreement in ruleset.agreements_for(country_code)}
+    labels = []
+    for slug, when in _OPEN_STREAMS:
+        stream = ruleset.stream(slug)
+        restricted = {key: set(codes.values()) for key, codes in stream.agreement_codes.items()}
+        codes = [code for code in stream.exemption_codes
+                 if not any(code in restricted_codes and key not in agreement_keys
+                            for key, restricted_codes in restricted.items())]
+        if slug == "spousal-open-work-permit" and ruleset.sponsored_spouse_code:
+            codes.append(ruleset.sponsored_spouse_code)
+        detail = ", ".join(part for part in ("/".join(dict.fromkeys(codes)), when) if part)
+        labels.append(f"{slug} ({detail})" if detail else slug)
+    return labels
 
 COMMANDS: list[click.Command] = [rules_group]

@@ -83,3 +83,16 @@ def test_rules_show_command_accepts_names_and_nationalities() -> None:
     usa = runner.invoke(rules_group, ["show", "USA"])
     assert "iec-recognized-organization" in usa.output
     assert runner.invoke(rules_group, ["show", "Atlantis"]).exit_code != 0
+
+
+def test_rules_show_lists_each_open_stream_with_the_ruleset_codes() -> None:
+    """The spousal stream also carries the sponsored spouse's code (A74): the list said C41/C42 only."""
+    ruleset = load_ruleset()
+    runner = CliRunner()
+    irish = runner.invoke(rules_group, ["show", "Irish"]).output
+    spousal = ruleset.stream("spousal-open-work-permit")
+    expected = "/".join([*spousal.exemption_codes, ruleset.sponsored_spouse_code or ""]).rstrip("/")
+    assert f"spousal-open-work-permit ({expected})" in irish and "A74" in expected
+    # CUSMA's transfer codes are for its citizens only.
+    assert "intra-company-transferee (C61/C62/C63)" in irish
+    assert "intra-company-transferee (C61/C62/C63/T37/T38)" in runner.invoke(rules_group, ["show", "USA"]).output
