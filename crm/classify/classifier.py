@@ -44,7 +44,9 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         sponsored = streams.sponsored_spouse(ctx, no_permit)
         candidates = [sponsored] if sponsored is not None else []
     candidates.sort(key=Candidate.sort_key)
-    primary = _primary(ctx, candidates)
+    # The spouse's route is what a lead who needs no permit asked about, also while it waits on a fact (a girlfriend's
+    # months of living together): a question to ask, not a review.
+    primary = candidates[0].stream if no_permit is not None and candidates else _primary(ctx, candidates)
     if primary == "needs-review":
         ctx.flag("needs-review")
         review = _review_candidate(ctx, candidates)

@@ -94,8 +94,14 @@ _CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova s
                  r"longueuil|levis|trois-rivieres|saguenay|"
                  # the province abbreviations that are no everyday word ("ont", "nb", "mb" are)
                  r"bc|b\.c|c\.-b|qc|pei|p\.e\.i|i\.-p\.-e|nwt|alta|sask|" + _CITY_NAMES + ")")
-_EN_SPOUSE = r"(?:husband|wife|spouse|partner|common-law partner|common law partner|fiance|fiancee)"
-_FR_SPOUSE = r"(?:mari|femme|epouse|epoux|conjoint|conjointe|conjoint de fait|conjointe de fait)"
+# A girlfriend or boyfriend is a common-law partner, so a spouse for these routes, once the couple has lived together
+# for 12 months: read as a spouse, and the stream asks how long (DATING_PARTNER, crm/classify/streams.py).
+_EN_DATING = r"girlfriend|boyfriend|girl friend|boy friend"
+_FR_DATING = r"copine|copain|petite amie|petit ami|petite-amie|petit-ami|blonde|chum"
+_EN_SPOUSE = r"(?:husband|wife|spouse|partner|common-law partner|common law partner|fiance|fiancee|" + _EN_DATING + ")"
+_FR_SPOUSE = (r"(?:mari|femme|epouse|epoux|conjoint|conjointe|conjoint de fait|conjointe de fait|" + _FR_DATING
+              + ")")
+DATING_PARTNER = re.compile(r"\b(?:" + _EN_DATING + "|" + _FR_DATING + r")\b", re.IGNORECASE)
 _FR_CANADIAN = r"(?:canadien(?:ne)?|citoyen(?:ne)? canadien(?:ne)?|residente? permanente?)\b"
 _SPOUSE_NAMED = re.compile(r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b|\b(?:mon|ma|notre) " + _FR_SPOUSE + r"\b")
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"

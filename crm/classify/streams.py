@@ -11,7 +11,7 @@ import re
 from crm.classify.ages import add_months
 from crm.classify.context import Context, NoPermit
 from crm.classify.model import Candidate
-from crm.classify.signals import CITY_NAMES, normalise
+from crm.classify.signals import CITY_NAMES, DATING_PARTNER, normalise
 
 PRIORITY = {"bridging-open-work-permit": 0, "post-graduation-work-permit": 1, "spousal-open-work-permit": 2,
             "intra-company-transferee": 3, "francophone-mobility": 7, "free-trade-professional": 8,
@@ -154,7 +154,8 @@ def sponsored_spouse(ctx: Context, no_permit: NoPermit) -> Candidate | None:
     code = ctx.rs.sponsored_spouse_code
     if code is None or ctx.lead_type != "worker" or not ctx.said("spouse_coming"):
         return None
-    candidate = _new(ctx, "spousal-open-work-permit", code, "likely")
+    dating = _dating_partner(ctx, "spouse_coming")
+    candidate = _new(ctx, "spousal-open-work-permit", code, "needs_info" if dating else "likely")
     candidate.confidence, candidate.source = ctx.rs.sponsored_spouse_confidence, ctx.rs.sponsored_spouse_source
     candidate.no_permit = no_permit.status  # the acknowledgement still speaks to the lead's own status
     candidate.reasons += [*no_permit.reasons, ctx.quote_reason("spouse_coming")]
@@ -164,7 +165,20 @@ def sponsored_spouse(ctx: Context, no_permit: NoPermit) -> Candidate | None:
     candidate.missing += [ctx.t("Spouse's or partner's citizenship and country of residence"),
                           ctx.t("Whether a sponsorship application for the spouse or partner has been submitted"),
                           ctx.t("Whether the spouse or partner is in Canada with valid status")]
+    if dating:
+        candidate.missing.insert(0, _cohabitation_question(ctx))
     return candidate
+
+
+def _dating_partner(ctx: Context, kind: str) -> bool:
+    """The signal names a girlfriend or boyfriend ("my girlfriend", "ma copine"): a spouse for these routes only as a
+    common-law partner, after 12 months of living together, which is then asked."""
+    signal = ctx.signals.get(kind)
+    return signal is not None and DATING_PARTNER.search(signal.quote) is not None
+
+
+def _cohabitation_question(ctx: Context) -> str:
+    return ctx.t("How long the couple has lived together (12 months or more makes a common-law partner)")
 
 
 def _sponsored_by_spouse(ctx: Context, quote: str | None) -> Candidate | None:
@@ -181,6 +195,8 @@ def _sponsored_by_spouse(ctx: Context, quote: str | None) -> Candidate | None:
         "application is complete, while living in Canada at the spouse's address", code=code))
     candidate.missing += [ctx.t("Whether a spousal sponsorship application has been submitted"),
                           ctx.t("Current stay in Canada: valid status, living at the spouse's address")]
+    if quote is not None and _dating_partner(ctx, "spouse_canadian"):
+        candidate.missing.insert(0, _cohabitation_question(ctx))
     return candidate
 
 

@@ -164,3 +164,56 @@ def test_a_common_law_partner_counts_as_the_family_asked_about() -> None:
     assert partner.primary_stream == wife.primary_stream == "spousal-open-work-permit"
     assert partner.score == wife.score
     assert any("my common-law partner" in reason for reason in partner.score_reasons)
+
+
+@pytest.mark.parametrize(("message", "language", "quote"), [
+    ("I am a Canadian citizen and want to bring my girlfriend from Brazil", "en", "bring my girlfriend"),
+    ("I'm a permanent resident of Canada. My boyfriend would like to work here too.", "en",
+     "My boyfriend would like to work"),
+    ("Je suis canadienne et je voudrais faire venir ma copine.", "fr", "faire venir ma copine"),
+    ("Je suis résident permanent au Canada. Mon copain voudrait travailler ici.", "fr", "Mon copain voudrait"),
+    ("Je suis canadien et ma petite amie souhaite venir travailler.", "fr", "ma petite amie souhaite venir"),
+])
+def test_a_sponsor_asking_about_a_girlfriend_or_boyfriend_is_asked_how_long_they_lived_together(
+        message: str, language: str, quote: str) -> None:
+    """A girlfriend or boyfriend is a common-law partner (a spouse for these routes) after 12 months of living
+    together: the spouse's stream, a question rather than a review (RCIC trial: these stayed in review)."""
+    lead = LeadInput(messages=[message], language=language, today=TODAY)
+    result = classify(lead)
+    assert result.primary_stream == "spousal-open-work-permit", result.candidates_json()
+    assert "needs-review" not in result.flags and "no-permit-needed" in result.flags
+    [partner] = result.candidates
+    assert (partner.exemption_code, partner.verdict) == ("A74", "needs_info")
+    assert any(quote in reason for reason in partner.reasons)
+    assert "12 months" in partner.missing[0] or "12 mois" in partner.missing[0]
+    add_texts(result, lead)
+    other = "fr" if language == "en" else "en"
+    assert "12 m" in partner.texts[other]["missing"][0]
+
+
+@pytest.mark.parametrize("message", [
+    "I am a Canadian citizen and want to bring my common-law partner",
+    "Je suis canadien et je voudrais faire venir mon conjoint de fait.",
+])
+def test_a_common_law_partner_is_a_spouse(message: str) -> None:
+    result = classify(LeadInput(messages=[message], today=TODAY))
+    [partner] = result.candidates
+    assert (partner.stream, partner.verdict) == ("spousal-open-work-permit", "likely")
+    assert not any("12" in item for item in partner.missing)
+
+
+def test_a_lead_whose_boyfriend_is_canadian_is_asked_about_living_together() -> None:
+    result = classify(LeadInput(citizenships=["CO"], messages=["My boyfriend is a Canadian citizen, can I work there?"],
+                                today=TODAY))
+    [partner] = [c for c in result.candidates if c.exemption_code == "A74"]
+    assert partner.verdict == "needs_info" and "12 months" in partner.missing[0]
+
+
+@pytest.mark.parametrize("message", [
+    "I'm Canadian and my friend's girlfriend wants to come",
+    "Je suis canadienne. La copine de mon frère voudrait venir travailler.",
+])
+def test_someone_elses_girlfriend_is_not_the_leads_partner(message: str) -> None:
+    result = classify(LeadInput(messages=[message], today=TODAY))
+    assert result.primary_stream == "needs-review"
+    assert all(c.exemption_code != "A74" for c in result.candidates)
