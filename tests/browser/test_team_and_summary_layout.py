@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from crm.db import Database
 from tests.browser.test_phone_layout import CALLER, _add_lead, phone  # noqa: F401  (fixture)
@@ -165,8 +166,8 @@ def test_back_to_the_queue_keeps_the_consultants_filters(page: Any, server: Seed
     page.wait_for_url(f"**/leads/{lead.id}")
     page.fill("textarea[name=note]", "Rappeler lundi")
     page.click("form[action$='/note'] button[type=submit]")
-    page.wait_for_selector(".flashes")
-    assert page.locator("a[data-back-to-queue]").get_attribute("href") == queue
+    page.wait_for_load_state("load")  # web.js (deferred) has run
+    expect(page.locator("a[data-back-to-queue]")).to_have_attribute("href", queue)
     page.click("a[data-back-to-queue]")
     page.wait_for_url("**" + queue)
     page.goto("/dashboard")  # another page does not change where the link goes
