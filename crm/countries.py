@@ -1,7 +1,8 @@
 """Country names, aliases, nationality adjectives and ISO codes, in English and French.
 
 ISO 3166 comes from pycountry (names, official names, common names and their French
-translations); everyday names it lacks are data in crm/data/country_aliases.yaml.
+translations); everyday names it lacks are data in crm/data/country_aliases.yaml, and so are the
+citizenships ISO does not list (Kosovo, XK: `unlisted_countries`).
 """
 
 from __future__ import annotations
@@ -55,14 +56,18 @@ def _index() -> tuple[dict[str, str], dict[str, str]]:
                     head, comma, tail = name.partition(", ")
                     if comma:
                         names.setdefault(fold(f"{tail} {head}"), country.alpha_2)
+    for code, unlisted in _unlisted().items():
+        for language in ("en", "fr"):
+            names.setdefault(fold(unlisted[language]), code)
     data = _aliases_file()
     for section in ("aliases", "demonyms"):
         for word, code in data[section].items():
             # YAML 1.1 reads an unquoted NO (Norway) as false: a bad value must stop here, not turn
             # every inquiry that names the country into a 500 at lookup time.
-            if not isinstance(code, str) or pycountry.countries.get(alpha_2=code) is None:
+            if not isinstance(code, str) or not is_known_code(code):
                 raise ValueError(f"{ALIASES_FILE.name}: {section} {word!r} maps to {code!r}, "
-                                 "not an ISO 3166-1 alpha-2 code (quote codes such as \"NO\")")
+                                 "not an ISO 3166-1 alpha-2 code (quote codes such as \"NO\") "
+                                 "nor one of unlisted_countries")
     for alias, code in data["aliases"].items():
         names[fold(alias)] = code
     for code, shown in _display_names().items():
@@ -80,6 +85,25 @@ def _aliases_file() -> dict[str, Any]:
 
 
 @cache
+def _unlisted() -> dict[str, dict[str, str]]:
+    """Citizenships ISO 3166-1 does not list, by their user-assigned code: {"XK": {"en": ..., "fr": ...,
+    "alpha_3": ...}}. A code ISO has taken since would be read twice: refused."""
+    unlisted: dict[str, dict[str, str]] = _aliases_file().get("unlisted_countries") or {}
+    for code, entry in unlisted.items():
+        if (not isinstance(code, str) or len(code) != 2 or not code.isupper()
+                or pycountry.countries.get(alpha_2=code) is not None
+                or not all(isinstance(entry.get(key), str) for key in ("en", "fr", "alpha_3"))):
+            raise ValueError(f"{ALIASES_FILE.name}: unlisted_countries {code!r} needs a two-letter code "
+                             "that ISO 3166-1 does not list, and en, fr and alpha_3")
+    return unlisted
+
+
+def is_known_code(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 code, or the code of a citizenship ISO does not list (XK, Kosovo)."""
+    return pycountry.countries.get(alpha_2=code) is not None or code in _unlisted()
+
+
+@cache
 def _display_names() -> dict[str, dict[str, str]]:
     names: dict[str, dict[str, str]] = _aliases_file().get("display_names") or {}
     for code in names:
@@ -94,7 +118,8 @@ def country_name(code: str, language: str = "en") -> str:
     crm/data/country_aliases.yaml gives an everyday one)."""
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
-        return code
+        unlisted = _unlisted().get(code)
+        return unlisted.get(language, unlisted["en"]) if unlisted else code
     shown = _display_names().get(code, {}).get(language)
     if shown:
         return shown
@@ -135,6 +160,9 @@ def lookup_country(text: str, *, allow_close: bool = True) -> CountryMatch | Non
         country = country or (pycountry.countries.get(alpha_3=upper) if len(upper) == 3 else None)
         if country is not None:
             return CountryMatch(country.alpha_2, country_name(country.alpha_2), "code")
+        for code, unlisted in _unlisted().items():
+            if upper in (code, unlisted["alpha_3"]):
+                return CountryMatch(code, country_name(code), "code")
     key = fold(stripped)
     if not key:
         return None
@@ -164,5 +192,6 @@ def name_index() -> dict[str, str]:
 @cache
 def all_country_options(language: str) -> list[tuple[str, str]]:
     """(code, name) for every country, sorted by name in that language, for select boxes."""
-    options = [(country.alpha_2, country_name(country.alpha_2, language)) for country in pycountry.countries]
+    codes = [country.alpha_2 for country in pycountry.countries] + list(_unlisted())
+    options = [(code, country_name(code, language)) for code in codes]
     return sorted(options, key=lambda option: fold(option[1]))

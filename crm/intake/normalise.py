@@ -10,7 +10,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from crm.countries import CountryMatch, lookup_country
+from crm.countries import CountryMatch, country_name, lookup_country
 from crm.intake.provinces import lookup_province
 from crm.intake.schema import IntakeFields
 
@@ -43,11 +43,21 @@ def countries_in(text: str) -> list[CountryMatch] | None:
 
 
 def residence_in(text: str) -> CountryMatch | None:
-    """The country of residence, also when written after the city ("Paris, France", "Montréal, Canada")."""
-    match = lookup_country(text)
+    """The country of residence, also when written after the city ("Paris, France", "Montréal, Canada").
+
+    A Canadian province or territory typed where the country was asked ("Québec", "Ontario", "BC",
+    "Toronto, ON") is Canada, `how` "province" (the inquiry notes it); a country's own name or code
+    comes first ("NL" is the Netherlands, "PE" Peru), a guess at a misspelt country after.
+    """
+    match = lookup_country(text, allow_close=False) or _in_a_province(text) or lookup_country(text)
     if match is None and "," in text:
-        match = lookup_country(text.rsplit(",", 1)[1], allow_close=False)
+        tail = text.rsplit(",", 1)[1]
+        match = lookup_country(tail, allow_close=False) or _in_a_province(tail)
     return match
+
+
+def _in_a_province(text: str) -> CountryMatch | None:
+    return CountryMatch("CA", country_name("CA"), "province") if lookup_province(text) else None
 
 
 class NormaliseError(ValueError):
@@ -160,7 +170,7 @@ def normalise(fields: IntakeFields, today: date | None = None) -> NormalisedInqu
                 unknown.append(fields.country_of_residence)
         else:
             residence = match.code
-            if match.how == "close-match":
+            if match.how in ("close-match", "province"):
                 notes.append({"note": "residence-read-as", "typed": fields.country_of_residence,
                               "country": match.code})
 

@@ -223,3 +223,76 @@ def test_the_wait_is_said_in_minutes_when_the_limit_is_longer(settings: Settings
     again = client.post("/api/leads", data=fields, headers=BROWSER, content_type=FORM)
     assert again.status_code == 429
     assert "attendez 60 minutes" in again.get_data(as_text=True)
+
+
+# Kosovo, everyday names, and a Canadian province typed as the country of residence
+
+@pytest.mark.parametrize("typed", ["Kosovo", "XK", "xk", "XKX", "Kosovar", "Kosova", "Kosovë", "République du Kosovo"])
+def test_kosovo_is_a_known_citizenship_under_its_user_assigned_code(client: FlaskClient, db: Database,
+                                                                    typed: str) -> None:
+    assert post_json(client, lead_payload(citizenships=[typed], country_of_residence=typed)).status_code == 201
+    with db.session() as session:
+        lead = session.scalars(select(Lead)).one()
+        inquiry = session.scalars(select(Inquiry)).one()
+        assert lead.citizenships == ["XK"] and lead.country_of_residence == "XK"
+        assert inquiry.normalised["unknown_countries"] == [] and inquiry.normalised["notes"] == []
+
+
+def test_kosovo_is_offered_and_named_in_both_languages_and_classified_without_iec() -> None:
+    from crm.classify.classifier import classify
+    from crm.classify.model import LeadInput
+    from crm.countries import all_country_options, country_name, is_known_code
+
+    assert ("XK", "Kosovo") in all_country_options("en") and ("XK", "Kosovo") in all_country_options("fr")
+    assert country_name("XK", "fr") == "Kosovo" and is_known_code("XK") and not is_known_code("XX")
+    result = classify(LeadInput(citizenships=["XK"], stated_age=25, language="en"))
+    assert not any(candidate.stream.startswith("iec-") and candidate.stream != "iec-recognized-organization"
+                   for candidate in result.candidates)
+
+
+def test_the_apply_page_sends_kosovo_from_its_select(client: FlaskClient, db: Database) -> None:
+    page = client.get("/apply?lang=fr").get_data(as_text=True)
+    assert '<option value="XK"' in page
+    response = client.post("/api/leads", data={**_form_fields(page), "first_name": "Arta", "email": "arta@example.com",
+                                               "citizenships": "XK"}, headers=BROWSER, content_type=FORM)
+    assert response.status_code == 303
+    with db.session() as session:
+        assert session.scalars(select(Lead)).one().citizenships == ["XK"]
+
+
+@pytest.mark.parametrize("typed, code", [("Aussie", "AU"), ("Brit", "GB"), ("Bosnia", "BA"), ("Bosnian", "BA"),
+                                         ("East Timor", "TL"), ("Emirati", "AE"), ("Saudi", "SA"),
+                                         ("Pinoy", "PH"), ("Trinidad", "TT")])
+def test_everyday_names_and_nationality_words_are_read_exactly(typed: str, code: str) -> None:
+    from crm.countries import lookup_country
+
+    match = lookup_country(typed)
+    assert match is not None and match.code == code and match.how != "close-match"
+
+
+@pytest.mark.parametrize("typed", ["Québec", "Ontario", "BC", "C.-B.", "Toronto, ON", "Montréal, Québec"])
+def test_a_province_typed_as_the_country_of_residence_is_canada_with_a_note(client: FlaskClient, db: Database,
+                                                                           typed: str) -> None:
+    assert post_json(client, lead_payload(country_of_residence=typed)).status_code == 201
+    with db.session() as session:
+        lead = session.scalars(select(Lead)).one()
+        inquiry = session.scalars(select(Inquiry)).one()
+        assert lead.country_of_residence == "CA"
+        assert inquiry.normalised["unknown_countries"] == []
+        assert {"note": "residence-read-as", "typed": typed, "country": "CA"} in inquiry.normalised["notes"]
+
+
+def test_the_province_note_reads_in_both_languages() -> None:
+    from crm.web.labels import intake_note
+
+    note = {"note": "residence-read-as", "typed": "Québec", "country": "CA"}
+    assert intake_note(note, "en") == "Country of residence \u201cQuébec\u201d read as Canada"
+    assert "Canada" in intake_note(note, "fr") and "Québec" in intake_note(note, "fr")
+
+
+@pytest.mark.parametrize("typed, code", [("NL", "NL"), ("PE", "PE"), ("SK", "SK")])
+def test_a_country_code_that_is_also_a_province_code_stays_the_country(typed: str, code: str) -> None:
+    from crm.intake.normalise import residence_in
+
+    match = residence_in(typed)
+    assert match is not None and match.code == code and match.how == "code"
