@@ -121,6 +121,8 @@ def _primary(ctx: Context, candidates: list[Candidate]) -> str:
     if ctx.flags & {"contradiction"}:
         return "needs-review"
     viable = [c for c in candidates if c.viable]
+    if _sponsorship_is_the_subject(ctx, candidates, viable):
+        return "spousal-open-work-permit"
     confirmed = [c for c in viable if c.confidence != "unconfirmed"]
     if confirmed:
         if ctx.lead_type == "entrepreneur":
@@ -139,6 +141,23 @@ def _primary(ctx: Context, candidates: list[Candidate]) -> str:
     if not ctx.review_reasons:
         ctx.review(ctx.t("Not enough information to choose a stream"))
     return "needs-review"
+
+
+# Routes that fit on citizenship and age alone: what the lead wrote about outranks them.
+_FITS_ON_NATIONALITY = frozenset({"iec-working-holiday", "iec-recognized-organization", "significant-benefit"})
+
+
+def _sponsorship_is_the_subject(ctx: Context, candidates: list[Candidate], viable: list[Candidate]) -> bool:
+    """The message itself says the lead's spouse or partner is Canadian or a permanent resident ("my husband is a
+    Canadian citizen"): sponsorship is what the lead writes about, so its candidate comes first, a question though it
+    is, unless the lead states something stronger of their own (a job offer, studies or a permit in Canada, a
+    transfer, a business: any fitting route that rests on more than nationality and age)."""
+    if not ctx.said("spouse_canadian") or ctx.job_offer:
+        return False
+    code = ctx.rs.sponsored_spouse_code
+    if not any(c.stream == "spousal-open-work-permit" and c.exemption_code == code for c in candidates):
+        return False
+    return all(c.stream in _FITS_ON_NATIONALITY for c in viable)
 
 
 def _review_candidate(ctx: Context, candidates: list[Candidate]) -> Candidate:

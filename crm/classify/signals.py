@@ -270,7 +270,10 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r" is (?:also |now |already )?(?:a )?(?:canadian(?: citizen)?|"
         r"citizen of canada|(?:canadian )?permanent resident(?: of canada)?|pr|pr holder|pr card holder)\b"
         r"(?! (?:company|employer|firm|job|work|application|status pending))",
-        r"\b(?:i am|i'm|im|i m) married to (?:a )?(?:canadian(?: citizen)?|(?:canadian )?permanent resident)\b",
+        # "I'm married to", "I'm 30 and married to", "I am Colombian, 29 and married to"
+        # (not "I'm not / never / getting / going to be married to": no spouse yet)
+        r"\b(?:i am|i'm|im|i m) (?:(?!(?:not|never|no|getting|going|be|to|about|soon)\b)[a-z0-9]+,? ){0,3}?"
+        r"(?:and )?married to (?:a )?(?:canadian(?: citizen)?|(?:canadian )?permanent resident)\b",
         r"\b(?:mon|ma) " + _FR_SPOUSE + r" est (?:aussi |deja )?" + _FR_CANADIAN,
         r"\bje suis mariee? (?:a|avec) (?:un|une) " + _FR_CANADIAN,
     )],

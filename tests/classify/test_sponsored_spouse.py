@@ -217,3 +217,46 @@ def test_someone_elses_girlfriend_is_not_the_leads_partner(message: str) -> None
     result = classify(LeadInput(messages=[message], today=TODAY))
     assert result.primary_stream == "needs-review"
     assert all(c.exemption_code != "A74" for c in result.candidates)
+
+
+@pytest.mark.parametrize(("citizenships", "message", "language"), [
+    # RCIC trial: a Colombian whose husband is Canadian got the Recognized Organization route first
+    (["CO"], "I'm Colombian, 29, and my husband is Canadian. What are my options to work in Canada?", "en"),
+    (["CO"], "My husband is a Canadian citizen and we live in Bogota. Can I work in Canada?", "en"),
+    (["FR"], "Ma femme est résidente permanente au Canada. J'ai 27 ans, est-ce que je peux travailler là-bas ?", "fr"),
+    (["MX"], "I'm 30 and married to a Canadian citizen, what visa can I get?", "en"),
+])
+def test_a_canadian_spouse_in_the_message_puts_sponsorship_first(citizenships: list[str], message: str,
+                                                                 language: str) -> None:
+    result = classify(LeadInput(citizenships=citizenships, messages=[message], language=language, today=TODAY))
+    assert result.primary_stream == "spousal-open-work-permit", result.candidates_json()
+    assert result.candidates[0].exemption_code == "A74" and "needs-review" not in result.flags
+
+
+@pytest.mark.parametrize(("citizenships", "message", "stronger"), [
+    (["CO"], "My husband is Canadian and I have a job offer from a company in Toronto as a welder.", None),
+    (["IN"], "My wife is a Canadian citizen. I graduated from Seneca College in Toronto last year.",
+     "post-graduation-work-permit"),
+    (["IN"], "My wife is a Canadian citizen. My employer Infosys wants to transfer me to their Toronto office; "
+             "I've been with them for 5 years.", "intra-company-transferee"),
+])
+def test_what_the_lead_states_of_their_own_still_comes_first(citizenships: list[str], message: str,
+                                                             stronger: str | None) -> None:
+    result = classify(LeadInput(citizenships=citizenships, messages=[message], today=TODAY))
+    assert result.primary_stream != "spousal-open-work-permit", result.candidates_json()
+    if stronger is not None:
+        assert result.primary_stream == stronger
+    assert any(c.exemption_code == "A74" for c in result.candidates)
+
+
+def test_a_pr_spouse_only_on_the_form_leaves_the_ranking_alone() -> None:
+    result = classify(LeadInput(citizenships=["CO"], date_of_birth=date(1996, 1, 1), today=TODAY,
+                                facts={"spouse_status_in_canada": "permanent_resident"}))
+    assert result.primary_stream == "iec-recognized-organization"
+
+
+@pytest.mark.parametrize("message", ["I'm not married to a Canadian, can I still come?",
+                                     "I'm getting married to a Canadian citizen next year"])
+def test_no_canadian_spouse_yet_is_no_sponsorship(message: str) -> None:
+    result = classify(LeadInput(citizenships=["CO"], messages=[message], today=TODAY))
+    assert all(c.exemption_code != "A74" for c in result.candidates)
