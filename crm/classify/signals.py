@@ -160,15 +160,22 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\bje (?:cherche|recherche) (?:des|un|une|deux|trois|quatre|cinq|\d+) " + _FR_STAFF + r"\b",
     )],
     "owns_business": [re.compile(p) for p in (
-        r"\b(?:i|we) (?:own|run|operate|have|started|founded|co-?founded|manage) (?:a |an |my |our |the )?"
+        # also after the lead's own "I'm British and run", "I am 34 and own", "we are a family and operate"
+        r"\b(?:i|we)(?:(?: am|'m| are|'re)\b[^.!?;]{0,40}?\band)? (?:own|run|operate|have|started|founded|co-?founded|"
+        r"manage|set up|built) (?:a |an |my |our |the )?"
         r"(?:[a-z-]+ ){0,2}?(?:business|company|restaurant|cafe|bakery|shop|store|startup|start-up|firm|agency|"
-        r"franchise|hotel|factory|farm|clinic|studio)\b",
+        r"consultancy|franchise|hotel|factory|farm|clinic|studio|salon|brewery|winery|workshop)\b",
         r"\b(?:start|open|buy|launch|set up|establish|starting|opening|buying|launching)\s+(?:a |an |my |our )?"
         r"(?:[a-z-]+ )?(?:business|company|restaurant|franchise|startup|cafe|shop|bakery)\b",
         r"\b(?:business owner|self-employed|owner-operator|entrepreneur)\b",
         r"\b(?:je suis|nous sommes) (?:proprietaire|entrepreneur|entrepreneure|chef d'entreprise)\b",
-        r"\b(?:j'ai|nous avons|je possede|nous possedons|je dirige|je gere) (?:un|une|mon|ma|notre) ?"
-        r"(?:[a-z-]+ )?(?:entreprise|societe|restaurant|boulangerie|commerce|boutique|start-?up|agence|hotel|ferme)\b",
+        r"\b(?:j'ai|nous avons|je possede|nous possedons|je dirige|je gere|nous dirigeons|(?:j'ai|nous avons) "
+        r"(?:co-?)?fonde|(?:j'ai|nous avons) cree|(?:j'ai|nous avons) lance|je suis a la tete d'|"
+        # "je suis britannique et dirige une agence": the lead's own verb after "et"
+        r"je suis\b[^.!?;]{0,40}?\bet (?:je )?(?:dirige|possede|gere|ai (?:co-?)?fonde|ai cree)) "
+        r"?(?:un|une|mon|ma|notre) ?"
+        r"(?:[a-z-]+ )?(?:entreprise|societe|restaurant|boulangerie|commerce|boutique|start-?up|agence|hotel|ferme|"
+        r"cabinet|studio|atelier|salon)\b",
         r"\b(?:ouvrir|creer|racheter|acheter|lancer|monter|reprendre) (?:un|une|mon|ma|notre) ?(?:[a-z-]+ )?"
         r"(?:entreprise|societe|restaurant|commerce|boutique|start-?up|boulangerie)\b",
     )],
