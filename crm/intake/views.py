@@ -19,6 +19,7 @@ from crm.db import utcnow
 from crm.extensions import limiter
 from crm.http import database, json_error, wants_html
 from crm.i18n import translate, translator
+from crm.intake.idna_messages import translated_idna_error
 from crm.intake.parsing import BodyError, media_type, parse_json, parse_multipart, parse_urlencoded
 from crm.intake.provinces import PROVINCES, province_name
 from crm.intake.schema import MESSAGE_TEMPLATES
@@ -336,6 +337,9 @@ def _translated_error(message: str, language: str) -> str:
     prefix = ""
     if item is not None:
         prefix, message = translate("Item {number}: ", language, number=item[1]), item[2]
+    idna = translated_idna_error(message, language)
+    if idna is not None:
+        return prefix + idna
     translated = translate(message, language)
     for template, pattern in _TEMPLATE_PATTERNS:
         filled = pattern.fullmatch(message)

@@ -296,3 +296,29 @@ def test_a_country_code_that_is_also_a_province_code_stays_the_country(typed: st
 
     match = residence_in(typed)
     assert match is not None and match.code == code and match.how == "code"
+
+
+# The domain's IDNA errors on the French page
+
+@pytest.mark.parametrize("email, french", [
+    ("zoe@\u2615.com", "La partie après le @ n’est pas valide : le caractère ☕ (U+2615) n’est pas autorisé."),
+    ("zoe@xn--55qx5d.xn--zz", "La partie après le @ n’est pas un nom de domaine internationalisé valide : une partie "
+                              "en Punycode (xn--) non valide."),
+    ("zoe@xn--abc.com", "La partie après le @ n’est pas un nom de domaine internationalisé valide : le caractère "
+                        "invisible U+0082 n’est pas autorisé."),
+    ("zoe@\u0627\u0644a.com", "La partie après le @ n’est pas valide : écritures de droite à gauche et de gauche "
+                              "à droite mêlées dans une même partie."),
+])
+def test_the_french_page_explains_a_domains_idna_error_in_french(client: FlaskClient, email: str,
+                                                                 french: str) -> None:
+    from html import unescape
+
+    html = unescape(_french_form_post(client, email=email))
+    assert french in html
+    assert "Codepoint" not in html and "A-label" not in html and "right-to-left" not in html
+
+
+def test_the_api_keeps_email_validators_english_idna_detail(client: FlaskClient) -> None:
+    response = post_json(client, lead_payload(email="zoe@\u2615.com"))
+    assert response.json["errors"]["email"] == [  # type: ignore[index]
+        "The part after the @-sign is invalid (Codepoint U+2615 at position 1 of '\u2615' not allowed)."]
