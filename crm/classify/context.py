@@ -178,6 +178,8 @@ class Context:
         if interest in (None, "other"):
             if self.said("hire"):
                 return "employer", self.quote_reason("hire")
+            if self.said("staff_transfer"):  # moving its own staff to its Canadian entity
+                return "employer", self.quote_reason("staff_transfer")
             if self.said("owns_business"):
                 return "entrepreneur", self.quote_reason("owns_business")
         return "worker", ""

@@ -107,6 +107,22 @@ _SPOUSE_NAMED = re.compile(r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b|\b(
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"
            r"mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
 _WORKPLACE = "(?:office|branch|subsidiary|headquarters|site|team)"
+# An employer's own entity in Canada ("a subsidiary in Montreal", "our Canadian branch", "our parent company in
+# Toronto", "une filiale à Montréal") and its staff moved there ("send two engineers", "transfer our project manager",
+# "y envoyer deux ingénieurs"): the employer moves its own people, an intra-company transfer (staff_transfer).
+_EN_ENTITY = (r"(?:subsidiary|branch|office|affiliate|affiliated company|parent company|sister company|entity|division|"
+              r"headquarters)")
+_CANADIAN_ENTITY = (r"(?:" + _EN_ENTITY + r" (?:in|at|based in|located in) " + _CANADA_PLACE + r"|(?:canadian|"
+                    + _CANADA_PLACE + r") " + _EN_ENTITY + r"|(?:filiale|succursale|bureau|societe mere|maison mere|"
+                    r"entite|antenne|siege social)(?: (?:a|au|en|de|du|basee? a) " + _CANADA_PLACE
+                    + r"| canadienne?))")
+_STAFF_MOVED = (r"(?:send|sending|move|moving|transfer|transferring|relocate|relocating|second|seconding|assign|"
+                r"bring over|bring) (?:(?:a|an|one|two|three|four|five|six|ten|\d+|some|several|few|couple|of|our|"
+                r"the|key|senior|junior|[a-z-]+) ){0,4}?(?:engineers?|employees?|staff|managers?|developers?|"
+                r"specialists?|technicians?|executives?|people|workers|team members?|colleagues?|consultants?|"
+                r"experts?|directors?|analysts?)\b"
+                r"|(?:envoyer|y envoyer|muter|detacher|transferer|faire venir|deplacer|affecter) (?:[a-z'-]+ ){0,4}?"
+                r"(?:" + _FR_STAFF[3:-1] + r"|salaries?|collaborateurs?|cadres?|specialistes?|membres)\b")
 _PGWP = (r"(?:pgwp|ptpd|post-?grad(?:uation|uate)? (?:open )?work permit|permis de travail post-?diplome)"
          r"(?![-'\w])")
 # What makes "my PGWP" a file, a question or a refusal rather than a permit held.
@@ -314,6 +330,13 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\bintra-?company\b",
         r"\b(?:mutation|muter|mute|mutee)\b[^.!?]{0,50}?\b(?:canada|(?:filiale|bureau|succursale)(?: canadienne?| "
         r"(?:de|a|d'|au|du) ?(?:canada|" + _CITY_NAMES + r"))?)\b",
+    )],
+    # An organisation ("we", "our", "nous", "notre") with a Canadian entity moving its own staff there, in one
+    # sentence, either order: "We're a UK company with a subsidiary in Montreal and want to send two engineers there".
+    "staff_transfer": [re.compile(p) for p in (
+        r"\b(?:we|we're|our|nous|notre)\b[^.!?]{0,80}?\b" + _CANADIAN_ENTITY + r"\b[^.!?]{0,80}?\b" + _STAFF_MOVED,
+        r"\b(?:we|we're|our|nous|notre)\b[^.!?]{0,40}?\b(?:" + _STAFF_MOVED + r")[^.!?]{0,60}?\b" + _CANADIAN_ENTITY
+        + r"\b",
     )],
     "student": [re.compile(p) for p in (
         r"\b(?:internship|intern|co-?op|work placement|stagiaire)\b",

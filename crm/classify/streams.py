@@ -399,11 +399,12 @@ def employer_candidates(ctx: Context) -> list[Candidate]:
         gts.reasons.append(ctx.t("Wants to hire {count}", count=count))
     found.append(gts)
     office = ctx.fact("employer_has_canadian_office")
-    if office or ctx.said("transfer"):
+    moved = next((kind for kind in ("staff_transfer", "transfer") if ctx.said(kind)), None)
+    if office or moved:
         ict = _new(ctx, "intra-company-transferee", "C63", "likely")
-        ict.priority = 1
-        ict.reasons.append(ctx.quote_reason("transfer") if ctx.said("transfer")
-                           else ctx.t("The employer has a Canadian office"))
+        # moving its own staff to its Canadian entity, and no hire asked about: the transfer is what it asks
+        ict.priority = -1 if moved == "staff_transfer" and not ctx.said("hire") else 1
+        ict.reasons.append(ctx.quote_reason(moved) if moved else ctx.t("The employer has a Canadian office"))
         ict.missing.append(ctx.t("Employee's years with the company and role"))
         found.append(ict)
     # Always listed for an employer (a route description is not a reason: the ruleset's description says
