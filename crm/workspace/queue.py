@@ -19,11 +19,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pycountry
 from sqlalchemy import Select, and_, exists, func, literal, or_, select, tuple_, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from crm.countries import is_known_code
 from crm.db import utcnow
 from crm.models import Classification, Lead, LeadFlag, LeadStatus, User
 from crm.models.lead import OPEN_STATUS_VALUES
@@ -159,9 +159,9 @@ class QueuePage:
 
 
 def is_country_code(text: str) -> bool:
-    """An ISO 3166-1 alpha-2 code (any case), the codes citizenships are stored as."""
-    return len(text) == 2 and text.isascii() and text.isalpha() and \
-        pycountry.countries.get(alpha_2=text.upper()) is not None
+    """An ISO 3166-1 alpha-2 code (any case), the codes citizenships are stored as, or the code of one
+    ISO does not list (XK, Kosovo: crm.countries)."""
+    return len(text) == 2 and text.isascii() and text.isalpha() and is_known_code(text.upper())
 
 
 def business_deadline(received: datetime) -> datetime:

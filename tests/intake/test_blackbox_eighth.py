@@ -322,3 +322,17 @@ def test_the_api_keeps_email_validators_english_idna_detail(client: FlaskClient)
     response = post_json(client, lead_payload(email="zoe@\u2615.com"))
     assert response.json["errors"]["email"] == [  # type: ignore[index]
         "The part after the @-sign is invalid (Codepoint U+2615 at position 1 of '\u2615' not allowed)."]
+
+
+@both_backends
+def test_the_leads_api_filters_by_kosovo_as_by_any_citizenship(client: FlaskClient, db: Database) -> None:
+    from crm.workspace import accounts
+
+    with db.transaction() as session:
+        user = accounts.create_user(session, "ana@firm.example", "consultant", "a long password 123")
+        token = accounts.create_token(session, user, "tests")
+    post_json(client, lead_payload(citizenships=["Kosovo"]))
+    post_json(client, lead_payload(email="other@example.fr", citizenships=["France"]))
+    listed = client.get("/api/leads?scope=all&nationality=XK", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200, listed.json
+    assert [row["citizenships"] for row in listed.json["leads"]] == [["XK"]]  # type: ignore[index]
