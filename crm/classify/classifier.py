@@ -44,6 +44,7 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         sponsored = streams.sponsored_spouse(ctx, no_permit)
         candidates = [sponsored] if sponsored is not None else []
     candidates.sort(key=Candidate.sort_key)
+    _coop_before_working_holiday(ctx, candidates)
     # The spouse's route is what a lead who needs no permit asked about, also while it waits on a fact (a girlfriend's
     # months of living together): a question to ask, not a review.
     primary = candidates[0].stream if no_permit is not None and candidates else _primary(ctx, candidates)
@@ -141,6 +142,21 @@ def _primary(ctx: Context, candidates: list[Candidate]) -> str:
     if not ctx.review_reasons:
         ctx.review(ctx.t("Not enough information to choose a stream"))
     return "needs-review"
+
+
+def _coop_before_working_holiday(ctx: Context, candidates: list[Candidate]) -> None:
+    """A lead whose internship is a required part of their post-secondary studies asks for what IEC Co-op is for:
+    a fitting Co-op comes before Working Holiday (and Young Professionals), even when that one is surer (eligible
+    against likely: enrolment is still to prove), which would otherwise spend the lead's one working holiday."""
+    if not ctx.said("degree_internship"):
+        return
+    coop = next((c for c in candidates if c.stream == "iec-co-op" and c.viable), None)
+    if coop is None:
+        return
+    first_iec = next(k for k, c in enumerate(candidates)
+                     if c.stream in ("iec-co-op", "iec-working-holiday", "iec-young-professionals"))
+    candidates.remove(coop)
+    candidates.insert(first_iec, coop)
 
 
 # Routes that fit on citizenship and age alone: what the lead wrote about outranks them.

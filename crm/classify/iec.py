@@ -214,9 +214,10 @@ def _category_check(ctx: Context, category: str, candidate: Candidate) -> bool:
             if ctx.job_offer is not True:
                 _downgrade(candidate, "needs_info")
                 candidate.missing.append(ctx.t("An internship offer that is part of the studies"))
-        elif ctx.said("student"):
+        elif ctx.said("degree_internship") or ctx.said("student"):
             _downgrade(candidate, "likely")
-            candidate.reasons.append(ctx.quote_reason("student"))
+            candidate.reasons.append(ctx.quote_reason("degree_internship" if ctx.said("degree_internship")
+                                                      else "student"))
             candidate.missing.append(ctx.t("Proof of enrolment"))
         else:
             return False

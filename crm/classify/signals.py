@@ -343,6 +343,24 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\b(?:i am a|i'm a|currently a|je suis) (?:[a-z]+ )?(?:student|etudiante?)\b",
         r"\bstage (?:obligatoire|de fin d'etudes|au canada)\b",
     )],
+    # The lead's internship or placement is a required part of their post-secondary studies ("my degree requires a
+    # 6-month internship", "a mandatory internship as part of my degree", "stage obligatoire", "un stage dans le cadre
+    # de mon master"): IEC Co-op's own case, ranked before a working holiday (crm/classify/classifier.py).
+    "degree_internship": [re.compile(p) for p in (
+        r"\b(?:required|mandatory|compulsory|obligatory|credit-bearing|curricular) (?:[a-z0-9-]+ ){0,2}?"
+        r"(?:internship|placement|work placement|co-?op|work term|practicum)\b",
+        r"\b(?:internship|placement|co-?op|work term|practicum)\b[^.!?]{0,60}?\b(?:(?:as )?part of|required by|"
+        r"required for|for|towards|counts? towards|within) (?:my|our|the) (?:[a-z-]+ ){0,2}?(?:degree|studies|program|"
+        r"programme|course|diploma|bachelor'?s?|masters?|master's|curriculum)\b",
+        r"\b(?:my|our) (?:[a-z-]+ ){0,2}?(?:degree|program|programme|course|diploma|university|school|college|masters?|"
+        r"master's|bachelor'?s?) (?:requires|includes|requires me to do|has) (?:a |an )?(?:[a-z0-9-]+ ){0,2}?"
+        r"(?:internship|placement|work placement|co-?op|work term|practicum)\b",
+        r"\bstage (?:[a-z0-9-]+ ){0,2}?(?:obligatoire|de fin d'etudes|de fin de cycle|curriculaire|conventionne)\b",
+        r"\bstage\b[^.!?]{0,60}?\b(?:dans le cadre de|pour|exige par|requis par|pour valider) (?:mon|ma|mes|notre) "
+        r"(?:[a-z-]+ ){0,2}?(?:diplome|master|licence|formation|etudes|cursus|dut|but|bts|doctorat|ecole)\b",
+        r"\b(?:mon|ma) (?:diplome|master|licence|formation|cursus|ecole|universite) (?:exige|impose|demande|requiert|"
+        r"comprend|inclut) un stage\b",
+    )],
     "iec": [re.compile(p) for p in (
         r"\b(?:working holiday|young professionals?|iec|pvt|jeunes professionnels|vacances-travail|"
         r"experience internationale canada)\b",
@@ -906,7 +924,7 @@ def _someone_elses(before: list[str]) -> bool:
 _THE_LEADS_OWN = frozenset({"age", "owns_business", "spouse_worker", "spouse_student", "studied_in_canada",
                             "studying_in_canada", "pgwp_doubt", "family_along", "pr_pending", "french_speaker",
                             "transfer", "student", "exchange", "exceptional", "spouse_coming",
-                            "spouse_canadian"})
+                            "spouse_canadian", "degree_internship"})
 _ABOUT_A_RELATIVE = frozenset({"spouse_worker", "spouse_student", "family_along", "spouse_coming",
                                "spouse_canadian"})
 _OTHER_PEOPLE = frozenset({
