@@ -122,8 +122,14 @@ def _primary(ctx: Context, candidates: list[Candidate]) -> str:
     if ctx.flags & {"contradiction"}:
         return "needs-review"
     viable = [c for c in candidates if c.viable]
-    if _sponsorship_is_the_subject(ctx, candidates, viable):
-        return "spousal-open-work-permit"
+    sponsored = _sponsorship_is_the_subject(ctx, candidates, viable)
+    if sponsored is not None:
+        # First among the routes, but for a consultant: the spousal stream's emails speak of the spouses of
+        # workers and students (C41/C42), while the review emails ask this candidate's questions (sponsorship
+        # submitted? in Canada with status?).
+        candidates.remove(sponsored)
+        candidates.insert(0, sponsored)
+        return "needs-review"
     confirmed = [c for c in viable if c.confidence != "unconfirmed"]
     if confirmed:
         if ctx.lead_type == "entrepreneur":
@@ -163,17 +169,20 @@ def _coop_before_working_holiday(ctx: Context, candidates: list[Candidate]) -> N
 _FITS_ON_NATIONALITY = frozenset({"iec-working-holiday", "iec-recognized-organization", "significant-benefit"})
 
 
-def _sponsorship_is_the_subject(ctx: Context, candidates: list[Candidate], viable: list[Candidate]) -> bool:
-    """The message itself says the lead's spouse or partner is Canadian or a permanent resident ("my husband is a
-    Canadian citizen"): sponsorship is what the lead writes about, so its candidate comes first, a question though it
-    is, unless the lead states something stronger of their own (a job offer, studies or a permit in Canada, a
-    transfer, a business: any fitting route that rests on more than nationality and age)."""
+def _sponsorship_is_the_subject(ctx: Context, candidates: list[Candidate],
+                                viable: list[Candidate]) -> Candidate | None:
+    """The sponsored-spouse candidate when the message itself says the lead's spouse or partner is Canadian or a
+    permanent resident ("my husband is a Canadian citizen"): sponsorship is what the lead writes about, so it comes
+    before routes that fit on nationality and age alone, unless the lead states something stronger of their own (a
+    job offer, studies or a permit in Canada, a transfer, a business: any fitting route that rests on more)."""
     if not ctx.said("spouse_canadian") or ctx.job_offer:
-        return False
+        return None
     code = ctx.rs.sponsored_spouse_code
-    if not any(c.stream == "spousal-open-work-permit" and c.exemption_code == code for c in candidates):
-        return False
-    return all(c.stream in _FITS_ON_NATIONALITY for c in viable)
+    sponsored = next((c for c in candidates if c.stream == "spousal-open-work-permit" and c.exemption_code == code),
+                     None)
+    if sponsored is None or not all(c.stream in _FITS_ON_NATIONALITY for c in viable):
+        return None
+    return sponsored
 
 
 def _review_candidate(ctx: Context, candidates: list[Candidate]) -> Candidate:
