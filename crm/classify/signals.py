@@ -99,11 +99,18 @@ _CANADA_PLACE = (r"(?:canada|quebec|ontario|alberta|manitoba|saskatchewan|nova s
 _EN_DATING = r"girlfriend|boyfriend|girl friend|boy friend"
 _FR_DATING = r"copine|copain|petite amie|petit ami|petite-amie|petit-ami|blonde|chum"
 _EN_SPOUSE = r"(?:husband|wife|spouse|partner|common-law partner|common law partner|fiance|fiancee|" + _EN_DATING + ")"
+# (not "mon copain de classe", "ma copine d'enfance": a friend)
 _FR_SPOUSE = (r"(?:mari|femme|epouse|epoux|conjoint|conjointe|conjoint de fait|conjointe de fait|" + _FR_DATING
-              + ")")
+              + r")(?! (?:de classe|d'ecole|de fac|de lycee|d'enfance|de promo|de chambre|d'affaires))")
+# A word before the spouse ("my Brazilian wife", "my common-law partner"), but not the partner's other roles ("my
+# business partner", "my research partner", "my boyfriend's"...)
+_EN_SPOUSE_MODIFIER = (r"(?:(?!(?:business|work|working|research|project|trading|sparring|dance|dancing|tennis|squash|"
+                       r"golf|climbing|training|gym|study|lab|startup|joint venture|venture|managing|senior|junior|"
+                       r"equity|silent|founding|co-founding|law firm|firm|exchange)\b)[a-z-]+ )?")
 DATING_PARTNER = re.compile(r"\b(?:" + _EN_DATING + "|" + _FR_DATING + r")\b", re.IGNORECASE)
 _FR_CANADIAN = r"(?:canadien(?:ne)?|citoyen(?:ne)? canadien(?:ne)?|residente? permanente?)\b"
-_SPOUSE_NAMED = re.compile(r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b|\b(?:mon|ma|notre) " + _FR_SPOUSE + r"\b")
+_MY_SPOUSE = r"(?:my|our) " + _EN_SPOUSE_MODIFIER + _EN_SPOUSE
+_SPOUSE_NAMED = re.compile(r"\b" + _MY_SPOUSE + r"\b|\b(?:mon|ma|notre) " + _FR_SPOUSE + r"\b")
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|janvier|fevrier|"
            r"mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
 _WORKPLACE = "(?:office|branch|subsidiary|headquarters|site|team)"
@@ -273,13 +280,12 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # travailler"): for a lead who needs no permit (a Canadian citizen or permanent resident), the spouse's route is
     # what the inquiry is about. A pronoun ("can she work?") counts only beside the spouse (see read_message).
     "spouse_coming": [re.compile(p) for p in (
-        r"\b(?:bring|bringing|sponsor|sponsoring|invite|inviting|get|getting) (?:over )?(?:my|our) (?:[a-z-]+ )?"
-        + _EN_SPOUSE + r"\b",
-        r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b[^.!?]{0,60}?\b(?:wants?|would like|would love|hopes?|plans?|"
+        r"\b(?:bring|bringing|sponsor|sponsoring|invite|inviting|get|getting) (?:over )?" + _MY_SPOUSE + r"\b",
+        r"\b" + _MY_SPOUSE + r"\b[^.!?]{0,60}?\b(?:wants?|would like|would love|hopes?|plans?|"
         r"is planning|is hoping|needs?|wishes|is looking|intends?) to (?:also )?(?:work|come|join|move|live|"
         r"immigrate|stay|get (?:a |an )?(?:open )?(?:work )?permit|apply for (?:a |an )?(?:open )?(?:work )?permit)\b",
-        r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r"\b[^.!?]{0,40}?\bneeds? (?:a |an )?(?:open )?(?:work )?permit\b",
-        r"\b(?:can|could|may|is|will) (?:my (?:[a-z-]+ )?" + _EN_SPOUSE + r"|she|he)(?: be allowed to| also| legally)? "
+        r"\b" + _MY_SPOUSE + r"\b[^.!?]{0,40}?\bneeds? (?:a |an )?(?:open )?(?:work )?permit\b",
+        r"\b(?:can|could|may|is|will) (?:" + _MY_SPOUSE + r"|she|he)(?: be allowed to| also| legally)? "
         r"(?:work|come|join|live|stay)\b",
         r"\b(?:faire venir|parrainer|amener|emmener|inviter) (?:mon|ma|notre) " + _FR_SPOUSE + r"\b",
         r"\b(?:mon|ma|notre) " + _FR_SPOUSE + r"\b[^.!?]{0,60}?\b(?:veut|voudrait|souhaite|souhaiterait|aimerait|"
@@ -290,7 +296,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # The lead's spouse or partner is Canadian or a permanent resident ("my wife is a Canadian citizen", "I'm married
     # to a Canadian", "mon mari est résident permanent"): the lead may be sponsored, with an open work permit.
     "spouse_canadian": [re.compile(p) for p in (
-        r"\b(?:my|our) (?:[a-z-]+ )?" + _EN_SPOUSE + r" is (?:also |now |already )?(?:a )?(?:canadian(?: citizen)?|"
+        r"\b" + _MY_SPOUSE + r" is (?:also |now |already )?(?:a )?(?:canadian(?: citizen)?|"
         r"citizen of canada|(?:canadian )?permanent resident(?: of canada)?|pr|pr holder|pr card holder)\b"
         r"(?! (?:company|employer|firm|job|work|application|status pending))",
         # "I'm married to", "I'm 30 and married to", "I am Colombian, 29 and married to"

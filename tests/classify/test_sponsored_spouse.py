@@ -212,6 +212,10 @@ def test_a_lead_whose_boyfriend_is_canadian_is_asked_about_living_together() -> 
 @pytest.mark.parametrize("message", [
     "I'm Canadian and my friend's girlfriend wants to come",
     "Je suis canadienne. La copine de mon frère voudrait venir travailler.",
+    # a partner or a "copain" who is no spouse
+    "I am a Canadian citizen and my business partner wants to come work here.",
+    "I'm a permanent resident of Canada and my research partner would like to join our lab.",
+    "Je suis canadienne et mon copain de classe voudrait venir travailler.",
 ])
 def test_someone_elses_girlfriend_is_not_the_leads_partner(message: str) -> None:
     result = classify(LeadInput(messages=[message], today=TODAY))
