@@ -615,7 +615,10 @@ _CITIZEN_BEFORE = frozenset({"am", "im", "m", "suis", "citizen", "citizens", "ci
 _CITIZEN_AFTER = frozenset({"citizen", "citizenship", "passport", "national", "nationality", "citoyen",
                             "citoyenne", "passeport", "nationalite", "passports"})
 _NOT_CITIZEN_BEFORE = frozenset({"in", "speak", "speaks", "speaking", "parle", "en", "learn", "learning",
-                                 "learned", "study", "studied", "teach", "teacher", "a", "an", "the"})
+                                 "learned", "study", "studied", "teach", "teacher", "a", "an", "the",
+                                 # French puts the adjective after the company: "nous sommes une société française"
+                                 "societe", "entreprise", "compagnie", "agence", "cabinet", "filiale", "groupe",
+                                 "startup", "start-up", "pme", "marque", "firme", "multinationale", "association"})
 _NOT_CITIZEN_AFTER = frozenset({"speaker", "speakers", "speaking", "language", "teacher", "company", "employer",
                                 "restaurant", "cuisine", "food", "class", "course", "fluent", "firm", "client",
                                 "office", "branch", "degree", "university", "market", "le", "la", "tutor",

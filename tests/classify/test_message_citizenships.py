@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
@@ -82,3 +83,14 @@ def test_reasons_name_a_country_as_a_sentence_writes_it() -> None:
     assert "Citizen of the United States: CUSMA professionals" in reasons, reasons
     uk = classify(LeadInput(citizenships=["GB"], date_of_birth=date(1998, 1, 1), today=date(2026, 11, 26)))
     assert "Citizen of the United Kingdom" in [reason for c in uk.candidates for reason in c.reasons]
+
+
+@pytest.mark.parametrize("message", [
+    "Nous sommes une société française et nous voulons recruter deux soudeurs.",
+    "Nous sommes une entreprise belge avec une filiale à Montréal et nous voulons y envoyer deux ingénieurs.",
+    "Je dirige une agence italienne et je voudrais ouvrir un bureau à Toronto.",
+])
+def test_a_french_company_adjective_is_no_citizenship(message: str) -> None:
+    """French puts the adjective after the company: 'une société française' is the company's, not the lead's."""
+    result = classify(LeadInput(messages=[message], language="fr", today=date(2026, 3, 15)))
+    assert result.message_citizenships == []
