@@ -187,7 +187,11 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"\b(?:i|we)(?:(?: am|'m| are|'re)\b[^.!?;]{0,40}?\band)? (?:own|run|operate|have|started|founded|co-?founded|"
         r"manage|set up|built) (?:a |an |my |our |the )?"
         r"(?:[a-z-]+ ){0,2}?(?:business|company|restaurant|cafe|bakery|shop|store|startup|start-up|firm|agency|"
-        r"consultancy|franchise|hotel|factory|farm|clinic|studio|salon|brewery|winery|workshop)\b",
+        r"consultancy|franchise|hotel|factory|farm|clinic|studio|salon|brewery|winery|workshop)\b"
+        # the noun naming something else ("I have a company car", "a business visa", "a business degree")
+        r"(?! (?:cars?|vehicle|phones?|cell|mobile|laptop|e-?mail|address|account|card|visas?|trips?|travel|degree|"
+        r"diploma|bachelor'?s?|masters?|class|english|courses?|studies|school|administration|management|analyst|"
+        r"plan|policy|pension|insurance|meetings?|events?|name|number|apartment|housing|uniform)\b)",
         r"\b(?:start|open|buy|launch|set up|establish|starting|opening|buying|launching)\s+(?:a |an |my |our )?"
         r"(?:[a-z-]+ )?(?:business|company|restaurant|franchise|startup|cafe|shop|bakery)\b",
         r"\b(?:business owner|self-employed|owner-operator|entrepreneur)\b",

@@ -39,6 +39,10 @@ def test_a_business_owner_opening_in_canada_is_an_entrepreneur(message: str, lan
     "I am a nurse and work at a clinic in Dublin.",
     "My father runs a company in Lagos and I want to study in Canada.",
     "Je suis infirmière et je travaille dans une clinique.",
+    "I have a company car and a company phone, and I want to work in Vancouver.",
+    "I have a business visa for the US and want to work in Canada.",
+    "We have a business trip to Toronto next month; I want to work there afterwards.",
+    "I have a business degree and want to work in Montreal.",
 ])
 def test_running_something_else_or_someone_elses_business_is_not_ownership(message: str) -> None:
     result = classify(LeadInput(messages=[message], today=TODAY))
