@@ -35,6 +35,10 @@ def _token() -> Response | None:
     return None
 
 
+# Each address answers with a trailing slash too, as POST /api/leads/ does: many HTTP clients write a
+# collection's or a resource's address that way, and serving it (rather than redirecting) keeps the
+# Authorization header, which some clients drop on a redirect.
+@bp.get("/api/leads/")
 @bp.get("/api/leads")
 def list_leads() -> Response:
     errors = _list_errors(request.args)
@@ -90,6 +94,7 @@ def _list_errors(args: Mapping[str, str]) -> dict[str, list[str]]:
     return errors
 
 
+@bp.get("/api/leads/<lead_id>/")
 @bp.get("/api/leads/<lead_id>")
 def get_lead(lead_id: str) -> Response:
     db = db_session()
@@ -99,6 +104,7 @@ def get_lead(lead_id: str) -> Response:
     return jsonify(leadview.lead_json(db, lead))
 
 
+@bp.patch("/api/leads/<lead_id>/")
 @bp.patch("/api/leads/<lead_id>")
 def patch_lead(lead_id: str) -> Response:
     body: Any = request.get_json(silent=True)

@@ -1,0 +1,40 @@
+"""Cases found by an exploratory pass of the API and /apply (ninth session).
+
+Each test here failed before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask.testing import FlaskClient
+
+from crm.db import Database
+from crm.workspace import accounts
+from tests.intake.helpers import lead_payload, post_json
+
+both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
+# The read API's addresses with a trailing slash, as POST /api/leads/ already is
+
+@both_backends
+def test_the_read_api_answers_with_a_trailing_slash_as_without(client: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        user = accounts.create_user(session, "api@firm.example", "admin", "a long enough password")
+        token = accounts.create_token(session, user)
+    auth = {"Authorization": f"Bearer {token}"}
+    lead_id = post_json(client, lead_payload()).json["id"]  # type: ignore[index]
+
+    one, slashed = client.get(f"/api/leads/{lead_id}", headers=auth), client.get(f"/api/leads/{lead_id}/", headers=auth)
+    assert slashed.status_code == 200 and slashed.get_json() == one.get_json()
+    listed = client.get("/api/leads/", headers=auth)
+    assert listed.status_code == 200 and listed.get_json() == client.get("/api/leads", headers=auth).get_json()
+    assert [lead["id"] for lead in listed.get_json()["leads"]] == [lead_id]
+    assert client.get("/api/leads/?status=nonsense", headers=auth).status_code == 400
+    assert client.get("/api/leads/nope/", headers=auth).status_code == 404
+    assert client.get(f"/api/leads/{lead_id}/").status_code == 401  # still behind the token
+    patched = client.patch(f"/api/leads/{lead_id}/", data=json.dumps({"status": "contacted"}),
+                           content_type="application/json", headers=auth)
+    assert patched.status_code == 200 and patched.get_json()["status"] == "contacted"
