@@ -260,6 +260,28 @@ _ASSIGNMENT = (
 )
 
 
+# Needs review is not a stream a consultant covers but a state of the lead ("covering English and Needs
+# review" read as if it were a programme): the sentences about it name the leads instead.
+_REVIEW_WORDING = {
+    "Assigned to {email}, the only active consultant covering {language_name} and {stream}.":
+        "Assigned to {email}, the only active consultant covering leads in {language_name} that need review.",
+    "Round-robin among the {count} active consultants covering {language_name} and {stream}: {email} "
+    "was assigned longest ago.":
+        "Round-robin among the {count} active consultants covering leads in {language_name} that need review: "
+        "{email} was assigned longest ago.",
+    "No active consultant covers {language_name} and {stream}: assigned to {email}, the only active admin "
+    "covering them.":
+        "No active consultant covers leads in {language_name} that need review: assigned to {email}, the only "
+        "active admin covering them.",
+    "No active consultant covers {language_name} and {stream}: round-robin among the {count} active admins, "
+    "{email} was assigned longest ago.":
+        "No active consultant covers leads in {language_name} that need review: round-robin among the {count} "
+        "active admins, {email} was assigned longest ago.",
+    "Unassigned: no active consultant covers {language_name} and {stream}.":
+        "Unassigned: no active consultant covers leads in {language_name} that need review.",
+}
+
+
 def assignment_text(reason: str | None, lang: str, names: dict[str, str] | None = None) -> str:
     """The stored round-robin explanation in the interface language, with the stream's name and the
     assignee's name from `names` (by email; the sentence stores the email)."""
@@ -271,6 +293,7 @@ def assignment_text(reason: str | None, lang: str, names: dict[str, str] | None 
             values = found.groupdict()
             if "email" in values and names:
                 values["email"] = names.get(values["email"], values["email"])
+            review = values.get("stream") == "needs-review"
             if "stream" in values:
                 values["stream"] = stream_label(values["stream"], lang)
                 if lang == "fr" and values["stream"].startswith("Volet "):
@@ -280,6 +303,8 @@ def assignment_text(reason: str | None, lang: str, names: dict[str, str] | None 
                 values["language_name"] = language_name(values.pop("code"), lang)
             if isinstance(text, tuple):
                 text = text[0] if values["count"] == "1" else text[1]
+            if review:
+                text = _REVIEW_WORDING.get(text, text)
             return _t(text, lang, **values)
     return reason
 
