@@ -11,7 +11,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from crm.countries import CountryMatch, country_name, lookup_country
-from crm.intake.provinces import lookup_province
+from crm.intake.provinces import canadian_city, lookup_province
 from crm.intake.schema import IntakeFields
 
 # Fields copied onto the lead's facts as they are (after validation).
@@ -47,12 +47,17 @@ def residence_in(text: str) -> CountryMatch | None:
 
     A Canadian province or territory typed where the country was asked ("Québec", "Ontario", "BC",
     "Toronto, ON") is Canada, `how` "province" (the inquiry notes it); a country's own name or code
-    comes first ("NL" is the Netherlands, "PE" Peru), a guess at a misspelt country after.
+    comes first ("NL" is the Netherlands, "PE" Peru), a guess at a misspelt country after; after a large
+    Canadian city a province code is the province ("Regina, SK").
     """
     match = lookup_country(text, allow_close=False) or _in_a_province(text) or lookup_country(text)
     if match is None and "," in text:
-        tail = text.rsplit(",", 1)[1]
-        match = lookup_country(tail, allow_close=False) or _in_a_province(tail)
+        head, tail = text.rsplit(",", 1)
+        # A Canadian city makes the code after it a province, not the country sharing it ("Regina, SK",
+        # "Halifax, NL"); "Bratislava, SK" and "Amsterdam, NL" keep their country.
+        canadian = canadian_city(head) is not None and lookup_province(tail) is not None
+        match = (_in_a_province(tail) if canadian else None) or lookup_country(tail, allow_close=False) \
+            or _in_a_province(tail)
     return match
 
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
+import yaml
+
 from crm.countries import fold
+
+CITIES_FILE = Path(__file__).parent.parent / "data" / "canadian_cities.yaml"
+FOREIGN_CITIES_FILE = Path(__file__).parent.parent / "data" / "foreign_cities.yaml"
 
 PROVINCES: dict[str, tuple[str, str]] = {
     "AB": ("Alberta", "Alberta"),
@@ -61,3 +69,16 @@ def lookup_province(text: str) -> str | None:
 def province_name(code: str, language: str = "en") -> str:
     english, french = PROVINCES.get(code, (code, code))
     return french if language == "fr" else english
+
+
+@cache
+def _cities() -> dict[str, str]:
+    """crm/data/canadian_cities.yaml, less the names that are also large cities abroad ("London")."""
+    canadian: dict[str, str] = yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))["cities"]
+    foreign = set(yaml.safe_load(FOREIGN_CITIES_FILE.read_text(encoding="utf-8"))["cities"])
+    return {fold(name): code for name, code in canadian.items() if fold(name) not in foreign}
+
+
+def canadian_city(text: str) -> str | None:
+    """The province of a large Canadian city named in `text` ("Regina", "Trois-Rivières"), else None."""
+    return _cities().get(fold(text))

@@ -9,8 +9,10 @@ import json
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from crm.db import Database
+from crm.models import Inquiry, Lead
 from crm.workspace import accounts
 from tests.intake.helpers import lead_payload, post_json
 
@@ -38,3 +40,26 @@ def test_the_read_api_answers_with_a_trailing_slash_as_without(client: FlaskClie
     patched = client.patch(f"/api/leads/{lead_id}/", data=json.dumps({"status": "contacted"}),
                            content_type="application/json", headers=auth)
     assert patched.status_code == 200 and patched.get_json()["status"] == "contacted"
+
+
+# A Canadian city before a province code that is also a country code
+
+@pytest.mark.parametrize("typed", ["Regina, SK", "Halifax, NL", "Charlottetown, PE", "St. John's, NL",
+                                   "Saskatoon , sk", "Trois-Rivières, QC"])
+def test_a_canadian_city_and_a_province_code_is_canada_with_a_note(client: FlaskClient, db: Database,
+                                                                    typed: str) -> None:
+    assert post_json(client, lead_payload(country_of_residence=typed)).status_code == 201
+    with db.session() as session:
+        lead = session.scalars(select(Lead)).one()
+        inquiry = session.scalars(select(Inquiry)).one()
+        assert lead.country_of_residence == "CA"
+        assert {"note": "residence-read-as", "typed": typed, "country": "CA"} in inquiry.normalised["notes"]
+
+
+@pytest.mark.parametrize("typed, code", [("Bratislava, SK", "SK"), ("Amsterdam, NL", "NL"), ("Lima, PE", "PE"),
+                                         ("Kosice, SK", "SK"), ("London, NL", "NL"), ("SK", "SK")])
+def test_a_city_abroad_and_a_country_code_stays_that_country(typed: str, code: str) -> None:
+    from crm.intake.normalise import residence_in
+
+    match = residence_in(typed)
+    assert match is not None and match.code == code and match.how == "code"
