@@ -124,12 +124,11 @@ def _primary(ctx: Context, candidates: list[Candidate]) -> str:
     viable = [c for c in candidates if c.viable]
     sponsored = _sponsorship_is_the_subject(ctx, candidates, viable)
     if sponsored is not None:
-        # First among the routes, but for a consultant: the spousal stream's emails speak of the spouses of
-        # workers and students (C41/C42), while the review emails ask this candidate's questions (sponsorship
-        # submitted? in Canada with status?).
+        # The spousal stream with the sponsored spouse's code: its emails speak of this permit (ruleset
+        # `sponsored_spouse` texts) and ask this candidate's questions, not of the spouses of workers and students.
         candidates.remove(sponsored)
         candidates.insert(0, sponsored)
-        return "needs-review"
+        return sponsored.stream
     confirmed = [c for c in viable if c.confidence != "unconfirmed"]
     if confirmed:
         if ctx.lead_type == "entrepreneur":

@@ -128,6 +128,9 @@ class Ruleset:
     sponsored_spouse_code: str | None = None
     sponsored_spouse_confidence: str = "official"
     sponsored_spouse_source: str = ""
+    # What the emails say of that permit (its name, description and documents): the spousal stream's own texts are
+    # about the spouses of workers and students (C41/C42). None: the ruleset gives none.
+    sponsored_spouse_rule: StreamRule | None = None
     # A post-graduation work permit is issued once (`post_graduation.once_in_a_lifetime`): not offered to a holder.
     pgwp_once: bool = False
     pgwp_once_source: str = ""
@@ -323,6 +326,16 @@ def validate_data(data: Any) -> list[str]:
         check_rule("sponsored_spouse", sponsored)
         if not re.fullmatch(r"[A-Z]\d{2}", str(sponsored.get("exemption_code") or "")):
             problems.append("sponsored_spouse: exemption_code must be a code such as A74")
+        texts = [key for key in ("name", "description", "documents") if key in sponsored]
+        if texts and len(texts) < 3:
+            problems.append("sponsored_spouse: name, description and documents go together")
+        for key in texts:
+            value = sponsored.get(key)
+            if not isinstance(value, dict) or any(not value.get(language) for language in LANGUAGES):
+                problems.append(f"sponsored_spouse.{key}: needs {', '.join(LANGUAGES)}")
+            elif key == "documents" and (any(not isinstance(v, list) for v in value.values())
+                                         or len({len(v) for v in value.values()}) > 1):
+                problems.append("sponsored_spouse.documents: a list per language, of the same length")
     post_graduation = data.get("post_graduation")
     if post_graduation is not None:
         check_rule("post_graduation", post_graduation)
@@ -423,6 +436,12 @@ def _build(data: dict[str, Any]) -> Ruleset:
         sponsored_spouse_code=str(sponsored["exemption_code"]) if sponsored.get("exemption_code") else None,
         sponsored_spouse_confidence=str(sponsored.get("confidence") or "official"),
         sponsored_spouse_source=_source_url(sources, sponsored.get("source")),
+        sponsored_spouse_rule=StreamRule(
+            slug="spousal-open-work-permit", name=dict(sponsored["name"]),
+            exemption_codes=[str(sponsored["exemption_code"])], description=dict(sponsored["description"]),
+            documents={k: list(v) for k, v in sponsored["documents"].items()},
+            source=_source_url(sources, sponsored.get("source")), confidence=str(sponsored.get("confidence")),
+        ) if sponsored.get("exemption_code") and sponsored.get("name") else None,
         pgwp_once=post_graduation.get("once_in_a_lifetime") is True,
         pgwp_once_source=_source_url(sources, post_graduation.get("source")),
         pr_programs=programs, permit_expiry_warning_months=int(bridging.get("expiry_warning_months", 4)),

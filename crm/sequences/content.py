@@ -81,6 +81,7 @@ def stream_view(rule: StreamRule | None, lang: str) -> dict[str, Any] | None:
         "codes": list(rule.exemption_codes),
         # The generic tip about slow police certificates only where the list has one (en and fr say "police").
         "police": any("police" in document.lower() for document in rule.documents.get("en") or []),
+        "sponsored": False,
     }
 
 
@@ -95,6 +96,19 @@ def _stream(ruleset: Ruleset, slug: str | None, lang: str) -> dict[str, Any] | N
     if key not in _views:
         rule = ruleset.streams_by_slug.get(slug)
         _views[key] = stream_view(rule, lang) if rule else None
+    return _views[key]
+
+
+def _route(ruleset: Ruleset, slug: str | None, code: str | None, lang: str) -> dict[str, Any] | None:
+    """The view of a candidate's route: the stream's, except for the sponsored spouse's open work permit (ruleset
+    `sponsored_spouse`), which shares the spousal stream but not its texts (those speak of the spouses of workers
+    and students, C41/C42)."""
+    rule = ruleset.sponsored_spouse_rule
+    if slug != "spousal-open-work-permit" or rule is None or code is None or code != ruleset.sponsored_spouse_code:
+        return _stream(ruleset, slug, lang)
+    key = (id(ruleset), f"{slug}:{code}", lang)
+    if key not in _views:
+        _views[key] = {**stream_view(rule, lang), "sponsored": True}  # type: ignore[dict-item]
     return _views[key]
 
 
@@ -375,7 +389,7 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
     for candidate in (classification.candidates if classification else None) or []:
         slug = candidate.get("stream")
         if slug and slug not in (primary_slug, "needs-review") and candidate.get("verdict") in ("eligible", "likely"):
-            view = _stream(ruleset, slug, lang)
+            view = _route(ruleset, slug, candidate.get("exemption_code"), lang)
             if view:
                 alternatives.append(view)
                 if not slug.startswith("iec-"):
@@ -389,7 +403,8 @@ def build_context(lead: Lead, classification: Classification | None, sequence: S
         if facts["job_offer"] and not facts.get("job_offer_province"):
             facts["job_offer_province"] = read_offer.get("province")
     candidate = _candidate(classification, primary_slug, lang)
-    primary, stream = _stream(ruleset, primary_slug, lang), _stream(ruleset, sequence.stream, lang)
+    primary = _route(ruleset, primary_slug, candidate["code"], lang)
+    stream = primary if sequence.stream == primary_slug else _stream(ruleset, sequence.stream, lang)
     iec = iec_view(ruleset, lead, lang, local_date(lead, now), primary_slug,
                    classification.candidates if classification else None)
     if iec is not None:

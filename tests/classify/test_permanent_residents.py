@@ -182,9 +182,8 @@ def test_a_canadian_citizen_who_also_mentions_pr_is_a_citizen() -> None:
 
 @pytest.mark.parametrize(("message", "stream"), [
     ("I'm Irish, 27, and my goal is PR in Canada.", "iec-working-holiday"),
-    # the lead is not a PR; the husband's status makes sponsorship the subject: a consultant's question, sponsorship
-    # before a working holiday
-    ("I'm Irish, 27. My husband is a permanent resident of Canada.", "needs-review"),
+    # the lead is not a PR; the husband's status makes sponsorship the subject, first before a working holiday
+    ("I'm Irish, 27. My husband is a permanent resident of Canada.", "spousal-open-work-permit"),
     ("I'm Irish, 27, working in Toronto, and I applied for PR last month.", "bridging-open-work-permit"),
 ])
 def test_wanting_pr_or_a_spouse_having_it_changes_nothing(message: str, stream: str) -> None:
