@@ -62,3 +62,44 @@ def _detail(detail: str, language: str) -> str:
         if pattern.search(detail):
             return translate(wording, language)
     return detail  # a kind not listed here: the library's own words rather than none
+
+
+# The characters people paste into an address without seeing them, described in the page's language
+# (crm/data/i18n/apply.fr.yaml); email-validator names them by their English Unicode names.
+_DESCRIBED = {
+    "SPACE": "character: space",
+    "NO-BREAK SPACE": "character: no-break space",
+    "NARROW NO-BREAK SPACE": "character: narrow no-break space",
+    "SOFT HYPHEN": "character: soft hyphen",
+    "ZERO WIDTH SPACE": "character: zero width space",
+    "ZERO WIDTH NON-JOINER": "character: zero width non-joiner",
+    "ZERO WIDTH JOINER": "character: zero width joiner",
+    "WORD JOINER": "character: word joiner",
+    "ZERO WIDTH NO-BREAK SPACE": "character: byte order mark",
+    "CHARACTER TABULATION": "character: tab",
+}
+_CODE = re.compile(r"U\+[0-9A-F]{4,8}")
+
+
+def translated_characters(detail: str, language: str) -> str:
+    """email-validator's list of the characters it refused ("ZERO WIDTH NON-JOINER, 'é'."), in `language`.
+
+    A character shown by itself (quoted) stays as it is; one named by its English Unicode name becomes
+    its code point, with a description for the usual invisible ones: "U+200C (antiliant sans chasse)".
+    """
+    if language == "en":
+        return detail
+    body, dot = (detail[:-1], ".") if detail.endswith(".") else (detail, "")
+    return ", ".join(_character(item, language) for item in body.split(", ")) + dot
+
+
+def _character(item: str, language: str) -> str:
+    if item[:1] in "'\"" or _CODE.fullmatch(item):
+        return item
+    try:
+        char = unicodedata.lookup(item)
+    except KeyError:
+        return item  # not a character name: the library's own words rather than none
+    code = f"U+{ord(char):04X}"
+    description = _DESCRIBED.get(unicodedata.name(char, ""))
+    return f"{code} ({translate(description, language)})" if description else code

@@ -19,7 +19,7 @@ from crm.db import utcnow
 from crm.extensions import limiter
 from crm.http import database, json_error, wants_html
 from crm.i18n import translate, translator
-from crm.intake.idna_messages import translated_idna_error
+from crm.intake.idna_messages import translated_characters, translated_idna_error
 from crm.intake.parsing import BodyError, media_type, parse_json, parse_multipart, parse_urlencoded
 from crm.intake.provinces import PROVINCES, province_name
 from crm.intake.schema import MESSAGE_TEMPLATES
@@ -349,7 +349,7 @@ def _translated_error(message: str, language: str) -> str:
         head, detail = message.split(": ", 1)
         translated_head = translate(head + ":", language)
         if translated_head != head + ":":
-            translated = f"{translated_head} {detail}"
+            translated = f"{translated_head} {translated_characters(detail, language)}"
     return prefix + translated
 
 

@@ -85,7 +85,7 @@ def test_the_french_form_shows_its_errors_in_french(client: FlaskClient, db: Dat
     # Then the form comes back with every message in French (a quoted detail kept as it is)
     assert response.status_code == 422
     assert "Ce champ est obligatoire." in html
-    assert "L’adresse courriel contient des caractères invalides avant le @ : SPACE." in html
+    assert "L’adresse courriel contient des caractères invalides avant le @ : U+0020 (espace)." in html
     assert "Ne doit pas être dans le futur." in html
     assert "Doit comporter au plus 100 caractères." in html
     assert "This field is required" not in html and "before the @-sign" not in html and "at most" not in html

@@ -5,7 +5,10 @@ Each test here failed before its fix.
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import unicodedata
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,7 +17,7 @@ from sqlalchemy import select
 from crm.db import Database
 from crm.models import Inquiry, Lead
 from crm.workspace import accounts
-from tests.intake.helpers import lead_payload, post_json
+from tests.intake.helpers import lead_payload, post_form, post_json
 
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
@@ -63,3 +66,36 @@ def test_a_city_abroad_and_a_country_code_stays_that_country(typed: str, code: s
 
     match = residence_in(typed)
     assert match is not None and match.code == code and match.how == "code"
+
+
+# An invisible character in an email address, named on the French page
+
+def _email_error(client: FlaskClient, lang: str, email: str) -> str:
+    page = client.get(f"/apply?lang={lang}").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page)
+    assert token is not None
+    response = post_form(client, {"first_name": "Zoé", "email": email, "form_token": html.unescape(token[1])},
+                         headers={"Accept": "text/html"})
+    assert response.status_code == 422
+    error = re.search(r'<p class="field-error" id="email-error">(.*?)</p>', response.get_data(as_text=True),
+                      re.DOTALL)
+    assert error is not None
+    return html.unescape(error[1]).strip()
+
+
+@pytest.mark.parametrize("email, french", [
+    ("a@b\u200c.com", "U+200C (antiliant sans chasse)"),
+    ("a@b\u00ad.com", "U+00AD (trait d’union conditionnel)"),
+    ("a@b\u200e.com", "U+200E"),  # no French description: its code point alone
+    ("a\u200b@b.com", "U+200B (espace sans chasse)"),
+    ("a\u200d@example.com", "U+200D (liant sans chasse)"),
+    ("a\ufeff@example.com", "U+FEFF (indicateur d’ordre des octets, BOM)"),
+    ("a\u00a0@example.com", "U+00A0 (espace insécable)"),
+])
+def test_the_french_page_names_a_refused_character_by_its_code_point_in_french(client: FlaskClient, email: str,
+                                                                                french: str) -> None:
+    error = _email_error(client, "fr", email)
+    assert error.endswith(f" : {french}.") and "@-sign" not in error
+    assert not re.search(r"(?<!U\+)\b[A-Z]{4,}\b", error)  # no English Unicode name ("ZERO WIDTH ...")
+    invisible = next(char for char in email if unicodedata.category(char)[0] not in "LNP")
+    assert _email_error(client, "en", email).endswith(f": {unicodedata.name(invisible)}.")  # English as it was

@@ -89,7 +89,7 @@ def _post_french_page(client: FlaskClient, fields: dict[str, str]) -> str:
     ('"ana b"@example.com', "entre guillemets"),
     ("ana@" + "a" * 250 + ".com", "trop longue après le @ (1 caractère de trop)"),
     ("a" * 300 + "@example.com", "trop longue (58 caractères de trop)"),
-    ("ana@exa\u00admple.com", "caractères non autorisés : SOFT HYPHEN"),
+    ("ana@exa\u00admple.com", "caractères non autorisés : U+00AD (trait d’union conditionnel)."),
     ("ana\uff20example.com", "un @ pleine chasse"),  # as a Japanese or Chinese keyboard types it
 ])
 def test_the_french_apply_page_explains_a_mistyped_email_in_french(
