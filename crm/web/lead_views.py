@@ -148,18 +148,22 @@ def _act(lead_id: str, action_name: str) -> Response:
             actions.add_note(db, lead, form.get("note") or "", user)
             done = t("Note added.")
         elif action_name == "claim":
-            actions.claim(db, lead, user)
-            done = t("You have taken this lead.")
+            done = t("You have taken this lead.") if actions.claim(db, lead, user) else \
+                t("You already have this lead: nothing changed.")
         elif action_name == "assign":
             raw = form.get("assignee") or ""
             if not user.is_admin and raw not in ("none", str(user.id)):
                 raise WorkspaceError("Only an admin can assign a lead to someone else.", status=403)
             assignee = None if raw == "none" else actions.find_user(
                 db, int(raw) if raw.isascii() and raw.isdigit() else -1)
-            actions.assign(db, lead, assignee, user)
+            changed = actions.assign(db, lead, assignee, user)
             # Named as the page's header names the consultant: the name, else the email.
-            done = t("Assigned to {email}.", email=(assignee.name or "").strip() or assignee.email) if assignee \
-                else t("The lead is now unassigned.")
+            who = ((assignee.name or "").strip() or assignee.email) if assignee else ""
+            if changed:
+                done = t("Assigned to {email}.", email=who) if assignee else t("The lead is now unassigned.")
+            else:
+                done = t("The lead is already assigned to {email}: nothing changed.", email=who) if assignee \
+                    else t("The lead is already unassigned: nothing changed.")
         elif action_name == "reclassify":
             job = actions.reclassify(db, lead, user)
             jobs = [job] if job else []

@@ -98,15 +98,16 @@ def lock_lead(session: Session, lead: Lead) -> None:
     session.refresh(lead, attribute_names=["assignee_id"])
 
 
-def assign(session: Session, lead: Lead, assignee: User | None, by: User, now: datetime | None = None) -> None:
-    """Give the lead to `assignee` (None: back to the unassigned pool)."""
+def assign(session: Session, lead: Lead, assignee: User | None, by: User, now: datetime | None = None) -> bool:
+    """Give the lead to `assignee` (None: back to the unassigned pool). False when it already was theirs
+    (nothing changed, nothing written on the timeline), so that the page can say so."""
     now = now or utcnow()
     require_not_erased(lead)
     lock_lead(session, lead)
     if assignee is not None and not assignee.active:
         raise WorkspaceError("This consultant is deactivated.", field="assignee")
     if lead.assignee_id == (assignee.id if assignee else None):
-        return
+        return False
     previous = lead.assignee_id
     lead.assignee_id = assignee.id if assignee else None
     if assignee is not None:
@@ -115,15 +116,16 @@ def assign(session: Session, lead: Lead, assignee: User | None, by: User, now: d
                else "Claimed" if assignee else "Returned to the unassigned pool")
     session.add(Activity(lead_id=lead.id, at=now, kind="assignment", user_id=by.id, summary=summary,
                          data={"from": previous, "to": lead.assignee_id}))
+    return True
 
 
-def claim(session: Session, lead: Lead, by: User, now: datetime | None = None) -> None:
+def claim(session: Session, lead: Lead, by: User, now: datetime | None = None) -> bool:
     """Take an unassigned lead (or one's own); a consultant cannot take a colleague's lead."""
     require_not_erased(lead)
     lock_lead(session, lead)
     if lead.assignee_id not in (None, by.id) and not by.is_admin:
         raise WorkspaceError("Another consultant already has this lead.", status=409, field="assignee")
-    assign(session, lead, by, by, now)
+    return assign(session, lead, by, by, now)
 
 
 def find_user(session: Session, user_id: int | None) -> User | None:

@@ -1,9 +1,16 @@
 """Consultant trial, third round: the lead page and the dashboard."""
 from __future__ import annotations
 
-import pytest
+import html
+from collections.abc import Callable
 
+import pytest
+from sqlalchemy import select
+
+from crm.db import Database
+from crm.models import Activity
 from crm.web import labels
+from tests.web.conftest import Browser, Team, classify
 
 
 @pytest.mark.parametrize(("stored", "lang", "shown"), [
@@ -26,3 +33,36 @@ def test_needs_review_is_named_as_leads_to_review_not_as_a_stream(stored: str, l
     said = labels.assignment_text(stored, lang)
     assert said == shown
     assert "Needs review" not in said and "volet À vérifier" not in said
+
+
+def _timeline_assignments(db: Database, lead_id: str) -> int:
+    with db.transaction() as session:
+        return len(session.scalars(select(Activity).where(Activity.lead_id == lead_id,
+                                                          Activity.kind == "assignment")).all())
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_assigning_a_lead_to_whoever_has_it_says_so_and_writes_nothing(
+        db: Database, team: Team, consultant: Browser, admin: Browser, post_lead: Callable[..., str],
+        lang: str) -> None:
+    """Trial: assigning a lead to the consultant who already had it said "Assigned to Ana"."""
+    lead_id = post_lead()
+    classify(db, lead_id)
+    admin.get(f"/leads?lang={lang}")
+    consultant.get(f"/leads?lang={lang}")
+    admin.post(f"/leads/{lead_id}/assign", {"assignee": str(team.consultant_id)})
+    before = _timeline_assignments(db, lead_id)
+    page = admin.post(f"/leads/{lead_id}/assign", {"assignee": str(team.consultant_id)},
+                      follow_redirects=True).get_data(as_text=True)
+    expected = {"en": "The lead is already assigned to ana@firm.example: nothing changed.",
+                "fr": "Le prospect est déjà assigné à ana@firm.example : rien n'a changé."}[lang]
+    assert html.unescape(expected) in html.unescape(page)
+    assert _timeline_assignments(db, lead_id) == before
+    page = consultant.post(f"/leads/{lead_id}/claim", follow_redirects=True).get_data(as_text=True)
+    assert {"en": "You already have this lead", "fr": "Ce prospect est déjà le vôtre"}[lang] in html.unescape(page)
+    admin.post(f"/leads/{lead_id}/assign", {"assignee": "none"})
+    page = admin.post(f"/leads/{lead_id}/assign", {"assignee": "none"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert {"en": "already unassigned", "fr": "déjà assigné à personne"}[lang] in html.unescape(page)
+    assert _timeline_assignments(db, lead_id) == before + 1  # the one real change
+
