@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 
 from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 
 from crm.countries import country_name
+from crm.db import utcnow
 from crm.http import db_session
 from crm.i18n import translator
 from crm.web import charts
-from crm.web.common import colon, language, setup_blueprint, stream_label, workspace_zone
+from crm.web.common import colon, language, local_time, setup_blueprint, stream_label, workspace_zone
 from crm.workspace import stats
 
 bp = Blueprint("dashboard", __name__)
@@ -21,21 +23,25 @@ setup_blueprint(bp)
 # The figures are aggregates over weeks of leads: computing them once every few minutes per process is
 # plenty for a manager's page, and keeps a busy team from re-scanning a large table on every visit.
 CACHE_SECONDS = 300
-_cache: dict[str, tuple[float, stats.Dashboard]] = {}
+# Per process, so an action cannot clear every copy (other web processes, the workers): the page says
+# instead when its figures were computed, so that a funnel a few minutes old is not read as wrong.
+_cache: dict[str, tuple[float, stats.Dashboard, datetime]] = {}
 _cache_lock = threading.Lock()
 PHONE_WEEKS = 6  # the weeks a phone's chart shows (six columns with readable dates in 360 units)
 
 
-def _figures() -> stats.Dashboard:
+def _figures() -> tuple[stats.Dashboard, datetime]:
+    """The figures and the moment (UTC) they were computed."""
     key = str(current_app.extensions["crm.db"].url)
     with _cache_lock:
         cached = _cache.get(key)
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
+            return cached[1], cached[2]
+    computed_at = utcnow()
     data = stats.dashboard(db_session(), zone=workspace_zone())
     with _cache_lock:
-        _cache[key] = (time.monotonic(), data)
-    return data
+        _cache[key] = (time.monotonic(), data, computed_at)
+    return data, computed_at
 
 
 @bp.get("/dashboard")
@@ -43,13 +49,17 @@ def _figures() -> stats.Dashboard:
 def index() -> str:
     lang = language()
     t = translator(lang)
-    data = _figures()
+    data, computed_at = _figures()
+    # The clock time alone ("04:31 EST"): the figures are at most a few minutes old.
+    as_of = local_time(computed_at).split(" ", 1)[1]
     week_labels = [week.strftime("%d %b") if lang == "en" else week.strftime("%d/%m") for week in data.weeks]
     nationalities = [(country_name(code, lang) or code, count) for code, count in data.nationalities]
     names = {slug: stream_label(slug, lang) for slug in data.per_week}
     funnel = [(t(label.replace("_", " ").capitalize()), count) for label, count in data.funnel]
     return render_template(
         "web/dashboard.html", data=data,
+        as_of=t("Figures as of {time}, refreshed every {minutes} minutes.", time=as_of,
+                minutes=CACHE_SECONDS // 60),
         weekly_chart=charts.stacked_columns(t("New leads per week by stream"), week_labels, data.per_week, names,
                                             colon(lang), css="wide-only"),
         # A phone gets its own chart of the last weeks, drawn narrow: the wide one, scaled down to a

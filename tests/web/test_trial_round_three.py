@@ -66,3 +66,25 @@ def test_assigning_a_lead_to_whoever_has_it_says_so_and_writes_nothing(
     assert {"en": "already unassigned", "fr": "déjà assigné à personne"}[lang] in html.unescape(page)
     assert _timeline_assignments(db, lead_id) == before + 1  # the one real change
 
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "Figures as of 04:31 EST, refreshed every 5 minutes."),
+    ("fr", "Chiffres calculés à 04:31 EST, actualisés toutes les 5 minutes."),
+])
+def test_the_dashboard_says_when_its_cached_figures_were_computed(
+        monkeypatch: pytest.MonkeyPatch, team: Team, consultant: Browser, lang: str, said: str) -> None:
+    """Trial: after marking a lead contacted the cached funnel still showed 0 contacted, with nothing
+    saying that the figures were a few minutes old. The time is the workspace's (America/Toronto)."""
+    from datetime import UTC, datetime
+
+    from crm.web import dashboard
+
+    dashboard._cache.clear()
+    monkeypatch.setattr(dashboard, "utcnow", lambda: datetime(2026, 11, 27, 9, 31, tzinfo=UTC))
+    page = consultant.get(f"/dashboard?lang={lang}").get_data(as_text=True)
+    assert said in html.unescape(page)
+    monkeypatch.setattr(dashboard, "utcnow", lambda: datetime(2026, 11, 27, 9, 33, tzinfo=UTC))
+    page = consultant.get(f"/dashboard?lang={lang}").get_data(as_text=True)
+    assert said in html.unescape(page)  # still the cached figures, still their time
+    dashboard._cache.clear()
+
