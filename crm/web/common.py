@@ -157,7 +157,27 @@ def template_context() -> dict[str, Any]:
             "team_open_leads": lambda: leadview.team_open_leads(db_session(), user.id) if user else 0,
             "any_lead": lambda: leadview.any_lead(db_session()),
             "number": lambda value, digits=1: number(value, lang, digits),
-            "percent": lambda value, digits=1: percent(value, lang, digits)}
+            "percent": lambda value, digits=1: percent(value, lang, digits),
+            "folded_start": folded_start}
+
+
+# What the Inquiries card folds (a message past 700 characters shows its first 600); a note may instead be
+# tall with short lines, so its lines count too.
+FOLD_CHARS, FOLD_KEEP_CHARS = 700, 600
+FOLD_LINES, FOLD_KEEP_LINES = 8, 6
+
+
+def folded_start(text: str | None) -> str | None:
+    """The start of a text too long to show whole (the rest one click away), None when it is short enough."""
+    if not text:
+        return None
+    lines = text.split("\n")
+    if len(text) <= FOLD_CHARS and len(lines) <= FOLD_LINES:
+        return None
+    start = "\n".join(lines[:FOLD_KEEP_LINES])
+    if len(start) > FOLD_KEEP_CHARS:
+        start = start[:FOLD_KEEP_CHARS - 1]
+    return start.rstrip() + "\u2026"
 
 
 def setup_blueprint(bp: Blueprint) -> None:

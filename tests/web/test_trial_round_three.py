@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 
 import pytest
@@ -88,3 +89,28 @@ def test_the_dashboard_says_when_its_cached_figures_were_computed(
     assert said in html.unescape(page)  # still the cached figures, still their time
     dashboard._cache.clear()
 
+
+@pytest.mark.parametrize(("lang", "summary"), [("en", "Show the whole note"), ("fr", "Afficher la note entière")])
+def test_a_long_note_is_folded_on_the_timeline(db: Database, team: Team, consultant: Browser,
+                                               post_lead: Callable[..., str], lang: str, summary: str) -> None:
+    """Trial: a 3,000-character note (or one of many short lines) made the timeline several screens tall."""
+    lead_id = post_lead()
+    long_note = ("Called back, discussed the job offer from the Calgary employer and the LMIA exemption. " * 35)
+    many_lines = "\n".join(f"{n}. document to bring" for n in range(1, 21))
+    short = "Left a voicemail."
+    for note in (long_note.strip(), many_lines, short):
+        consultant.post(f"/leads/{lead_id}/note", {"note": note})
+    page = consultant.get(f"/leads/{lead_id}?lang={lang}").get_data(as_text=True)
+    timeline = page[page.index('id="notes-h"'):page.index("</section>", page.index('id="notes-h"'))]
+    items = {item for item in timeline.split("<li ")}
+    notes = [item for item in items if "kind-note" in item]
+    assert len(notes) == 3
+    for item in notes:
+        text = html.unescape(item)
+        if short in text:
+            assert "<details" not in item
+            continue
+        whole = long_note.strip() if "Calgary" in text else many_lines
+        start, folded = re.findall(r'<div class="summary[^"]*">(.*?)</div>', text, re.DOTALL)
+        assert f"<summary>{summary}</summary>" in item and folded == whole
+        assert len(start) <= 600 and start.count("\n") < 8 and whole.startswith(start.rstrip("\u2026"))
