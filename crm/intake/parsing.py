@@ -67,13 +67,35 @@ def parse_json(body: bytes, content_type: str | None = None) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise BodyError(400, "The body is not valid UTF-8.") from exc
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object_without_repeats)
+    except _RepeatedName as exc:
+        raise BodyError(400, f"The JSON object has the field {exc.name} more than once: send each field "
+                             "once.") from None
     except (ValueError, RecursionError) as exc:
         raise BodyError(400, "The body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise BodyError(400, "The body must be a JSON object.")
     if _depth(data) > MAX_DEPTH:
         raise BodyError(400, f"The JSON is nested more than {MAX_DEPTH} levels deep.")
+    return data
+
+
+class _RepeatedName(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = json.dumps(name if len(name) <= 60 else name[:60] + "…", ensure_ascii=False)
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refused when it repeats a name: Python would keep the last value silently,
+    and a website that sends two emails has a bug that would file the inquiry under one of them."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _RepeatedName(name)
+            seen.add(name)
     return data
 
 

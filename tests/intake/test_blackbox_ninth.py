@@ -17,7 +17,7 @@ from sqlalchemy import select
 from crm.db import Database
 from crm.models import Inquiry, Lead
 from crm.workspace import accounts
-from tests.intake.helpers import lead_payload, post_form, post_json
+from tests.intake.helpers import counts, lead_payload, post_form, post_json
 
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
@@ -99,3 +99,30 @@ def test_the_french_page_names_a_refused_character_by_its_code_point_in_french(c
     assert not re.search(r"(?<!U\+)\b[A-Z]{4,}\b", error)  # no English Unicode name ("ZERO WIDTH ...")
     invisible = next(char for char in email if unicodedata.category(char)[0] not in "LNP")
     assert _email_error(client, "en", email).endswith(f": {unicodedata.name(invisible)}.")  # English as it was
+
+
+# A JSON object that repeats a field name
+
+@both_backends
+@pytest.mark.parametrize("body, name", [
+    ('{"first_name": "Ana", "email": "a@x.com", "email": "b@x.com"}', "email"),
+    ('{"first_name": "Ana", "email": "a@x.com", "first_name": "Bea"}', "first_name"),
+    ('{"first_name": "Ana", "email": "a@x.com", "citizenships": ["FR"], "citizenships": ["IE"]}', "citizenships"),
+    ('{"first_name": "Ana", "email": "a@x.com", "extra": {"k": 1, "k": 2}}', "k"),
+])
+def test_a_json_object_that_repeats_a_field_is_refused_naming_it(client: FlaskClient, db: Database, body: str,
+                                                                  name: str) -> None:
+    response = client.post("/api/leads", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json() == {"errors": {"body": [
+        f'The JSON object has the field "{name}" more than once: send each field once.']}}
+    assert counts(db) == {"leads": 0, "inquiries": 0, "consents": 0, "jobs": 0}
+    once = client.post("/api/leads", data=json.dumps(lead_payload(email="a@x.com")), content_type="application/json")
+    assert once.status_code == 201
+
+
+def test_a_form_post_that_repeats_a_field_keeps_its_documented_reading(client: FlaskClient, db: Database) -> None:
+    pairs = [("first_name", "Ana"), ("email", "ana@example.es"), ("citizenships", "FR"), ("citizenships", "IE")]
+    assert post_form(client, pairs).status_code == 201
+    with db.session() as session:
+        assert session.scalars(select(Lead)).one().citizenships == ["FR", "IE"]
