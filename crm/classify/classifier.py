@@ -45,6 +45,7 @@ def classify(lead: LeadInput, ruleset: Ruleset | None = None) -> ClassificationR
         candidates = [sponsored] if sponsored is not None else []
     candidates.sort(key=Candidate.sort_key)
     _coop_before_working_holiday(ctx, candidates)
+    _francophone_before_iec(ctx, candidates)
     # The spouse's route is what a lead who needs no permit asked about, also while it waits on a fact (a girlfriend's
     # months of living together): a question to ask, not a review.
     primary = candidates[0].stream if no_permit is not None and candidates else _primary(ctx, candidates)
@@ -162,6 +163,29 @@ def _coop_before_working_holiday(ctx: Context, candidates: list[Candidate]) -> N
                      if c.stream in ("iec-co-op", "iec-working-holiday", "iec-young-professionals"))
     candidates.remove(coop)
     candidates.insert(first_iec, coop)
+
+
+_IEC_STREAMS = frozenset({"iec-working-holiday", "iec-young-professionals", "iec-co-op", "iec-recognized-organization"})
+
+
+def _francophone_before_iec(ctx: Context, candidates: list[Candidate]) -> None:
+    """A lead who states a good French ability (advanced or native on the form, "native French", "je parle français"
+    in the message) and has a job offer outside Quebec fits Mobilité francophone, which a consultant leads with: a
+    permit for that job, LMIA-exempt, with no IEC quota or invitation round to wait for, and the lead's IEC
+    participation left for later. So a fitting Mobilité francophone comes before the IEC categories, even when one
+    of them is surer (eligible against likely: the French test is still to take); IEC stays listed."""
+    if not ((ctx.french_level or 0) >= 3 or ctx.said("french_speaker")):
+        return
+    mobility = next((c for c in candidates if c.stream == "francophone-mobility" and c.viable), None)
+    if mobility is None or not ctx.job_offer or ctx.job_province in (None, "QC"):
+        return
+    first_iec = next((k for k, c in enumerate(candidates) if c.stream in _IEC_STREAMS), None)
+    if first_iec is None or first_iec > candidates.index(mobility):
+        return
+    candidates.remove(mobility)
+    candidates.insert(first_iec, mobility)
+    mobility.note_for_consultant(ctx.t("French speaker with a job offer outside Quebec: Mobilité francophone comes "
+                                       "before IEC (employer-specific, LMIA-exempt, no IEC quota or invitation)"))
 
 
 # Routes that fit on citizenship and age alone: what the lead wrote about outranks them.

@@ -31,10 +31,11 @@ def _classified_first_email(db: Database, settings: Settings, lead_id: str) -> t
 ])
 def test_an_iec_answer_takes_up_the_job_offer_and_the_other_routes(db: Database, settings: Settings, language: str,
                                                                     offer_line: str, alternative: str) -> None:
-    # Given a French citizen, native French speaker, with a job offer in Ontario
+    # Given a French citizen with intermediate French (advanced or native puts Mobilité francophone first:
+    # tests/classify/test_francophone_first.py) and a job offer in Ontario
     lead_id = inquire(db, first_name="Camille", email=f"camille.{language}@example.fr", citizenships=["France"],
                       country_of_residence="France", date_of_birth="1995-03-01", preferred_language=language,
-                      job_offer=True, job_offer_province="ON", french_ability="native",
+                      job_offer=True, job_offer_province="ON", french_ability="intermediate",
                       employer_name="Current Employer SA")
     # When she is classified (the real classifier) and her sequence's first email is rendered
     outcome, first = _classified_first_email(db, settings, lead_id)
@@ -63,7 +64,7 @@ def test_the_iec_answer_lists_every_route_beside_iec_even_when_iec_categories_co
     # Mobilité francophone, a spousal open work permit... beyond the first three alternatives
     lead_id = inquire(db, first_name="Chloé", email="chloe.coop@example.fr", citizenships=["France"],
                       country_of_residence="France", date_of_birth="1999-03-01", job_offer=True,
-                      job_offer_province="ON", french_ability="native", enrolled_in_post_secondary=True,
+                      job_offer_province="ON", french_ability="intermediate", enrolled_in_post_secondary=True,
                       spouse_status_in_canada="worker")
     outcome, first = _classified_first_email(db, settings, lead_id)
     assert outcome.primary_stream is not None and outcome.primary_stream.startswith("iec-")
