@@ -51,7 +51,8 @@ def show(lead_id: str) -> str:
     user = me()
     data = leadview.lead_page(db, lead)
     lang = language()
-    card = leadview.contact_card(lead, leadview.message_signals(db, lead.id), lang, utcnow().date())
+    signals = leadview.latest_signals(db, lead.id)
+    card = leadview.contact_card(lead, leadview.message_signals(db, lead.id, signals), lang, utcnow().date())
     current = data.classification
     return render_template(
         "web/lead.html", data=data, lead=lead, card=card, can_act=can_act_on(user, lead),
@@ -60,6 +61,8 @@ def show(lead_id: str) -> str:
         score_reasons=leadview.score_reasons_in(current.score_reasons, current.candidates, lang) if current else [],
         targets=actions.allowed_targets(lead.status), consultants=accounts.active_consultants(db),
         raw=leadview.raw_body_text,
+        # What the "read from the message" flag rests on: the words, so that a consultant can check them.
+        message_quotes=leadview.message_quotes(signals) if lead.anonymised_at is None else [],
         previews=_previews(db, lead) if request.args.get("preview") and lead.anonymised_at is None else None,
     )
 

@@ -258,8 +258,8 @@ def lead_page(session: Session, lead: Lead) -> LeadPage:
 CARD_SIGNALS = ("citizenship", "residence", "age")
 
 
-def message_signals(session: Session, lead_id: str) -> dict[str, dict[str, Any]]:
-    """What the latest classification read from the lead's messages, by kind ({"value", "quote"}).
+def latest_signals(session: Session, lead_id: str) -> list[dict[str, Any]]:
+    """What the latest classification read from the lead's messages ({"kind", "value", "quote"} each).
 
     The classifier keeps these on its timeline entry (not on the lead: form fields stay the lead's
     facts), so this is exactly what its reasons were based on. An erased lead's entries are emptied.
@@ -268,11 +268,28 @@ def message_signals(session: Session, lead_id: str) -> dict[str, dict[str, Any]]
         select(Activity.data).where(Activity.lead_id == lead_id, Activity.kind == "classified")
         .order_by(Activity.at.desc(), Activity.id.desc()).limit(1)
     ).first()
+    return [signal for signal in (data or {}).get("signals") or [] if isinstance(signal, dict)]
+
+
+def message_signals(session: Session, lead_id: str,
+                    signals: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """The contact card's facts the latest classification read from the messages, by kind."""
     found: dict[str, dict[str, Any]] = {}
-    for signal in (data or {}).get("signals") or []:
-        if isinstance(signal, dict) and signal.get("kind") in CARD_SIGNALS and signal.get("value") is not None:
+    for signal in latest_signals(session, lead_id) if signals is None else signals:
+        if signal.get("kind") in CARD_SIGNALS and signal.get("value") is not None:
             found.setdefault(str(signal["kind"]), signal)
     return found
+
+
+def message_quotes(signals: list[dict[str, Any]]) -> list[str]:
+    """The message's words the classification read facts from, each once, in the order it read them: what
+    the "read from the message" flag rests on, for the consultant to check."""
+    quotes: dict[str, None] = {}
+    for signal in signals:
+        quote = " ".join(str(signal.get("quote") or "").split())
+        if quote:
+            quotes.setdefault(quote, None)
+    return list(quotes)
 
 
 @dataclass(frozen=True)

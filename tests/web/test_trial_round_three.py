@@ -114,3 +114,31 @@ def test_a_long_note_is_folded_on_the_timeline(db: Database, team: Team, consult
         start, folded = re.findall(r'<div class="summary[^"]*">(.*?)</div>', text, re.DOTALL)
         assert f"<summary>{summary}</summary>" in item and folded == whole
         assert len(start) <= 600 and start.count("\n") < 8 and whole.startswith(start.rstrip("\u2026"))
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("en", "Read from the message"), ("fr", "Lu dans le message")])
+def test_the_read_from_the_message_flag_shows_the_words_it_came_from(
+        db: Database, team: Team, consultant: Browser, post_lead: Callable[..., str], lang: str,
+        heading: str) -> None:
+    """Trial: the flag said that something was read from the message, not what: the consultant could not
+    check it. The classifier's signals (kind, value, quote) are stored with the classification."""
+    from crm.classify.service import classify_and_store
+    from crm.db import utcnow
+    from crm.workspace import leadview
+
+    lead_id = post_lead(citizenships=[], age=None,
+                        message="Hello, I am a 26 year old Indian nurse and I have a job offer in Alberta.")
+    with db.transaction() as session:
+        classify_and_store(session, lead_id, "intake", utcnow(), force=True)
+    with db.session() as session:
+        quotes = leadview.message_quotes(leadview.latest_signals(session, lead_id))
+    assert quotes and all(quote in "Hello, I am a 26 year old Indian nurse and I have a job offer in Alberta."
+                          for quote in quotes)
+    page = consultant.get(f"/leads/{lead_id}?lang={lang}").get_data(as_text=True)
+    card = html.unescape(page[page.index('id="class-h"'):page.index("</section>", page.index('id="class-h"'))])
+    flag = {"en": "read from the message", "fr": "lu dans le message"}[lang]
+    assert f'<span class="tag flag">{flag}</span>' in card
+    shown = re.search(r'<p class="small read-from-message" id="read-from-message">(.*?)</p>', card, re.DOTALL)
+    space = "\u00a0" if lang == "fr" else ""
+    assert shown and shown.group(1).startswith(f"{heading}{space}:")
+    assert re.findall(r"<q>(.*?)</q>", shown.group(1)) == quotes
