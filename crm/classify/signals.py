@@ -207,15 +207,17 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"(?:entreprise|societe|restaurant|commerce|boutique|start-?up|boulangerie)\b",
     )],
     "spouse_worker": [re.compile(p) for p in (
-        r"\b(?:husband|wife|spouse|partner|fiance|fiancee)\b(?: [a-z']+){0,3}? (?:works|is working|has a work permit|"
-        r"got a job|is employed|has a job)\b",
-        r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe)\b(?: [a-z']+){0,3}? (?:travaille|a un permis de travail|"
+        r"\b(?:husband|wife|spouse|partner|fiance|fiancee|" + _EN_DATING + r")\b(?: [a-z']+){0,3}? (?:works|is working|"
+        r"has a work permit|got a job|is employed|has a job)\b",
+        r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe|" + _FR_DATING + r")\b(?! (?:de classe|d'ecole|de fac|"
+        r"de lycee|d'enfance|de promo|de chambre|d'affaires))(?: [a-z']+){0,3}? (?:travaille|a un permis de travail|"
         r"a un emploi)\b",
     )],
     "spouse_student": [re.compile(p) for p in (
-        r"\b(?:husband|wife|spouse|partner)\b(?: [a-z']+){0,3}? (?:studies|is studying|is a student|is doing "
-        r"(?:a|his|her) (?:master|masters|phd|doctorate))\b",
-        r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe)\b(?: [a-z']+){0,3}? (?:etudie|est etudiante?|fait "
+        r"\b(?:husband|wife|spouse|partner|" + _EN_DATING + r")\b(?: [a-z']+){0,3}? (?:studies|is studying|"
+        r"is a student|is doing (?:a|his|her) (?:master|masters|phd|doctorate))\b",
+        r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe|" + _FR_DATING + r")\b(?! (?:de classe|d'ecole|de fac|"
+        r"de lycee|d'enfance|de promo|de chambre|d'affaires))(?: [a-z']+){0,3}? (?:etudie|est etudiante?|fait "
         r"(?:un|une|sa|son) (?:master|maitrise|doctorat))\b",
     )],
     # Studies in Canada finished or about to be ("I graduated from Seneca", "finishing my diploma in Toronto"):

@@ -145,6 +145,10 @@ def spousal(ctx: Context) -> Candidate | None:
         candidate.reasons.append(quote or ctx.t("Spouse or partner studies in Canada"))
         candidate.missing.append(ctx.t("Spouse's program (master's of 16 months or more, doctorate, or eligible "
                                        "professional program)"))
+    if quote is not None and _dating_partner(ctx, f"spouse_{status}"):
+        # A girlfriend or boyfriend is a spouse for these permits only as a common-law partner: asked first.
+        candidate.verdict = "needs_info"
+        candidate.missing.insert(0, _cohabitation_question(ctx))
     return candidate
 
 
