@@ -104,9 +104,13 @@ _FR_SPOUSE = (r"(?:mari|femme|epouse|epoux|conjoint|conjointe|conjoint de fait|c
               + r")(?! (?:de classe|d'ecole|de fac|de lycee|d'enfance|de promo|de chambre|d'affaires))")
 # A word before the spouse ("my Brazilian wife", "my common-law partner"), but not the partner's other roles ("my
 # business partner", "my research partner", "my boyfriend's"...)
-_EN_SPOUSE_MODIFIER = (r"(?:(?!(?:business|work|working|research|project|trading|sparring|dance|dancing|tennis|squash|"
-                       r"golf|climbing|training|gym|study|lab|startup|joint venture|venture|managing|senior|junior|"
-                       r"equity|silent|founding|co-founding|law firm|firm|exchange)\b)[a-z-]+ )?")
+_NON_SPOUSE_ROLES = ("business", "work", "working", "research", "project", "trading", "sparring", "dance", "dancing",
+                     "tennis", "squash", "golf", "climbing", "training", "gym", "study", "lab", "startup",
+                     "joint venture", "venture", "managing", "senior", "junior", "equity", "silent", "founding",
+                     "co-founding", "law firm", "firm", "exchange")
+_EN_SPOUSE_MODIFIER = r"(?:(?!(?:" + "|".join(_NON_SPOUSE_ROLES) + r")\b)[a-z-]+ )?"
+# A "partner" with one of those roles just before it is not a spouse either (fixed-width look-behinds, one per role).
+_SPOUSE_PARTNER = "".join(f"(?<!{role} )" for role in _NON_SPOUSE_ROLES) + "partner"
 DATING_PARTNER = re.compile(r"\b(?:" + _EN_DATING + "|" + _FR_DATING + r")\b", re.IGNORECASE)
 _FR_CANADIAN = r"(?:canadien(?:ne)?|citoyen(?:ne)? canadien(?:ne)?|residente? permanente?)\b"
 _MY_SPOUSE = r"(?:my|our) " + _EN_SPOUSE_MODIFIER + _EN_SPOUSE
@@ -207,14 +211,16 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
         r"(?:entreprise|societe|restaurant|commerce|boutique|start-?up|boulangerie)\b",
     )],
     "spouse_worker": [re.compile(p) for p in (
-        r"\b(?:husband|wife|spouse|partner|fiance|fiancee|" + _EN_DATING + r")\b(?: [a-z']+){0,3}? (?:works|is working|"
+        r"\b(?:husband|wife|spouse|" + _SPOUSE_PARTNER + r"|fiance|fiancee|" + _EN_DATING + r")\b(?: [a-z']+){0,3}? "
+        r"(?:works|is working|"
         r"has a work permit|got a job|is employed|has a job)\b",
         r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe|" + _FR_DATING + r")\b(?! (?:de classe|d'ecole|de fac|"
         r"de lycee|d'enfance|de promo|de chambre|d'affaires))(?: [a-z']+){0,3}? (?:travaille|a un permis de travail|"
         r"a un emploi)\b",
     )],
     "spouse_student": [re.compile(p) for p in (
-        r"\b(?:husband|wife|spouse|partner|" + _EN_DATING + r")\b(?: [a-z']+){0,3}? (?:studies|is studying|"
+        r"\b(?:husband|wife|spouse|" + _SPOUSE_PARTNER + r"|" + _EN_DATING + r")\b(?: [a-z']+){0,3}? "
+        r"(?:studies|is studying|"
         r"is a student|is doing (?:a|his|her) (?:master|masters|phd|doctorate))\b",
         r"\b(?:mari|femme|epouse|epoux|conjoint|conjointe|" + _FR_DATING + r")\b(?! (?:de classe|d'ecole|de fac|"
         r"de lycee|d'enfance|de promo|de chambre|d'affaires))(?: [a-z']+){0,3}? (?:etudie|est etudiante?|fait "

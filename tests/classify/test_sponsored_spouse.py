@@ -223,6 +223,23 @@ def test_someone_elses_girlfriend_is_not_the_leads_partner(message: str) -> None
     assert all(c.exemption_code != "A74" for c in result.candidates)
 
 
+@pytest.mark.parametrize("message", [
+    "My business partner works in Toronto and I want to join him there.",
+    "My research partner is studying at McGill; I'd like to work in Montreal.",
+    "Our senior partner has a work permit in Vancouver and I want to work there too.",
+])
+def test_a_partner_in_business_or_research_who_works_or_studies_in_canada_is_no_spouse(message: str) -> None:
+    result = classify(LeadInput(citizenships=["IE"], stated_age=27, messages=[message], today=TODAY))
+    assert all(s["kind"] not in ("spouse_worker", "spouse_student") for s in result.signals)
+    assert result.primary_stream != "spousal-open-work-permit"
+
+
+def test_a_partner_who_works_in_canada_is_still_read() -> None:
+    message = "My partner works in Toronto on a work permit."
+    result = classify(LeadInput(citizenships=["IE"], stated_age=27, messages=[message], today=TODAY))
+    assert any(s["kind"] == "spouse_worker" for s in result.signals)
+
+
 @pytest.mark.parametrize(("citizenships", "message", "language"), [
     # RCIC trial: a Colombian whose husband is Canadian got the Recognized Organization route first
     (["CO"], "I'm Colombian, 29, and my husband is Canadian. What are my options to work in Canada?", "en"),
