@@ -131,6 +131,11 @@ def bulk() -> Response:
         erased = [lead_id for lead_id, why in result.skipped.items() if why == actions.ERASED]
         if erased:
             flash(t("{count} skipped: an erased lead cannot be changed.", count=len(erased)), "error")
+        already = [lead_id for lead_id, why in result.skipped.items() if why == actions.ALREADY]
+        if already and action == "assign":
+            who = ((assignee.name or "").strip() or assignee.email) if assignee else None
+            flash(t("{count} skipped: already assigned to {email}.", count=len(already), email=who) if who
+                  else t("{count} skipped: already unassigned.", count=len(already)))
         if action == "status":
             refused = {lead_id: why for lead_id, why in result.skipped.items() if why != actions.ERASED}
             _explain_skipped(t, {lead.id: lead.status for lead in leads}, refused, request.form.get("status"))

@@ -157,6 +157,7 @@ def _bulk_leads(session: Session, lead_ids: Iterable[str]) -> list[Lead]:
 
 # The reason a bulk action gives for an erased lead (the queue names them apart from refused moves).
 ERASED = "erased"
+ALREADY = "already assigned"
 
 
 def bulk_assign(session: Session, lead_ids: Iterable[str], assignee: User | None, by: User) -> BulkResult:
@@ -165,8 +166,10 @@ def bulk_assign(session: Session, lead_ids: Iterable[str], assignee: User | None
         if lead.anonymised_at is not None:
             result.skipped[lead.id] = ERASED
             continue
-        assign(session, lead, assignee, by)
-        result.changed.append(lead.id)
+        if assign(session, lead, assignee, by):
+            result.changed.append(lead.id)
+        else:  # it already was theirs: nothing written, and not counted as updated
+            result.skipped[lead.id] = ALREADY
     return result
 
 

@@ -142,3 +142,23 @@ def test_the_read_from_the_message_flag_shows_the_words_it_came_from(
     space = "\u00a0" if lang == "fr" else ""
     assert shown and shown.group(1).startswith(f"{heading}{space}:")
     assert re.findall(r"<q>(.*?)</q>", shown.group(1)) == quotes
+
+
+@pytest.mark.parametrize(("lang", "counted", "said"), [
+    ("en", "1 updated, 2 skipped.", "2 skipped: already assigned to ana@firm.example."),
+    ("fr", "1 mis à jour, 2 ignorés.", "2 ignorés : déjà assignés à ana@firm.example."),
+])
+def test_a_bulk_assignment_to_whoever_has_the_leads_counts_them_as_skipped(
+        db: Database, team: Team, consultant: Browser, admin: Browser, post_lead: Callable[..., str],
+        lang: str, counted: str, said: str) -> None:
+    """The bulk form counted leads already Ana's as updated when they were assigned to her again."""
+    leads = [post_lead() for _ in range(3)]
+    for lead_id in leads:
+        classify(db, lead_id, assignee_id=team.consultant_id if lead_id != leads[0] else None)
+    admin.get(f"/leads?lang={lang}")
+    before = sum(_timeline_assignments(db, lead_id) for lead_id in leads)
+    page = admin.post("/leads/bulk", {"lead_ids": leads, "action": "assign", "assignee": str(team.consultant_id)},
+                      follow_redirects=True).get_data(as_text=True)
+    text = html.unescape(page)
+    assert counted in text and said in text
+    assert sum(_timeline_assignments(db, lead_id) for lead_id in leads) == before + 1
