@@ -23,11 +23,16 @@ ALIASES_FILE = Path(__file__).parent / "data" / "country_aliases.yaml"
 ARTICLES_FILE = Path(__file__).parent / "data" / "country_articles.yaml"
 
 
-def fold(text: str) -> str:
-    """Lower-case, strip accents and punctuation, collapse spaces: 'Côte d’Ivoire' -> 'cote d ivoire'."""
+def fold_words(text: str) -> list[str]:
+    """The words of a text lower-cased, without accents or punctuation: 'Côte d’Ivoire' -> ['cote', 'd', 'ivoire']."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    words = re.sub(r"[^0-9a-z]+", " ", stripped.casefold()).split()
+    return re.sub(r"[^0-9a-z]+", " ", stripped.casefold()).split()
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and punctuation, collapse spaces: 'Côte d’Ivoire' -> 'cote d ivoire'."""
+    words = fold_words(text)
     if words and words[0] == "the":
         words = words[1:]
     return " ".join(words)

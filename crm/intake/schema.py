@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from crm.countries import lookup_country
+from crm.countries import fold_words, lookup_country
 from crm.text import NOT_ONE_LINE
 
 LIST_FIELDS = frozenset({"citizenships"})
@@ -245,8 +245,7 @@ _ARTICLES = frozenset({"a", "an", "un", "une"})
 def _choice_key(text: str) -> str:
     """'Permanent Resident', 'permanent-resident', ' a permanent resident ' -> 'permanent_resident';
     'Résident permanent' -> 'resident_permanent'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    words = re.sub(r"[^0-9a-z]+", " ", "".join(c for c in decomposed if not unicodedata.combining(c))).split()
+    words = fold_words(text)
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     return "_".join(words)

@@ -87,12 +87,7 @@ _FRENCH_ARTICLES = {
 def le(value: Any) -> str:
     """A French program name with its article, for "sur"/"pour"/"à" phrases: "le Volet des talents mondiaux",
     "le permis de travail postdiplôme (PTPD)", "l'emploi réciproque", "EIC Vacances-Travail" (no article)."""
-    text = str(value)
-    found = _FRENCH_ARTICLES.get(text.split(" ", 1)[0].lower())
-    if found is None:
-        return text
-    article, common = found
-    return article + (text[:1].lower() + text[1:] if common else text)
+    return _with_article(str(value), _FRENCH_ARTICLES)
 
 
 # The same for English program names in a sentence ("the documents to gather for the post-graduation work permit
@@ -108,8 +103,12 @@ _ENGLISH_ARTICLES = {
 def the(value: Any) -> str:
     """An English program name as a sentence needs it after "for"/"about": "the Global Talent Stream (...)", "the
     bridging open work permit", "intra-company transferees", "IEC Working Holiday" (no article)."""
-    text = str(value)
-    found = _ENGLISH_ARTICLES.get(text.split(" ", 1)[0].lower())
+    return _with_article(str(value), _ENGLISH_ARTICLES)
+
+
+def _with_article(text: str, articles: dict[str, tuple[str, bool]]) -> str:
+    """`text` with the article its first word takes in `articles`, lower-cased when the name is a common noun."""
+    found = articles.get(text.split(" ", 1)[0].lower())
     if found is None:
         return text
     article, common = found
