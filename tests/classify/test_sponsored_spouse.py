@@ -6,22 +6,18 @@ the acknowledgement instead of a permit sale stays."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Any
 
 import pytest
 
 from crm.classify.classifier import add_texts, classify
 from crm.classify.model import LeadInput
 from crm.classify.ruleset import load_ruleset, validate_data
-from crm.classify.service import classify_and_store
 from crm.config import Settings
 from crm.db import Database
-from crm.intake.service import IntakeRequest, receive_inquiry
 from crm.models import Lead
 from crm.sequences import preview
-from tests.email.helpers import T0, enrolments
+from tests.email.helpers import T0, classified_inquiry, enrolments
 
 TODAY = date(2026, 3, 15)
 
@@ -84,17 +80,6 @@ def test_the_rule_is_data_with_a_source() -> None:
     assert any(p.startswith("sponsored_spouse: confidence") for p in problems)
 
 
-def _classified(db: Database, **fields: Any) -> str:
-    payload = {"interest": "work", **fields}
-    with db.transaction() as session:
-        lead_id = receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
-                                                         content_type="application/json", fields=payload),
-                                  now=T0).lead_id
-    with db.transaction() as session:
-        classify_and_store(session, lead_id, "intake", T0)
-    return lead_id
-
-
 @pytest.mark.parametrize(("message", "says"), [
     ("I am a Canadian citizen and want to bring my wife", "A Canadian citizen does not need a work permit"),
     ("I'm a permanent resident of Canada. My husband would like to work here too.",
@@ -102,7 +87,7 @@ def _classified(db: Database, **fields: Any) -> str:
 ])
 def test_the_sponsor_still_gets_the_acknowledgement_for_their_status(db: Database, settings: Settings,
                                                                       message: str, says: str) -> None:
-    lead_id = _classified(db, first_name="Emma", email="emma.sponsor@example.ca", age=34, message=message)
+    lead_id = classified_inquiry(db, first_name="Emma", email="emma.sponsor@example.ca", age=34, message=message)
     with db.session() as session:
         lead = session.get(Lead, lead_id)
         assert lead is not None and lead.primary_stream == "spousal-open-work-permit"

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from crm.classify.service import classify_and_store
 from crm.config import Settings
 from crm.db import Database
 from crm.intake.service import IntakeRequest, receive_inquiry
@@ -33,6 +34,18 @@ def inquire(db: Database, now: datetime = T0, **fields: Any) -> str:
                                  now=now)
     return result.lead_id
 
+
+def classified_inquiry(db: Database, now: datetime = T0, **fields: Any) -> str:
+    """An inquiry with exactly these fields (and interest "work"), classified by the real classifier (which enrols
+    it)."""
+    payload = {"interest": "work", **fields}
+    with db.transaction() as session:
+        lead_id = receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
+                                                         content_type="application/json", fields=payload),
+                                  now=now).lead_id
+    with db.transaction() as session:
+        classify_and_store(session, lead_id, "intake", now)
+    return lead_id
 
 def classify(db: Database, lead_id: str, stream: str = "iec-working-holiday", now: datetime = T0,
              lead_type: str = "worker", flags: list[str] | None = None) -> Enrolment | None:

@@ -15,8 +15,8 @@ from crm.db import Database
 from crm.models import Lead
 from crm.sequences import preview
 from crm.sequences.content import hire_countries
-from tests.email.helpers import T0
-from tests.email.test_in_canada_answer import _classified, _flat
+from tests.email.helpers import T0, classified_inquiry
+from tests.email.test_in_canada_answer import _flat
 
 BAKERY = {
     "en": "We are a bakery in Sherbrooke and want to hire two bakers from France.",
@@ -25,7 +25,7 @@ BAKERY = {
 
 
 def _emails(db: Database, settings: Settings, **fields: Any) -> dict[str, str]:
-    lead_id = _classified(db, **fields)
+    lead_id = classified_inquiry(db, **fields)
     with db.session() as session:
         lead = session.get(Lead, lead_id)
         assert lead is not None

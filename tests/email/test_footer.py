@@ -11,8 +11,7 @@ from crm.db import Database
 from crm.models import Lead
 from crm.sequences import preview
 from crm.sequences.rendering import RenderedEmail
-from tests.email.helpers import T0
-from tests.email.test_in_canada_answer import _classified
+from tests.email.helpers import T0, classified_inquiry
 
 
 def _all(db: Database, settings: Settings, lead_id: str) -> list[RenderedEmail]:
@@ -24,8 +23,8 @@ def _all(db: Database, settings: Settings, lead_id: str) -> list[RenderedEmail]:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_every_plain_text_line_fits_76_columns(db: Database, smtp_settings: Settings, language: str) -> None:
-    lead_id = _classified(db, first_name="Aoife", email=f"aoife.footer.{language}@example.ie", citizenships=["IE"],
-                          date_of_birth="1998-04-12", preferred_language=language)
+    lead_id = classified_inquiry(db, first_name="Aoife", email=f"aoife.footer.{language}@example.ie",
+                                 citizenships=["IE"], date_of_birth="1998-04-12", preferred_language=language)
     for email in _all(db, smtp_settings, lead_id):
         long = [line for line in email.text.splitlines() if len(line) > 76 and not line.startswith("http")]
         assert not long, (email.template, long)
@@ -39,8 +38,8 @@ def test_every_plain_text_line_fits_76_columns(db: Database, smtp_settings: Sett
 ])
 def test_an_employers_footer_says_it_asked_about_hiring(db: Database, smtp_settings: Settings, language: str,
                                                         why: str, not_why: str) -> None:
-    lead_id = _classified(db, first_name="Marc", email=f"marc.footer.{language}@example.ca", interest="hire",
-                          company_name="Boulangerie Tremblay", preferred_language=language)
+    lead_id = classified_inquiry(db, first_name="Marc", email=f"marc.footer.{language}@example.ca", interest="hire",
+                                 company_name="Boulangerie Tremblay", preferred_language=language)
     emails = _all(db, smtp_settings, lead_id)
     assert emails and emails[0].template == "answer-employer"
     for email in emails:

@@ -15,8 +15,7 @@ from crm.config import Settings
 from crm.db import Database
 from crm.models import Lead
 from crm.sequences import preview
-from tests.email.helpers import T0
-from tests.email.test_in_canada_answer import _classified
+from tests.email.helpers import T0, classified_inquiry
 
 # An ordinary space (or a line break) where French wants a no-break space.
 _BREAKABLE = re.compile(r"[ \t\r\n][:;!?»]|«[ \t\r\n]")
@@ -40,8 +39,8 @@ def _visible(document: str) -> str:
 @pytest.mark.parametrize("kind", sorted(LEADS))
 def test_french_punctuation_keeps_its_no_break_space_in_both_parts(db: Database, smtp_settings: Settings,
                                                                      kind: str) -> None:
-    lead_id = _classified(db, first_name="Éloïse", email=f"spacing.{kind}@example.fr", preferred_language="fr",
-                          **LEADS[kind])
+    lead_id = classified_inquiry(db, first_name="Éloïse", email=f"spacing.{kind}@example.fr", preferred_language="fr",
+                                 **LEADS[kind])
     settings = Settings(**{**smtp_settings.__dict__, "licence_number": "R-123456"})
     with db.session() as session:
         lead = session.get(Lead, lead_id)

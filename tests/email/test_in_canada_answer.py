@@ -4,36 +4,20 @@ Canadian school whose primary permit was the bridging one read nothing about the
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
-from crm.classify.service import classify_and_store
 from crm.config import Settings
 from crm.db import Database
-from crm.intake.service import IntakeRequest, receive_inquiry
 from crm.mail import transport_from_url
 from crm.models import Lead
 from crm.sequences import preview
 from crm.sequences.rendering import RenderedEmail
 from tests.email.conftest import Sink
-from tests.email.helpers import T0, enrolments, run_due
+from tests.email.helpers import T0, classified_inquiry, enrolments, run_due
 
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
-
-
-def _classified(db: Database, **fields: Any) -> str:
-    payload = {"interest": "work", **fields}
-    with db.transaction() as session:
-        lead_id = receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
-                                                         content_type="application/json", fields=payload),
-                                  now=T0).lead_id
-    with db.transaction() as session:
-        classify_and_store(session, lead_id, "intake", T0)
-    return lead_id
 
 
 def _first_email(db: Database, settings: Settings, lead_id: str) -> RenderedEmail:
@@ -77,8 +61,8 @@ def test_a_graduate_with_a_bridging_permit_reads_about_the_pgwp_too(db: Database
                                                                     sink: Sink, language: str) -> None:
     # Given Priya, working in Canada, who applied for PR and graduated from a Canadian school
     email = f"priya.{language}@example.in"
-    lead_id = _classified(db, first_name="Priya", email=email, citizenships=["India"], age=30,
-                          country_of_residence="Canada", preferred_language=language, message=GRADUATE[language])
+    lead_id = classified_inquiry(db, first_name="Priya", email=email, citizenships=["India"], age=30,
+                                 country_of_residence="Canada", preferred_language=language, message=GRADUATE[language])
     assert [e.sequence for e in enrolments(db, lead_id)] == ["bridging-open-work-permit"]
     # When her first email goes out through the SMTP server
     transport = transport_from_url(smtp_settings.mail_url)
@@ -112,8 +96,8 @@ def test_a_graduate_whose_spouse_works_in_canada_reads_about_the_spousal_permit(
     message = ("My husband works in Toronto as a nurse. I finished my diploma at Humber College in December."
                if language == "en" else
                "Mon mari travaille à Toronto comme infirmier. J'ai terminé mes études à Humber en décembre.")
-    lead_id = _classified(db, first_name="Ana", email=f"ana.{language}@example.br", citizenships=["Brazil"], age=27,
-                          country_of_residence="Canada", preferred_language=language, message=message)
+    lead_id = classified_inquiry(db, first_name="Ana", email=f"ana.{language}@example.br", citizenships=["Brazil"],
+                                 age=27, country_of_residence="Canada", preferred_language=language, message=message)
     first = _first_email(db, settings, lead_id)
     assert first.template == "answer-in-canada"
     text = _flat(first.text)
@@ -124,8 +108,8 @@ def test_a_graduate_whose_spouse_works_in_canada_reads_about_the_spousal_permit(
 
 
 def test_no_other_route_no_section(db: Database, settings: Settings) -> None:
-    lead_id = _classified(db, first_name="Jun", email="jun@example.kr", citizenships=["South Korea"], age=40,
-                          country_of_residence="Canada", studied_in_canada=True)
+    lead_id = classified_inquiry(db, first_name="Jun", email="jun@example.kr", citizenships=["South Korea"], age=40,
+                                 country_of_residence="Canada", studied_in_canada=True)
     first = _first_email(db, settings, lead_id)
     assert first.template == "answer-in-canada"
     assert "OTHER PERMITS" not in first.text

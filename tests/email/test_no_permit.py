@@ -5,23 +5,20 @@ sequence they used to get went on to market work-permit routes and consultations
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from crm.classify.service import classify_and_store
 from crm.config import Settings
 from crm.db import Database
-from crm.intake.service import IntakeRequest, receive_inquiry
 from crm.mail import transport_from_url
 from crm.models import EnrolmentStatus, Lead, StepStatus
 from crm.sequences import preview
 from crm.sequences.definitions import get_sequence
 from crm.sequences.rendering import RenderedEmail
 from tests.email.conftest import Sink
-from tests.email.helpers import T0, enrolments, run_due, steps
+from tests.email.helpers import T0, classified_inquiry, enrolments, run_due, steps
 
 # What the review sequence says to sell a permit or a consultation: none of it may reach such a lead.
 MARKETING = ("work permit routes", "Routes we are considering", "book", "consultation",
@@ -30,18 +27,6 @@ MARKETING = ("work permit routes", "Routes we are considering", "book", "consult
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
-
-
-def _classified(db: Database, now: datetime = T0, **fields: Any) -> str:
-    """An inquiry with these fields, classified by the real classifier (which enrols it)."""
-    payload = {"interest": "work", **fields}
-    with db.transaction() as session:
-        lead_id = receive_inquiry(session, IntakeRequest(body=json.dumps(payload).encode(),
-                                                         content_type="application/json", fields=payload),
-                                  now=now).lead_id
-    with db.transaction() as session:
-        classify_and_store(session, lead_id, "intake", now)
-    return lead_id
 
 
 def _first_email(db: Database, settings: Settings, lead_id: str) -> RenderedEmail:
@@ -98,7 +83,7 @@ def test_someone_who_needs_no_permit_is_told_so_and_nothing_is_sold(
         fields.update(citizenships=["Canada"], message="I want to move back to work in Canada.")
     else:
         fields.update(message=MESSAGES[(status, language)])
-    lead_id = _classified(db, **fields)
+    lead_id = classified_inquiry(db, **fields)
     # When the scheduler runs every day for a month
     transport = transport_from_url(smtp_settings.mail_url)
     try:
@@ -131,8 +116,8 @@ def test_someone_who_needs_no_permit_is_told_so_and_nothing_is_sold(
 
 def test_the_answer_goes_without_marketing_consent(db: Database, settings: Settings) -> None:
     # A Canadian who did not opt in to marketing: the answer to the inquiry itself still goes (CASL)
-    lead_id = _classified(db, first_name="Noah", email="noah@example.ca", citizenships=["Canada"], age=30,
-                          consent_marketing=False)
+    lead_id = classified_inquiry(db, first_name="Noah", email="noah@example.ca", citizenships=["Canada"], age=30,
+                                 consent_marketing=False)
     assert [e.sequence for e in enrolments(db, lead_id)] == ["no-permit-needed"]
     first = _first_email(db, settings, lead_id)
     assert first.template == "answer-no-permit" and first.status == StepStatus.SCHEDULED.value
@@ -141,8 +126,8 @@ def test_the_answer_goes_without_marketing_consent(db: Database, settings: Setti
 
 def test_a_canadian_employer_still_gets_the_employer_sequence(db: Database) -> None:
     # A Canadian citizen hiring abroad needs the permits for their hires: the rule is for the lead's own work
-    lead_id = _classified(db, first_name="Liam", email="liam@maple-farm.example.ca", citizenships=["Canada"],
-                          interest="hire", message="We want to hire two welders from the Philippines.")
+    lead_id = classified_inquiry(db, first_name="Liam", email="liam@maple-farm.example.ca", citizenships=["Canada"],
+                                 interest="hire", message="We want to hire two welders from the Philippines.")
     assert [e.sequence for e in enrolments(db, lead_id)] == ["employer"]
 
 
@@ -150,14 +135,14 @@ def test_a_lead_moved_from_the_review_sequence_gets_the_acknowledgement(db: Data
                                                                         sink: Sink) -> None:
     # Given a lead reviewed for want of a citizenship, whose review answer already went out
     email = "zoe@example.ca"
-    lead_id = _classified(db, first_name="Zoé", email=email, age=29, message="Can I work in Vancouver?")
+    lead_id = classified_inquiry(db, first_name="Zoé", email=email, age=29, message="Can I work in Vancouver?")
     assert [e.sequence for e in enrolments(db, lead_id)] == ["needs-review"]
     transport = transport_from_url(smtp_settings.mail_url)
     try:
         assert run_due(db, smtp_settings, transport, T0) == ["sent"]
         # When she writes again that she is Canadian
-        _classified(db, T0 + timedelta(hours=1), first_name="Zoé", email=email, age=29,
-                    message="Sorry, I forgot: I'm a Canadian citizen, born in Montreal.")
+        classified_inquiry(db, T0 + timedelta(hours=1), first_name="Zoé", email=email, age=29,
+                           message="Sorry, I forgot: I'm a Canadian citizen, born in Montreal.")
         for day in range(31):
             run_due(db, smtp_settings, transport, T0 + timedelta(days=day, hours=2))
     finally:
@@ -182,8 +167,8 @@ def test_a_lead_moved_from_the_review_sequence_gets_the_acknowledgement(db: Data
                                      "I have PR status pending."])
 def test_someone_who_wants_pr_or_whose_spouse_has_it_gets_the_sequence_of_their_stream(
         db: Database, settings: Settings, message: str) -> None:
-    lead_id = _classified(db, first_name="Aoife", email="aoife.pr@example.ie", citizenships=["Ireland"], age=27,
-                          message=message)
+    lead_id = classified_inquiry(db, first_name="Aoife", email="aoife.pr@example.ie", citizenships=["Ireland"], age=27,
+                                 message=message)
     [enrolment] = enrolments(db, lead_id)
     assert enrolment.sequence != "no-permit-needed"
     assert "permanent resident of Canada does not need" not in _flat(_first_email(db, settings, lead_id).text)

@@ -10,7 +10,8 @@ import pytest
 
 from crm.config import Settings
 from crm.db import Database
-from tests.email.test_in_canada_answer import _classified, _first_email, _flat
+from tests.email.helpers import classified_inquiry
+from tests.email.test_in_canada_answer import _first_email, _flat
 
 CASES = {
     "en": ("I have a job offer as a civil engineer with a firm in Calgary starting in March.",
@@ -23,22 +24,23 @@ CASES = {
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_an_offer_written_in_the_message(db: Database, smtp_settings: Settings, language: str) -> None:
     message, said, not_said = CASES[language]
-    lead_id = _classified(db, first_name="Sarah", email=f"sarah.{language}@example.com", citizenships=["US"],
-                          age=36, occupation="Civil engineer", preferred_language=language, message=message)
+    lead_id = classified_inquiry(db, first_name="Sarah", email=f"sarah.{language}@example.com", citizenships=["US"],
+                                 age=36, occupation="Civil engineer", preferred_language=language, message=message)
     text = _flat(_first_email(db, smtp_settings, lead_id).text)
     assert said in text, text
     assert not_said not in text
 
 
 def test_a_form_that_says_no_offer_wins_over_the_message(db: Database, smtp_settings: Settings) -> None:
-    lead_id = _classified(db, first_name="Sam", email="sam@example.com", citizenships=["US"], age=36,
-                          occupation="Civil engineer", job_offer=False, message=CASES["en"][0])
+    lead_id = classified_inquiry(db, first_name="Sam", email="sam@example.com", citizenships=["US"], age=36,
+                                 occupation="Civil engineer", job_offer=False, message=CASES["en"][0])
     text = _flat(_first_email(db, smtp_settings, lead_id).text)
     assert "You mentioned a job offer" not in text  # the form's "no" is the lead's answer; a consultant sees both
 
 
 def test_a_message_that_says_no_offer(db: Database, smtp_settings: Settings) -> None:
-    lead_id = _classified(db, first_name="Kim", email="kim@example.com", citizenships=["US"], age=36,
-                          occupation="Civil engineer", message="I don't have a job offer yet, I'm a civil engineer.")
+    lead_id = classified_inquiry(db, first_name="Kim", email="kim@example.com", citizenships=["US"], age=36,
+                                 occupation="Civil engineer",
+                                 message="I don't have a job offer yet, I'm a civil engineer.")
     text = _flat(_first_email(db, smtp_settings, lead_id).text)
     assert "You mentioned a job offer" not in text

@@ -8,7 +8,8 @@ import pytest
 
 from crm.config import Settings
 from crm.db import Database
-from tests.email.test_in_canada_answer import _classified, _first_email, _flat
+from tests.email.helpers import classified_inquiry
+from tests.email.test_in_canada_answer import _first_email, _flat
 
 MESSAGE = {
     "en": ("I am on a PGWP that expires on February 14, 2027. I applied for PR through Express Entry (CEC) in "
@@ -27,9 +28,9 @@ NOT_SAID = {
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_a_pgwp_holder_is_not_offered_a_second_pgwp_nor_asked_what_she_wrote(
         db: Database, settings: Settings, language: str) -> None:
-    lead_id = _classified(db, first_name="Meera", email=f"meera.{language}@example.in", citizenships=["India"],
-                          age=27, country_of_residence="Canada", preferred_language=language,
-                          message=MESSAGE[language])
+    lead_id = classified_inquiry(db, first_name="Meera", email=f"meera.{language}@example.in", citizenships=["India"],
+                                 age=27, country_of_residence="Canada", preferred_language=language,
+                                 message=MESSAGE[language])
     first = _first_email(db, settings, lead_id)
     assert first.template == "answer-in-canada"
     text, html = _flat(first.text), _flat(first.html).replace("&#39;", "'")

@@ -11,8 +11,8 @@ from crm.config import Settings
 from crm.db import Database
 from crm.models import Classification, Lead
 from crm.sequences import preview
-from tests.email.helpers import T0
-from tests.email.test_in_canada_answer import _classified, _first_email, _flat
+from tests.email.helpers import T0, classified_inquiry
+from tests.email.test_in_canada_answer import _first_email, _flat
 
 EXPECT = {
     "en": ("whether one takes citizens of your country", "Whether a Recognized Organization takes citizens of Nigeria",
@@ -26,8 +26,9 @@ EXPECT = {
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_a_non_partner_citizen(db: Database, smtp_settings: Settings, language: str) -> None:
     description, missing, second_subject = EXPECT[language]
-    lead_id = _classified(db, first_name="Chinedu", email=f"chinedu.{language}@example.ng", citizenships=["Nigeria"],
-                          date_of_birth="1996-07-21", occupation="Nurse", preferred_language=language)
+    lead_id = classified_inquiry(db, first_name="Chinedu", email=f"chinedu.{language}@example.ng",
+                                 citizenships=["Nigeria"], date_of_birth="1996-07-21", occupation="Nurse",
+                                 preferred_language=language)
     with db.session() as session:
         current = session.query(Classification).filter_by(lead_id=lead_id, is_current=True).one()
         assert current.primary_stream == "iec-recognized-organization"
@@ -47,8 +48,8 @@ def test_a_non_partner_citizen(db: Database, smtp_settings: Settings, language: 
                                                   ("fr", "Statut EIC actuel pour")])
 def test_a_suspended_iec_country_is_checked_by_the_consultant_not_asked_of_the_lead(
         db: Database, smtp_settings: Settings, language: str, status: str) -> None:
-    lead_id = _classified(db, first_name="Olena", email=f"olena.{language}@example.ua", citizenships=["Ukraine"],
-                          date_of_birth="1998-02-11", preferred_language=language)
+    lead_id = classified_inquiry(db, first_name="Olena", email=f"olena.{language}@example.ua", citizenships=["Ukraine"],
+                                 date_of_birth="1998-02-11", preferred_language=language)
     with db.session() as session:
         current = session.query(Classification).filter_by(lead_id=lead_id, is_current=True).one()
         assert any(item.startswith(status) for c in current.candidates for item in c.get("missing") or [])
