@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from crm import migrate
 from crm.db import Base
@@ -26,22 +25,10 @@ def test_models_and_migrations_agree_on_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_models_and_migrations_agree_on_postgres() -> None:
-    admin_url = make_url(services.postgres_url()).set(drivername="postgresql+psycopg")
-    name = "crm_test_migrations"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = admin_url.set(database=name).render_as_string(hide_password=False)
+    with services.scratch_postgres_database("crm_test_migrations") as url:
         migrate.upgrade(url)
         migrate.check(url)
         migrate.upgrade(url)  # running it again is a no-op
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 def test_the_sqlite_busy_timeout_is_set(tmp_path: Path) -> None:
     from crm.db import Database

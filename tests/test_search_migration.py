@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, insert, text
-from sqlalchemy.engine import make_url
 
 from crm import migrate
 from crm.db import Database
@@ -90,18 +89,8 @@ def test_old_leads_are_found_with_the_new_rules_on_sqlite(tmp_path: Path) -> Non
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    admin_url = make_url(services.postgres_url()).set(drivername="postgresql+psycopg")
-    name = "crm_test_search_migration"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with services.scratch_postgres_database("crm_test_search_migration") as url:
+        yield url
 
 
 @pytest.mark.postgres
